@@ -1,0 +1,38 @@
+// The zerograd command line: one sub-command per file in ./commands, registered here.
+import { Command, CommanderError } from 'commander';
+import { ZerogradError } from '../errors.js';
+
+type Register = (program: Command) => void;
+
+// Each command module exports `register(program)`; add new commands to this list.
+const commands: Register[] = [];
+
+/** Builds the program with every registered sub-command. */
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('zerograd')
+    .description('Train, fine-tune, evaluate and deploy neural networks on MNIST with a WebAssembly tensor engine.')
+    .exitOverride()
+    .showHelpAfterError();
+  for (const register of commands) register(program);
+  return program;
+}
+
+/** Runs the CLI with `argv` (as in process.argv) and resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof ZerogradError) {
+      console.error(`zerograd: ${err.message}`);
+      return err.name === 'UsageError' ? 2 : 1;
+    }
+    throw err;
+  }
+}
