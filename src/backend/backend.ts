@@ -1,0 +1,219 @@
+// The one narrow interface between the tensor engine and the machines that do arithmetic.
+// A backend owns memory (alloc / free / read / write) and runs a fixed set of kernels on
+// contiguous row-major buffers. It knows nothing about tensors, shapes beyond what a kernel
+// needs, or autograd. `cpu` is the float64 reference (the oracle in tests); `wasm` is fast.
+
+/** Element types a buffer can hold. Labels and indices are int32; everything else is float32. */
+export type DType = 'float32' | 'int32';
+
+/** An opaque handle to memory owned by a backend. Only the backend that made it may use it. */
+export interface DataBuffer {
+  /** Number of elements (not bytes). */
+  readonly length: number;
+  readonly dtype: DType;
+}
+
+/** Element-wise functions of one input. `alpha` is the slope of LeakyRelu, the exponent of PowScalar. */
+export enum UnaryOp {
+  Neg = 'neg',
+  Exp = 'exp',
+  Log = 'log',
+  Sqrt = 'sqrt',
+  Rsqrt = 'rsqrt',
+  Abs = 'abs',
+  Square = 'square',
+  Reciprocal = 'reciprocal',
+  PowScalar = 'powScalar',
+  Relu = 'relu',
+  LeakyRelu = 'leakyRelu',
+  Sigmoid = 'sigmoid',
+  Tanh = 'tanh',
+  /** Exact GELU: x * Phi(x), Phi the standard normal CDF. */
+  Gelu = 'gelu',
+  /** GELU with the tanh approximation. */
+  GeluTanh = 'geluTanh',
+}
+
+/** Element-wise functions of two broadcast inputs. Comparisons produce 1 or 0. */
+export enum BinaryOp {
+  Add = 'add',
+  Sub = 'sub',
+  Mul = 'mul',
+  Div = 'div',
+  Pow = 'pow',
+  Maximum = 'maximum',
+  Minimum = 'minimum',
+  Greater = 'greater',
+  Equal = 'equal',
+}
+
+/** Reductions along one axis. */
+export enum ReduceOp {
+  Sum = 'sum',
+  Max = 'max',
+  Min = 'min',
+}
+
+/**
+ * How two inputs broadcast to an output: `shape` is the output shape (rank <= 6 after the
+ * engine merged contiguous axes), `aStrides`/`bStrides` are element strides of each input in
+ * that shape, 0 on broadcast axes.
+ */
+export interface BroadcastPlan {
+  readonly shape: readonly number[];
+  readonly aStrides: readonly number[];
+  readonly bStrides: readonly number[];
+}
+
+/**
+ * A strided copy: for every index i of `shape`,
+ * dst[dstOffset + sum(i*dstStrides)] (=|+=) src[srcOffset + sum(i*srcStrides)].
+ * Covers permute/transpose, slice, pad, concat and broadcast-expand. Rank <= 6.
+ */
+export interface StridedCopy {
+  readonly shape: readonly number[];
+  readonly srcOffset: number;
+  readonly srcStrides: readonly number[];
+  readonly dstOffset: number;
+  readonly dstStrides: readonly number[];
+  /** Add into dst instead of overwriting it (used by backward passes). */
+  readonly accumulate: boolean;
+}
+
+/**
+ * out[b] (=|+=) op(a[b]) @ op(b[b]) for b < batch, op = transpose when the flag is set.
+ * op(a) is (m, k), op(b) is (k, n), out is (m, n), all row-major and contiguous per batch.
+ * Stored a is (m, k) or, when transA, (k, m); stored b is (k, n) or, when transB, (n, k).
+ * A batch stride of 0 broadcasts that operand over the batch.
+ */
+export interface MatmulParams {
+  readonly batch: number;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly aBatchStride: number;
+  readonly bBatchStride: number;
+  /** Add into out instead of overwriting it. */
+  readonly accumulate: boolean;
+}
+
+/**
+ * Geometry of a 2-D convolution or pooling window over NCHW input (batch, channels, height, width).
+ * Output height = floor((height + 2*padH - kernelH) / strideH) + 1, and the same for width.
+ */
+export interface WindowGeometry {
+  readonly batch: number;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly kernelH: number;
+  readonly kernelW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padH: number;
+  readonly padW: number;
+  readonly outH: number;
+  readonly outW: number;
+}
+
+/** Hyper-parameters of one fused Adam / AdamW step (bias correction folded into lr and eps by the caller is NOT done: the kernel does it from `step`). */
+export interface AdamParams {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  /** L2 penalty added to the gradient (Adam) — 0 to disable. */
+  readonly weightDecay: number;
+  /** Decoupled weight decay (AdamW): p -= lr * decoupledWeightDecay * p before the update. */
+  readonly decoupledWeightDecay: number;
+  /** 1-based step count, for bias correction. */
+  readonly step: number;
+}
+
+/** Hyper-parameters of one fused SGD step (PyTorch semantics: v = momentum*v + g; p -= lr*v, or Nesterov). */
+export interface SgdParams {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+}
+
+/**
+ * What every backend implements. All buffers are contiguous and row-major; "rows x cols"
+ * means the last axis is the fast one. Kernels never allocate tensors, never see autograd,
+ * and may assume arguments were validated by the engine. `out` never aliases an input
+ * unless a method says so.
+ */
+export interface Backend {
+  readonly name: string;
+  /** Threads the backend computes on (1 for the reference backend). */
+  readonly threads: number;
+
+  // ---- memory ---------------------------------------------------------------------------
+  alloc(length: number, dtype: DType): DataBuffer;
+  free(buffer: DataBuffer): void;
+  /** Copies `data` into the buffer starting at element `offset` (default 0). */
+  write(buffer: DataBuffer, data: ArrayLike<number>, offset?: number): void;
+  /** A copy of the buffer's contents (Float64Array on the reference backend). */
+  read(buffer: DataBuffer): Float32Array | Float64Array | Int32Array;
+  /** Bytes currently allocated to live buffers (for memory tests and benchmarks). */
+  memoryInUse(): number;
+
+  // ---- element-wise ---------------------------------------------------------------------
+  fill(out: DataBuffer, value: number): void;
+  /** out[i] = f(x[i]). May run in place (out === x). */
+  unary(op: UnaryOp, x: DataBuffer, out: DataBuffer, alpha: number): void;
+  /** dx[i] = f'(x[i]) * dy[i]; `y` = f(x) is given because some derivatives are cheaper from it. */
+  unaryBackward(op: UnaryOp, x: DataBuffer, y: DataBuffer, dy: DataBuffer, dx: DataBuffer, alpha: number): void;
+  /** out = a op b under `plan`. */
+  binary(op: BinaryOp, a: DataBuffer, b: DataBuffer, out: DataBuffer, plan: BroadcastPlan): void;
+  /** out[i] = x[i] * scale + shift. May run in place. */
+  affine(x: DataBuffer, out: DataBuffer, scale: number, shift: number): void;
+  /** Converts between dtypes (float32 <-> int32, truncating toward zero). */
+  cast(x: DataBuffer, out: DataBuffer): void;
+
+  // ---- reductions -----------------------------------------------------------------------
+  /** x viewed as (outer, size, inner) -> out (outer, inner), reducing the middle axis. */
+  reduce(op: ReduceOp, x: DataBuffer, out: DataBuffer, outer: number, size: number, inner: number): void;
+  /** Index (int32) of the maximum along the middle axis of (outer, size, inner); first one on ties. */
+  argmax(x: DataBuffer, out: DataBuffer, outer: number, size: number, inner: number): void;
+
+  // ---- movement -------------------------------------------------------------------------
+  stridedCopy(src: DataBuffer, dst: DataBuffer, plan: StridedCopy): void;
+  /** x (outer, axisSize, inner), indices int32 (count) -> out (outer, count, inner). */
+  gather(x: DataBuffer, indices: DataBuffer, out: DataBuffer, outer: number, axisSize: number, inner: number): void;
+  /** Backward of gather: dx (outer, axisSize, inner) += dy (outer, count, inner) at indices. */
+  scatterAdd(dy: DataBuffer, indices: DataBuffer, dx: DataBuffer, outer: number, axisSize: number, inner: number): void;
+
+  // ---- linear algebra and windows -------------------------------------------------------
+  matmul(a: DataBuffer, b: DataBuffer, out: DataBuffer, params: MatmulParams): void;
+  /** x (N,C,H,W) -> cols (N*outH*outW, C*kernelH*kernelW); padding reads as 0. */
+  im2col(x: DataBuffer, cols: DataBuffer, geometry: WindowGeometry): void;
+  /** Adjoint of im2col: dx (N,C,H,W) = sum of cols back into their pixels (overwrites dx). */
+  col2im(cols: DataBuffer, dx: DataBuffer, geometry: WindowGeometry): void;
+  /** Max pooling (N,C,H,W) -> (N,C,outH,outW); `argmax` (int32, same size as out) records the flat input index within each (n,c) plane. Padding never wins. */
+  maxPool(x: DataBuffer, out: DataBuffer, argmax: DataBuffer, geometry: WindowGeometry): void;
+  /** dx (overwritten) from dy and the argmax recorded by maxPool. */
+  maxPoolBackward(dy: DataBuffer, argmax: DataBuffer, dx: DataBuffer, geometry: WindowGeometry): void;
+  /** Average pooling; padding counts as zeros in the average (count_include_pad). */
+  avgPool(x: DataBuffer, out: DataBuffer, geometry: WindowGeometry): void;
+  avgPoolBackward(dy: DataBuffer, dx: DataBuffer, geometry: WindowGeometry): void;
+
+  // ---- fused composites (each one replaces several primitives on hot paths) --------------
+  /** Softmax (or log-softmax) over the last axis of (rows, cols). */
+  softmax(x: DataBuffer, out: DataBuffer, rows: number, cols: number, log: boolean): void;
+  /** Backward of softmax over the last axis given its output y: dx = y*(dy - sum(dy*y)); for log-softmax dx = dy - exp(y)*sum(dy). */
+  softmaxBackward(y: DataBuffer, dy: DataBuffer, dx: DataBuffer, rows: number, cols: number, log: boolean): void;
+  /**
+   * Softmax cross-entropy from logits (rows, cols). `target` is int32 class indices (rows)
+   * when sparse, else float32 probabilities (rows, cols). Writes per-row losses (rows) and
+   * the softmax probabilities (rows, cols), from which the gradient is (probs - target) / rows.
+   */
+  softmaxCrossEntropy(logits: DataBuffer, target: DataBuffer, sparse: boolean, losses: DataBuffer, probs: DataBuffer, rows: number, cols: number): void;
+  /** In place: param, m, v updated from grad. */
+  adamStep(param: DataBuffer, grad: DataBuffer, m: DataBuffer, v: DataBuffer, params: AdamParams): void;
+  /** In place: param and velocity updated from grad (velocity unused when momentum is 0). */
+  sgdStep(param: DataBuffer, grad: DataBuffer, velocity: DataBuffer, params: SgdParams): void;
+}
