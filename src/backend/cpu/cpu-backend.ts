@@ -1,0 +1,418 @@
+// The reference backend: plain TypeScript loops in float64, written to be obviously correct.
+// It is the oracle that the WebAssembly kernels are tested against and the backend for
+// float64 gradient checks. Speed is not a goal here.
+import type {
+  AdamParams, Backend, BroadcastPlan, DataBuffer, DType, MatmulParams, SgdParams, StridedCopy, WindowGeometry,
+} from '../backend.js';
+import { BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
+import { binaryScalar, unaryDerivative, unaryScalar } from './scalar-math.js';
+
+class CpuBuffer implements DataBuffer {
+  constructor(readonly data: Float64Array, readonly dtype: DType) {}
+  get length(): number {
+    return this.data.length;
+  }
+}
+
+function buf(b: DataBuffer): Float64Array {
+  return (b as CpuBuffer).data;
+}
+
+/** Calls `visit(srcIndex, dstIndex)` for every index of `shape` under two stride sets. */
+function forEachStrided(
+  shape: readonly number[], aStrides: readonly number[], aOffset: number,
+  bStrides: readonly number[], bOffset: number, visit: (a: number, b: number, flat: number) => void,
+): void {
+  const rank = shape.length;
+  const total = shape.reduce((p, d) => p * d, 1);
+  if (total === 0) return;
+  const index = new Array<number>(rank).fill(0);
+  let a = aOffset;
+  let b = bOffset;
+  for (let flat = 0; flat < total; flat++) {
+    visit(a, b, flat);
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      index[axis]++;
+      a += aStrides[axis];
+      b += bStrides[axis];
+      if (index[axis] < shape[axis]) break;
+      a -= aStrides[axis] * shape[axis];
+      b -= bStrides[axis] * shape[axis];
+      index[axis] = 0;
+    }
+  }
+}
+
+export class CpuBackend implements Backend {
+  readonly name = 'cpu';
+  readonly threads = 1;
+  private live = 0;
+
+  alloc(length: number, dtype: DType): DataBuffer {
+    this.live += length * 8;
+    return new CpuBuffer(new Float64Array(length), dtype);
+  }
+
+  free(buffer: DataBuffer): void {
+    this.live -= buffer.length * 8;
+  }
+
+  write(buffer: DataBuffer, data: ArrayLike<number>, offset = 0): void {
+    const out = buf(buffer);
+    const int = buffer.dtype === 'int32';
+    for (let i = 0; i < data.length; i++) out[offset + i] = int ? Math.trunc(data[i]) : data[i];
+  }
+
+  read(buffer: DataBuffer): Float64Array | Int32Array {
+    return buffer.dtype === 'int32' ? Int32Array.from(buf(buffer)) : Float64Array.from(buf(buffer));
+  }
+
+  memoryInUse(): number {
+    return this.live;
+  }
+
+  fill(out: DataBuffer, value: number): void {
+    buf(out).fill(value);
+  }
+
+  unary(op: UnaryOp, x: DataBuffer, out: DataBuffer, alpha: number): void {
+    const xs = buf(x);
+    const ys = buf(out);
+    for (let i = 0; i < xs.length; i++) ys[i] = unaryScalar(op, xs[i], alpha);
+  }
+
+  unaryBackward(op: UnaryOp, x: DataBuffer, y: DataBuffer, dy: DataBuffer, dx: DataBuffer, alpha: number): void {
+    const xs = buf(x);
+    const ys = buf(y);
+    const dys = buf(dy);
+    const dxs = buf(dx);
+    for (let i = 0; i < xs.length; i++) dxs[i] = unaryDerivative(op, xs[i], ys[i], alpha) * dys[i];
+  }
+
+  binary(op: BinaryOp, a: DataBuffer, b: DataBuffer, out: DataBuffer, plan: BroadcastPlan): void {
+    const as = buf(a);
+    const bs = buf(b);
+    const os = buf(out);
+    forEachStrided(plan.shape, plan.aStrides, 0, plan.bStrides, 0, (ia, ib, flat) => {
+      os[flat] = binaryScalar(op, as[ia], bs[ib]);
+    });
+  }
+
+  affine(x: DataBuffer, out: DataBuffer, scale: number, shift: number): void {
+    const xs = buf(x);
+    const ys = buf(out);
+    for (let i = 0; i < xs.length; i++) ys[i] = xs[i] * scale + shift;
+  }
+
+  cast(x: DataBuffer, out: DataBuffer): void {
+    const xs = buf(x);
+    const ys = buf(out);
+    const int = out.dtype === 'int32';
+    for (let i = 0; i < xs.length; i++) ys[i] = int ? Math.trunc(xs[i]) : xs[i];
+  }
+
+  reduce(op: ReduceOp, x: DataBuffer, out: DataBuffer, outer: number, size: number, inner: number): void {
+    const xs = buf(x);
+    const ys = buf(out);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let acc = op === ReduceOp.Sum ? 0 : op === ReduceOp.Max ? -Infinity : Infinity;
+        for (let s = 0; s < size; s++) {
+          const v = xs[(o * size + s) * inner + i];
+          if (op === ReduceOp.Sum) acc += v;
+          else if (op === ReduceOp.Max) acc = v > acc || Number.isNaN(v) ? v : acc;
+          else acc = v < acc || Number.isNaN(v) ? v : acc;
+        }
+        ys[o * inner + i] = acc;
+      }
+    }
+  }
+
+  argmax(x: DataBuffer, out: DataBuffer, outer: number, size: number, inner: number): void {
+    const xs = buf(x);
+    const ys = buf(out);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let best = 0;
+        let bestValue = -Infinity;
+        for (let s = 0; s < size; s++) {
+          const v = xs[(o * size + s) * inner + i];
+          if (v > bestValue) {
+            bestValue = v;
+            best = s;
+          }
+        }
+        ys[o * inner + i] = best;
+      }
+    }
+  }
+
+  stridedCopy(src: DataBuffer, dst: DataBuffer, plan: StridedCopy): void {
+    const ss = buf(src);
+    const ds = buf(dst);
+    forEachStrided(plan.shape, plan.srcStrides, plan.srcOffset, plan.dstStrides, plan.dstOffset, (is, id) => {
+      ds[id] = plan.accumulate ? ds[id] + ss[is] : ss[is];
+    });
+  }
+
+  gather(x: DataBuffer, indices: DataBuffer, out: DataBuffer, outer: number, axisSize: number, inner: number): void {
+    const xs = buf(x);
+    const idx = buf(indices);
+    const ys = buf(out);
+    const count = idx.length;
+    for (let o = 0; o < outer; o++) {
+      for (let c = 0; c < count; c++) {
+        const from = (o * axisSize + idx[c]) * inner;
+        const to = (o * count + c) * inner;
+        for (let i = 0; i < inner; i++) ys[to + i] = xs[from + i];
+      }
+    }
+  }
+
+  scatterAdd(dy: DataBuffer, indices: DataBuffer, dx: DataBuffer, outer: number, axisSize: number, inner: number): void {
+    const dys = buf(dy);
+    const idx = buf(indices);
+    const dxs = buf(dx);
+    const count = idx.length;
+    for (let o = 0; o < outer; o++) {
+      for (let c = 0; c < count; c++) {
+        const to = (o * axisSize + idx[c]) * inner;
+        const from = (o * count + c) * inner;
+        for (let i = 0; i < inner; i++) dxs[to + i] += dys[from + i];
+      }
+    }
+  }
+
+  matmul(a: DataBuffer, b: DataBuffer, out: DataBuffer, p: MatmulParams): void {
+    const as = buf(a);
+    const bs = buf(b);
+    const os = buf(out);
+    const { m, n, k } = p;
+    for (let batch = 0; batch < p.batch; batch++) {
+      const aBase = batch * p.aBatchStride;
+      const bBase = batch * p.bBatchStride;
+      const oBase = batch * m * n;
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let acc = 0;
+          for (let t = 0; t < k; t++) {
+            const av = p.transA ? as[aBase + t * m + i] : as[aBase + i * k + t];
+            const bv = p.transB ? bs[bBase + j * k + t] : bs[bBase + t * n + j];
+            acc += av * bv;
+          }
+          os[oBase + i * n + j] = p.accumulate ? os[oBase + i * n + j] + acc : acc;
+        }
+      }
+    }
+  }
+
+  im2col(x: DataBuffer, cols: DataBuffer, g: WindowGeometry): void {
+    const xs = buf(x);
+    const cs = buf(cols);
+    const patch = g.channels * g.kernelH * g.kernelW;
+    for (let n = 0; n < g.batch; n++) {
+      for (let oy = 0; oy < g.outH; oy++) {
+        for (let ox = 0; ox < g.outW; ox++) {
+          const row = ((n * g.outH + oy) * g.outW + ox) * patch;
+          for (let c = 0; c < g.channels; c++) {
+            for (let ky = 0; ky < g.kernelH; ky++) {
+              for (let kx = 0; kx < g.kernelW; kx++) {
+                const iy = oy * g.strideH - g.padH + ky;
+                const ix = ox * g.strideW - g.padW + kx;
+                const inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
+                cs[row + (c * g.kernelH + ky) * g.kernelW + kx] = inside
+                  ? xs[((n * g.channels + c) * g.height + iy) * g.width + ix]
+                  : 0;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  col2im(cols: DataBuffer, dx: DataBuffer, g: WindowGeometry): void {
+    const cs = buf(cols);
+    const xs = buf(dx);
+    xs.fill(0);
+    const patch = g.channels * g.kernelH * g.kernelW;
+    for (let n = 0; n < g.batch; n++) {
+      for (let oy = 0; oy < g.outH; oy++) {
+        for (let ox = 0; ox < g.outW; ox++) {
+          const row = ((n * g.outH + oy) * g.outW + ox) * patch;
+          for (let c = 0; c < g.channels; c++) {
+            for (let ky = 0; ky < g.kernelH; ky++) {
+              for (let kx = 0; kx < g.kernelW; kx++) {
+                const iy = oy * g.strideH - g.padH + ky;
+                const ix = ox * g.strideW - g.padW + kx;
+                if (iy >= 0 && iy < g.height && ix >= 0 && ix < g.width) {
+                  xs[((n * g.channels + c) * g.height + iy) * g.width + ix] += cs[row + (c * g.kernelH + ky) * g.kernelW + kx];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Visits every output cell of a pooling window: (plane, outIndex, list of in-bounds input indices within the plane). */
+  private forEachWindow(g: WindowGeometry, visit: (plane: number, outIndex: number, inputs: number[]) => void): void {
+    const inputs: number[] = [];
+    for (let plane = 0; plane < g.batch * g.channels; plane++) {
+      for (let oy = 0; oy < g.outH; oy++) {
+        for (let ox = 0; ox < g.outW; ox++) {
+          inputs.length = 0;
+          for (let ky = 0; ky < g.kernelH; ky++) {
+            for (let kx = 0; kx < g.kernelW; kx++) {
+              const iy = oy * g.strideH - g.padH + ky;
+              const ix = ox * g.strideW - g.padW + kx;
+              if (iy >= 0 && iy < g.height && ix >= 0 && ix < g.width) inputs.push(iy * g.width + ix);
+            }
+          }
+          visit(plane, oy * g.outW + ox, inputs);
+        }
+      }
+    }
+  }
+
+  maxPool(x: DataBuffer, out: DataBuffer, argmax: DataBuffer, g: WindowGeometry): void {
+    const xs = buf(x);
+    const ys = buf(out);
+    const am = buf(argmax);
+    const planeIn = g.height * g.width;
+    const planeOut = g.outH * g.outW;
+    this.forEachWindow(g, (plane, o, inputs) => {
+      let best = inputs[0];
+      for (const i of inputs) if (xs[plane * planeIn + i] > xs[plane * planeIn + best]) best = i;
+      ys[plane * planeOut + o] = xs[plane * planeIn + best];
+      am[plane * planeOut + o] = best;
+    });
+  }
+
+  maxPoolBackward(dy: DataBuffer, argmax: DataBuffer, dx: DataBuffer, g: WindowGeometry): void {
+    const dys = buf(dy);
+    const am = buf(argmax);
+    const dxs = buf(dx);
+    dxs.fill(0);
+    const planeIn = g.height * g.width;
+    const planeOut = g.outH * g.outW;
+    for (let plane = 0; plane < g.batch * g.channels; plane++) {
+      for (let o = 0; o < planeOut; o++) dxs[plane * planeIn + am[plane * planeOut + o]] += dys[plane * planeOut + o];
+    }
+  }
+
+  avgPool(x: DataBuffer, out: DataBuffer, g: WindowGeometry): void {
+    const xs = buf(x);
+    const ys = buf(out);
+    const area = g.kernelH * g.kernelW;
+    const planeIn = g.height * g.width;
+    const planeOut = g.outH * g.outW;
+    this.forEachWindow(g, (plane, o, inputs) => {
+      let sum = 0;
+      for (const i of inputs) sum += xs[plane * planeIn + i];
+      ys[plane * planeOut + o] = sum / area;
+    });
+  }
+
+  avgPoolBackward(dy: DataBuffer, dx: DataBuffer, g: WindowGeometry): void {
+    const dys = buf(dy);
+    const dxs = buf(dx);
+    dxs.fill(0);
+    const area = g.kernelH * g.kernelW;
+    const planeIn = g.height * g.width;
+    const planeOut = g.outH * g.outW;
+    this.forEachWindow(g, (plane, o, inputs) => {
+      for (const i of inputs) dxs[plane * planeIn + i] += dys[plane * planeOut + o] / area;
+    });
+  }
+
+  softmax(x: DataBuffer, out: DataBuffer, rows: number, cols: number, log: boolean): void {
+    const xs = buf(x);
+    const ys = buf(out);
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      let max = -Infinity;
+      for (let c = 0; c < cols; c++) max = Math.max(max, xs[base + c]);
+      let sum = 0;
+      for (let c = 0; c < cols; c++) sum += Math.exp(xs[base + c] - max);
+      const logSum = Math.log(sum);
+      for (let c = 0; c < cols; c++) {
+        ys[base + c] = log ? xs[base + c] - max - logSum : Math.exp(xs[base + c] - max) / sum;
+      }
+    }
+  }
+
+  softmaxBackward(y: DataBuffer, dy: DataBuffer, dx: DataBuffer, rows: number, cols: number, log: boolean): void {
+    const ys = buf(y);
+    const dys = buf(dy);
+    const dxs = buf(dx);
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      let dot = 0;
+      for (let c = 0; c < cols; c++) dot += log ? dys[base + c] : dys[base + c] * ys[base + c];
+      for (let c = 0; c < cols; c++) {
+        dxs[base + c] = log
+          ? dys[base + c] - Math.exp(ys[base + c]) * dot
+          : ys[base + c] * (dys[base + c] - dot);
+      }
+    }
+  }
+
+  softmaxCrossEntropy(
+    logits: DataBuffer, target: DataBuffer, sparse: boolean, losses: DataBuffer, probs: DataBuffer, rows: number, cols: number,
+  ): void {
+    this.softmax(logits, probs, rows, cols, false);
+    const xs = buf(logits);
+    const ts = buf(target);
+    const ls = buf(losses);
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      let max = -Infinity;
+      for (let c = 0; c < cols; c++) max = Math.max(max, xs[base + c]);
+      let sum = 0;
+      for (let c = 0; c < cols; c++) sum += Math.exp(xs[base + c] - max);
+      const logSum = Math.log(sum) + max;
+      if (sparse) {
+        ls[r] = logSum - xs[base + ts[r]];
+      } else {
+        let loss = 0;
+        for (let c = 0; c < cols; c++) loss += ts[base + c] * (logSum - xs[base + c]);
+        ls[r] = loss;
+      }
+    }
+  }
+
+  adamStep(param: DataBuffer, grad: DataBuffer, m: DataBuffer, v: DataBuffer, p: AdamParams): void {
+    const ps = buf(param);
+    const gs = buf(grad);
+    const ms = buf(m);
+    const vs = buf(v);
+    const correction1 = 1 - p.beta1 ** p.step;
+    const correction2 = 1 - p.beta2 ** p.step;
+    for (let i = 0; i < ps.length; i++) {
+      if (p.decoupledWeightDecay !== 0) ps[i] -= p.lr * p.decoupledWeightDecay * ps[i];
+      const g = gs[i] + p.weightDecay * ps[i];
+      ms[i] = p.beta1 * ms[i] + (1 - p.beta1) * g;
+      vs[i] = p.beta2 * vs[i] + (1 - p.beta2) * g * g;
+      const mHat = ms[i] / correction1;
+      const vHat = vs[i] / correction2;
+      ps[i] -= (p.lr * mHat) / (Math.sqrt(vHat) + p.eps);
+    }
+  }
+
+  sgdStep(param: DataBuffer, grad: DataBuffer, velocity: DataBuffer, p: SgdParams): void {
+    const ps = buf(param);
+    const gs = buf(grad);
+    const vs = buf(velocity);
+    for (let i = 0; i < ps.length; i++) {
+      const g = gs[i] + p.weightDecay * ps[i];
+      if (p.momentum === 0) {
+        ps[i] -= p.lr * g;
+        continue;
+      }
+      vs[i] = p.momentum * vs[i] + g;
+      ps[i] -= p.lr * (p.nesterov ? g + p.momentum * vs[i] : vs[i]);
+    }
+  }
+}
