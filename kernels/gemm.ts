@@ -1,0 +1,199 @@
+// Blocked, packed single-precision GEMM (Goto/BLIS style) with a 5x8 f32x4 micro-kernel.
+// 10 accumulators + 2 B vectors + 1 A splat fit the ~15 xmm registers V8 gives wasm. transA/transB are absorbed
+// by the packing routines (element strides), so one kernel serves every combination. No allocation: scratch comes from JS.
+
+const MR = 5;
+const NR = 8;
+const MC = 120;
+const KC = 256;
+const NC = 512;
+const PACK_A_BYTES: usize = MC * KC * 4;
+const PACK_B_BYTES: usize = KC * NC * 4;
+const TILE_BYTES: usize = MR * NR * 4;
+
+/** Bytes of scratch one thread needs for `matmul`. */
+export function gemmScratchBytes(): i32 {
+  return <i32>(PACK_A_BYTES + PACK_B_BYTES + TILE_BYTES);
+}
+
+// ---- packing -------------------------------------------------------------------------------
+
+/** A block (mc x kc) with element strides -> panels of MR rows, each kc x MR, zero padded. */
+function packA(a: usize, rsA: i32, csA: i32, mc: i32, kc: i32, dst: usize): void {
+  for (let ip = 0; ip < mc; ip += MR) {
+    const mr = min(MR, mc - ip);
+    const panel = dst + (<usize>(ip * kc) << 2);
+    if (mr == MR && rsA == 1) {
+      let src = a + (<usize>ip << 2);
+      const step = <usize>csA << 2;
+      for (let p = 0; p < kc; p++) {
+        const d = panel + <usize>(p * MR * 4);
+        v128.store(d, v128.load(src));
+        store<f32>(d, load<f32>(src, 16), 16);
+        src += step;
+      }
+      continue;
+    }
+    for (let r = 0; r < MR; r++) {
+      let d = panel + (<usize>r << 2);
+      if (r < mr) {
+        let src = a + (<usize>((ip + r) * rsA) << 2);
+        const step = <usize>csA << 2;
+        for (let p = 0; p < kc; p++) { store<f32>(d, load<f32>(src)); src += step; d += MR * 4; }
+      } else {
+        for (let p = 0; p < kc; p++) { store<f32>(d, 0); d += MR * 4; }
+      }
+    }
+  }
+}
+
+/** B block (kc x nc) with element strides -> panels of NR columns, each kc x NR, zero padded. */
+function packB(b: usize, rsB: i32, csB: i32, kc: i32, nc: i32, dst: usize): void {
+  for (let jp = 0; jp < nc; jp += NR) {
+    const nr = min(NR, nc - jp);
+    const panel = dst + (<usize>(jp * kc) << 2);
+    if (nr == NR && csB == 1) {
+      let src = b + (<usize>jp << 2);
+      const step = <usize>rsB << 2;
+      let d = panel;
+      for (let p = 0; p < kc; p++) {
+        v128.store(d, v128.load(src));
+        v128.store(d, v128.load(src, 16), 16);
+        src += step;
+        d += NR * 4;
+      }
+      continue;
+    }
+    for (let jj = 0; jj < NR; jj++) {
+      let d = panel + (<usize>jj << 2);
+      if (jj < nr) {
+        let src = b + (<usize>((jp + jj) * csB) << 2);
+        const step = <usize>rsB << 2;
+        for (let p = 0; p < kc; p++) { store<f32>(d, load<f32>(src)); src += step; d += NR * 4; }
+      } else {
+        for (let p = 0; p < kc; p++) { store<f32>(d, 0); d += NR * 4; }
+      }
+    }
+  }
+}
+
+// ---- micro-kernel ----------------------------------------------------------------------------
+
+/** dst (5 x 8, row stride dstRowBytes) (=|+=) packed A panel (kc x 5) * packed B panel (kc x 8). */
+function micro5x8(kc: i32, pa: usize, pb: usize, dst: usize, dstRowBytes: usize, overwrite: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 16);
+    c40 = f32x4.add(c40, f32x4.mul(a, b0));
+    c41 = f32x4.add(c41, f32x4.mul(a, b1));
+    pa += MR * 4;
+    pb += NR * 4;
+  }
+  if (!overwrite) {
+    c00 = f32x4.add(c00, v128.load(dst)); c01 = f32x4.add(c01, v128.load(dst, 16));
+    dst += dstRowBytes;
+    c10 = f32x4.add(c10, v128.load(dst)); c11 = f32x4.add(c11, v128.load(dst, 16));
+    dst += dstRowBytes;
+    c20 = f32x4.add(c20, v128.load(dst)); c21 = f32x4.add(c21, v128.load(dst, 16));
+    dst += dstRowBytes;
+    c30 = f32x4.add(c30, v128.load(dst)); c31 = f32x4.add(c31, v128.load(dst, 16));
+    dst += dstRowBytes;
+    c40 = f32x4.add(c40, v128.load(dst)); c41 = f32x4.add(c41, v128.load(dst, 16));
+    dst -= dstRowBytes * 4;
+  }
+  v128.store(dst, c00); v128.store(dst, c01, 16);
+  dst += dstRowBytes;
+  v128.store(dst, c10); v128.store(dst, c11, 16);
+  dst += dstRowBytes;
+  v128.store(dst, c20); v128.store(dst, c21, 16);
+  dst += dstRowBytes;
+  v128.store(dst, c30); v128.store(dst, c31, 16);
+  dst += dstRowBytes;
+  v128.store(dst, c40); v128.store(dst, c41, 16);
+}
+
+// ---- blocked driver --------------------------------------------------------------------------
+
+/** C (m x n, row stride ldc) (=|+=) A (m x k) * B (k x n); A(i,p) = a[i*rsA + p*csA], B(p,j) = b[p*rsB + j*csB]. */
+function gemmBlock(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32,
+  m: i32, n: i32, k: i32, accumulate: bool, scratch: usize): void {
+  const packedA = scratch;
+  const packedB = scratch + PACK_A_BYTES;
+  const tile = packedB + PACK_B_BYTES;
+  const ldcBytes = <usize>ldc << 2;
+  if (k == 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n << 2);
+    return;
+  }
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const overwrite = pc == 0 && !accumulate;
+      packB(b + (<usize>(pc * rsB + jc * csB) << 2), rsB, csB, kc, nc, packedB);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(a + (<usize>(ic * rsA + pc * csA) << 2), rsA, csA, mc, kc, packedA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const pb = packedB + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const pa = packedA + (<usize>(ir * kc) << 2);
+            const dst = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
+            if (mr == MR && nr == NR) {
+              micro5x8(kc, pa, pb, dst, ldcBytes, overwrite);
+            } else {
+              micro5x8(kc, pa, pb, tile, NR * 4, true);
+              for (let r = 0; r < mr; r++) {
+                const row = dst + <usize>r * ldcBytes;
+                for (let jj = 0; jj < nr; jj++) {
+                  const v = load<f32>(tile + (<usize>(r * NR + jj) << 2));
+                  const p = row + (<usize>jj << 2);
+                  store<f32>(p, overwrite ? v : load<f32>(p) + v);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * out[b] (=|+=) op(a[b]) @ op(b[b]) for batches [batchStart, batchEnd), restricted to the output block
+ * rows [rowStart, rowEnd) x cols [colStart, colEnd). Strides and sizes in elements.
+ */
+export function matmul(a: usize, b: usize, out: usize, m: i32, n: i32, k: i32, transA: i32, transB: i32,
+  aBatchStride: i32, bBatchStride: i32, accumulate: i32, batchStart: i32, batchEnd: i32,
+  rowStart: i32, rowEnd: i32, colStart: i32, colEnd: i32, scratch: usize): void {
+  const rsA = transA ? 1 : k;
+  const csA = transA ? m : 1;
+  const rsB = transB ? 1 : n;
+  const csB = transB ? k : 1;
+  for (let batch = batchStart; batch < batchEnd; batch++) {
+    const aBase = a + (<usize>batch * <usize>aBatchStride << 2) + (<usize>(rowStart * rsA) << 2);
+    const bBase = b + (<usize>batch * <usize>bBatchStride << 2) + (<usize>(colStart * csB) << 2);
+    const cBase = out + (<usize>batch * <usize>(m * n) << 2) + (<usize>(rowStart * n + colStart) << 2);
+    gemmBlock(aBase, rsA, csA, bBase, rsB, csB, cBase, n, rowEnd - rowStart, colEnd - colStart, k, accumulate != 0, scratch);
+  }
+}

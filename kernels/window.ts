@@ -1,0 +1,193 @@
+// Sliding-window kernels over NCHW: im2col / col2im (for convolution as GEMM) and max / average pooling.
+// The geometry block holds 12 i32: batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW.
+// im2col splits over output rows; the others split over (n, c) planes so threads never write the same pixel.
+
+@inline function g(geometry: usize, field: i32): i32 {
+  return load<i32>(geometry + (<usize>field << 2));
+}
+
+/** x (N,C,H,W) -> cols (N*outH*outW, C*kh*kw) for rows [rowStart, rowEnd). */
+export function im2col(x: usize, cols: usize, geometry: usize, rowStart: i32, rowEnd: i32): void {
+  const channels = g(geometry, 1), height = g(geometry, 2), width = g(geometry, 3);
+  const kh = g(geometry, 4), kw = g(geometry, 5), sh = g(geometry, 6), sw = g(geometry, 7);
+  const ph = g(geometry, 8), pw = g(geometry, 9), outH = g(geometry, 10), outW = g(geometry, 11);
+  const patch = channels * kh * kw;
+  for (let row = rowStart; row < rowEnd; row++) {
+    const ox = row % outW;
+    const t = row / outW;
+    const oy = t % outH;
+    const n = t / outH;
+    let dst = cols + (<usize>row * <usize>patch << 2);
+    const ix0 = ox * sw - pw;
+    const inside = ix0 >= 0 && ix0 + kw <= width;
+    for (let c = 0; c < channels; c++) {
+      const plane = x + (<usize>((n * channels + c) * height) * <usize>width << 2);
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * sh - ph + ky;
+        if (iy < 0 || iy >= height) {
+          for (let kx = 0; kx < kw; kx++) store<f32>(dst + (<usize>kx << 2), 0);
+        } else {
+          const src = plane + (<usize>(iy * width) << 2);
+          if (inside) {
+            const s = src + (<usize>ix0 << 2);
+            for (let kx = 0; kx < kw; kx++) store<f32>(dst + (<usize>kx << 2), load<f32>(s + (<usize>kx << 2)));
+          } else {
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ix0 + kx;
+              store<f32>(dst + (<usize>kx << 2), ix >= 0 && ix < width ? load<f32>(src + (<usize>ix << 2)) : 0);
+            }
+          }
+        }
+        dst += <usize>kw << 2;
+      }
+    }
+  }
+}
+
+/** dx (N,C,H,W) = sum of cols back into their pixels, for planes [planeStart, planeEnd) of N*C. */
+export function col2im(cols: usize, dx: usize, geometry: usize, planeStart: i32, planeEnd: i32): void {
+  const channels = g(geometry, 1), height = g(geometry, 2), width = g(geometry, 3);
+  const kh = g(geometry, 4), kw = g(geometry, 5), sh = g(geometry, 6), sw = g(geometry, 7);
+  const ph = g(geometry, 8), pw = g(geometry, 9), outH = g(geometry, 10), outW = g(geometry, 11);
+  const patch = channels * kh * kw;
+  const planeSize = height * width;
+  for (let plane = planeStart; plane < planeEnd; plane++) {
+    const n = plane / channels;
+    const c = plane % channels;
+    const dst = dx + (<usize>plane * <usize>planeSize << 2);
+    memory.fill(dst, 0, <usize>planeSize << 2);
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const row = (n * outH + oy) * outW + ox;
+        let src = cols + (<usize>(row * patch + c * kh * kw) << 2);
+        const ix0 = ox * sw - pw;
+        const inside = ix0 >= 0 && ix0 + kw <= width;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - ph + ky;
+          if (iy >= 0 && iy < height) {
+            const d = dst + (<usize>(iy * width) << 2);
+            if (inside) {
+              const dd = d + (<usize>ix0 << 2);
+              for (let kx = 0; kx < kw; kx++) {
+                const p = dd + (<usize>kx << 2);
+                store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>kx << 2)));
+              }
+            } else {
+              for (let kx = 0; kx < kw; kx++) {
+                const ix = ix0 + kx;
+                if (ix >= 0 && ix < width) {
+                  const p = d + (<usize>ix << 2);
+                  store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>kx << 2)));
+                }
+              }
+            }
+          }
+          src += <usize>kw << 2;
+        }
+      }
+    }
+  }
+}
+
+/** Max pooling of planes [planeStart, planeEnd); argmax is the flat index within the input plane. */
+export function maxPool(x: usize, out: usize, argmax: usize, geometry: usize, planeStart: i32, planeEnd: i32): void {
+  const height = g(geometry, 2), width = g(geometry, 3);
+  const kh = g(geometry, 4), kw = g(geometry, 5), sh = g(geometry, 6), sw = g(geometry, 7);
+  const ph = g(geometry, 8), pw = g(geometry, 9), outH = g(geometry, 10), outW = g(geometry, 11);
+  const planeIn = height * width;
+  const planeOut = outH * outW;
+  for (let plane = planeStart; plane < planeEnd; plane++) {
+    const src = x + (<usize>plane * <usize>planeIn << 2);
+    let o = <usize>plane * <usize>planeOut;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = max(oy * sh - ph, 0);
+      const y1 = min(oy * sh - ph + kh, height);
+      for (let ox = 0; ox < outW; ox++) {
+        const x0 = max(ox * sw - pw, 0);
+        const x1 = min(ox * sw - pw + kw, width);
+        let best = y0 * width + x0;
+        let bestValue = load<f32>(src + (<usize>best << 2));
+        for (let iy = y0; iy < y1; iy++) {
+          for (let ix = x0; ix < x1; ix++) {
+            const idx = iy * width + ix;
+            const v = load<f32>(src + (<usize>idx << 2));
+            if (v > bestValue) { bestValue = v; best = idx; }
+          }
+        }
+        store<f32>(out + (o << 2), bestValue);
+        store<i32>(argmax + (o << 2), best);
+        o++;
+      }
+    }
+  }
+}
+
+export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, geometry: usize, planeStart: i32, planeEnd: i32): void {
+  const planeIn = g(geometry, 2) * g(geometry, 3);
+  const planeOut = g(geometry, 10) * g(geometry, 11);
+  for (let plane = planeStart; plane < planeEnd; plane++) {
+    const dst = dx + (<usize>plane * <usize>planeIn << 2);
+    memory.fill(dst, 0, <usize>planeIn << 2);
+    const base = <usize>plane * <usize>planeOut << 2;
+    for (let o = 0; o < planeOut; o++) {
+      const off = base + (<usize>o << 2);
+      const p = dst + (<usize>load<i32>(argmax + off) << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(dy + off));
+    }
+  }
+}
+
+export function avgPool(x: usize, out: usize, geometry: usize, planeStart: i32, planeEnd: i32): void {
+  const height = g(geometry, 2), width = g(geometry, 3);
+  const kh = g(geometry, 4), kw = g(geometry, 5), sh = g(geometry, 6), sw = g(geometry, 7);
+  const ph = g(geometry, 8), pw = g(geometry, 9), outH = g(geometry, 10), outW = g(geometry, 11);
+  const planeIn = height * width;
+  const inverseArea: f32 = 1.0 / <f32>(kh * kw);
+  let o = <usize>planeStart * <usize>(outH * outW);
+  for (let plane = planeStart; plane < planeEnd; plane++) {
+    const src = x + (<usize>plane * <usize>planeIn << 2);
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = max(oy * sh - ph, 0);
+      const y1 = min(oy * sh - ph + kh, height);
+      for (let ox = 0; ox < outW; ox++) {
+        const x0 = max(ox * sw - pw, 0);
+        const x1 = min(ox * sw - pw + kw, width);
+        let sum: f32 = 0;
+        for (let iy = y0; iy < y1; iy++) {
+          for (let ix = x0; ix < x1; ix++) sum += load<f32>(src + (<usize>(iy * width + ix) << 2));
+        }
+        store<f32>(out + (o << 2), sum * inverseArea);
+        o++;
+      }
+    }
+  }
+}
+
+export function avgPoolBackward(dy: usize, dx: usize, geometry: usize, planeStart: i32, planeEnd: i32): void {
+  const height = g(geometry, 2), width = g(geometry, 3);
+  const kh = g(geometry, 4), kw = g(geometry, 5), sh = g(geometry, 6), sw = g(geometry, 7);
+  const ph = g(geometry, 8), pw = g(geometry, 9), outH = g(geometry, 10), outW = g(geometry, 11);
+  const planeIn = height * width;
+  const inverseArea: f32 = 1.0 / <f32>(kh * kw);
+  let o = <usize>planeStart * <usize>(outH * outW);
+  for (let plane = planeStart; plane < planeEnd; plane++) {
+    const dst = dx + (<usize>plane * <usize>planeIn << 2);
+    memory.fill(dst, 0, <usize>planeIn << 2);
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = max(oy * sh - ph, 0);
+      const y1 = min(oy * sh - ph + kh, height);
+      for (let ox = 0; ox < outW; ox++) {
+        const x0 = max(ox * sw - pw, 0);
+        const x1 = min(ox * sw - pw + kw, width);
+        const share = load<f32>(dy + (o << 2)) * inverseArea;
+        for (let iy = y0; iy < y1; iy++) {
+          for (let ix = x0; ix < x1; ix++) {
+            const p = dst + (<usize>(iy * width + ix) << 2);
+            store<f32>(p, load<f32>(p) + share);
+          }
+        }
+        o++;
+      }
+    }
+  }
+}
