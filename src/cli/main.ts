@@ -1,11 +1,12 @@
 // The zerograd command line: one sub-command per file in ./commands, registered here.
 import { Command, CommanderError } from 'commander';
 import { ZerogradError } from '../errors.js';
+import { register as registerData } from './commands/data.js';
 
 type Register = (program: Command) => void;
 
 // Each command module exports `register(program)`; add new commands to this list.
-const commands: Register[] = [];
+const commands: Register[] = [registerData];
 
 /** Builds the program with every registered sub-command. */
 export function buildProgram(): Command {

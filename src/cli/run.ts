@@ -1,0 +1,4 @@
+// Runs the CLI from TypeScript sources (`node --import tsx src/cli/run.ts ...`), without a build.
+import { main } from './main.js';
+
+main(process.argv).then((code) => process.exit(code));
