@@ -1,0 +1,123 @@
+// 2-D convolution and pooling on NCHW tensors (batch, channels, height, width).
+// conv2d is im2col + one GEMM: cols (N*OH*OW, C*KH*KW) @ W^T (C*KH*KW, O) -> (N*OH*OW, O),
+// then permuted to (N, O, OH, OW). Weights are (O, C, KH, KW) as in PyTorch.
+import type { WindowGeometry } from '../backend/backend.js';
+import { record } from '../autograd/graph.js';
+import { ShapeError } from '../errors.js';
+import { noGrad } from '../tensor/engine.js';
+import { formatShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { empty } from './create.js';
+import { binary } from './elementwise.js';
+import { BinaryOp } from '../backend/backend.js';
+import { permute, reshape } from './movement.js';
+import { sum } from './reduce.js';
+
+export type Pair = number | readonly [number, number];
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+}
+
+function pair(value: Pair | undefined, fallback: number): [number, number] {
+  if (value === undefined) return [fallback, fallback];
+  return typeof value === 'number' ? [value, value] : [value[0], value[1]];
+}
+
+/** Output geometry of a window of `kernel` over NCHW `shape`, validated. */
+export function windowGeometry(op: string, shape: readonly number[], kernel: [number, number], stride: [number, number], padding: [number, number]): WindowGeometry {
+  if (shape.length !== 4) throw new ShapeError(`${op}: expected an NCHW input (batch, channels, height, width), got shape ${formatShape(shape)}`);
+  const [batch, channels, height, width] = shape;
+  const [kernelH, kernelW] = kernel;
+  const [strideH, strideW] = stride;
+  const [padH, padW] = padding;
+  if (strideH < 1 || strideW < 1 || padH < 0 || padW < 0) throw new ShapeError(`${op}: stride must be >= 1 and padding >= 0, got stride ${stride} padding ${padding}`);
+  const outH = Math.floor((height + 2 * padH - kernelH) / strideH) + 1;
+  const outW = Math.floor((width + 2 * padW - kernelW) / strideW) + 1;
+  if (outH < 1 || outW < 1) {
+    throw new ShapeError(`${op}: a ${kernelH}x${kernelW} window does not fit input ${formatShape(shape)} with padding ${padH},${padW}`);
+  }
+  return { batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW };
+}
+
+/** Cross-correlation of x (N, C, H, W) with weight (O, C, KH, KW), plus optional bias (O). */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  if (weight.rank !== 4) throw new ShapeError(`conv2d: weight must be (out, in, kH, kW), got ${formatShape(weight.shape)}`);
+  const [outChannels, inChannels, kernelH, kernelW] = weight.shape;
+  if (x.rank !== 4 || x.shape[1] !== inChannels) {
+    throw new ShapeError(`conv2d: input ${formatShape(x.shape)} does not match weight ${formatShape(weight.shape)} (expected (N, ${inChannels}, H, W))`);
+  }
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== outChannels)) {
+    throw new ShapeError(`conv2d: bias ${formatShape(bias.shape)} does not match ${outChannels} output channels`);
+  }
+  const g = windowGeometry('conv2d', x.shape, [kernelH, kernelW], pair(options.stride, 1), pair(options.padding, 0));
+  const rows = g.batch * g.outH * g.outW;
+  const patch = inChannels * kernelH * kernelW;
+  const backend = x.backend;
+  const cols = empty([rows, patch], 'float32', backend);
+  backend.im2col(x.buffer, cols.buffer, g);
+  const flat = empty([rows, outChannels], 'float32', backend); // (N*OH*OW, O)
+  backend.matmul(cols.buffer, weight.buffer, flat.buffer, {
+    batch: 1, m: rows, n: outChannels, k: patch, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0, accumulate: false,
+  });
+  const out = noGrad(() => {
+    const withBias = bias ? binary(BinaryOp.Add, flat, bias) : flat;
+    return permute(reshape(withBias, [g.batch, g.outH, g.outW, outChannels]), [0, 3, 1, 2]);
+  });
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(out, 'conv2d', inputs, (dy) => {
+    const dyFlat = reshape(permute(dy, [0, 2, 3, 1]), [rows, outChannels]); // (N*OH*OW, O)
+    let dx: Tensor | null = null;
+    if (x.requiresGrad) {
+      const dcols = empty([rows, patch], 'float32', backend);
+      backend.matmul(dyFlat.buffer, weight.buffer, dcols.buffer, {
+        batch: 1, m: rows, n: patch, k: outChannels, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0, accumulate: false,
+      });
+      dx = empty(x.shape, 'float32', backend);
+      backend.col2im(dcols.buffer, dx.buffer, g);
+    }
+    let dw: Tensor | null = null;
+    if (weight.requiresGrad) {
+      dw = empty(weight.shape, 'float32', backend); // (O, C*KH*KW) = dy^T @ cols
+      backend.matmul(dyFlat.buffer, cols.buffer, dw.buffer, {
+        batch: 1, m: outChannels, n: patch, k: rows, transA: true, transB: false, aBatchStride: 0, bBatchStride: 0, accumulate: false,
+      });
+    }
+    const db = bias && bias.requiresGrad ? sum(dyFlat, 0) : null;
+    return bias ? [dx, dw, db] : [dx, dw];
+  });
+}
+
+export interface Pool2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+}
+
+/** Max pooling over kernel windows (stride defaults to the kernel size). */
+export function maxPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}): Tensor {
+  const k = pair(kernel, 2);
+  const g = windowGeometry('maxPool2d', x.shape, k, pair(options.stride ?? kernel, 2), pair(options.padding, 0));
+  if (g.padH * 2 > g.kernelH || g.padW * 2 > g.kernelW) throw new ShapeError(`maxPool2d: padding ${g.padH},${g.padW} must be at most half the kernel ${g.kernelH}x${g.kernelW}`);
+  const out = empty([g.batch, g.channels, g.outH, g.outW], 'float32', x.backend);
+  const argmax = empty(out.shape, 'int32', x.backend);
+  x.backend.maxPool(x.buffer, out.buffer, argmax.buffer, g);
+  return record(out, 'maxPool2d', [x], (dy) => {
+    const dx = empty(x.shape, 'float32', x.backend);
+    x.backend.maxPoolBackward(dy.buffer, argmax.buffer, dx.buffer, g);
+    return [dx];
+  });
+}
+
+/** Average pooling over kernel windows (padding counts as zeros). */
+export function avgPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}): Tensor {
+  const k = pair(kernel, 2);
+  const g = windowGeometry('avgPool2d', x.shape, k, pair(options.stride ?? kernel, 2), pair(options.padding, 0));
+  const out = empty([g.batch, g.channels, g.outH, g.outW], 'float32', x.backend);
+  x.backend.avgPool(x.buffer, out.buffer, g);
+  return record(out, 'avgPool2d', [x], (dy) => {
+    const dx = empty(x.shape, 'float32', x.backend);
+    x.backend.avgPoolBackward(dy.buffer, dx.buffer, g);
+    return [dx];
+  });
+}

@@ -1,0 +1,23 @@
+// In-place parameter updates with fused kernels (used by optimizers): no graph, no temporaries.
+import type { AdamParams, SgdParams } from '../backend/backend.js';
+import { ShapeError } from '../errors.js';
+import { formatShape, sameShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+function check(op: string, param: Tensor, ...others: Tensor[]): void {
+  for (const t of others) {
+    if (!sameShape(t.shape, param.shape)) throw new ShapeError(`${op}: ${formatShape(t.shape)} does not match parameter ${formatShape(param.shape)}`);
+  }
+}
+
+/** One Adam/AdamW step on `param` from `grad`, updating the moment tensors m and v in place. */
+export function adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hyper: AdamParams): void {
+  check('adamUpdate', param, grad, m, v);
+  param.backend.adamStep(param.buffer, grad.buffer, m.buffer, v.buffer, hyper);
+}
+
+/** One SGD step on `param` from `grad` (velocity updated in place when momentum > 0). */
+export function sgdUpdate(param: Tensor, grad: Tensor, velocity: Tensor, hyper: SgdParams): void {
+  check('sgdUpdate', param, grad, velocity);
+  param.backend.sgdStep(param.buffer, grad.buffer, velocity.buffer, hyper);
+}
