@@ -1,0 +1,51 @@
+// Public entry of the WebAssembly backend: `createWasmBackend()` builds the shared memory, instantiates the
+// kernels on this thread and starts the worker threads. Browsers need cross-origin isolation (COOP/COEP) for shared memory.
+import { kernelModule, instantiateKernels, parallelKernels } from './kernels.js';
+import { ThreadPool, controlBytes } from './thread-pool.js';
+import { defaultThresholds, type Thresholds } from './thresholds.js';
+import { PARAMS_BYTES, WasmBackend } from './wasm-backend.js';
+
+export { WasmBackend } from './wasm-backend.js';
+export type { Thresholds } from './thresholds.js';
+
+export interface WasmBackendOptions {
+  /** Threads to compute on, including the calling thread. Default: all cores. */
+  threads?: number;
+  /** Upper bound of the wasm heap in MiB (default 4096, the wasm32 limit). */
+  maxMemoryMB?: number;
+  /** Zero recycled blocks in alloc(), like fresh memory (default true). */
+  zeroOnAlloc?: boolean;
+  /** Override cut-overs between one thread and all threads. */
+  thresholds?: Partial<Thresholds>;
+}
+
+const PAGE = 65536;
+const MAX_THREADS = 64;
+
+async function defaultThreadCount(): Promise<number> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (typeof process === 'object' && process.versions?.node !== undefined) {
+    const os = await import('node:os');
+    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  }
+  return nav?.hardwareConcurrency ?? 1;
+}
+
+export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const requested = options.threads ?? await defaultThreadCount();
+  if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`wasm backend: threads must be a positive integer, got ${requested}`);
+  const threads = Math.min(requested, MAX_THREADS);
+  const maxPages = Math.min(65536, Math.ceil((options.maxMemoryMB ?? 4096) * 1024 * 1024 / PAGE));
+  const memory = new WebAssembly.Memory({ initial: Math.min(256, maxPages), maximum: maxPages, shared: true });
+  const module = await kernelModule();
+  const kernels = await instantiateKernels(module, memory);
+  const controlOffset = Math.ceil(Math.max(kernels.heapBase(), 1024) / 64) * 64;
+  const paramsOffset = controlOffset + Math.ceil(controlBytes(threads) / 64) * 64;
+  const heapStart = paramsOffset + PARAMS_BYTES;
+  const pool = threads > 1 ? await ThreadPool.start(threads, module, memory, controlOffset, parallelKernels) : undefined;
+  return new WasmBackend({
+    memory, kernels, pool, threads, paramsOffset, heapStart,
+    thresholds: { ...defaultThresholds, ...options.thresholds },
+    zeroOnAlloc: options.zeroOnAlloc ?? true,
+  });
+}

@@ -1,0 +1,71 @@
+// Loads the compiled kernels (base64 from kernels.generated.ts) and types their exports.
+// The module is compiled once per process and instantiated on each thread against the shared memory.
+import { kernelsBase64 } from './kernels.generated.js';
+
+/** Signatures of the wasm exports (pointers and sizes are plain numbers; flags are 0/1). */
+export interface KernelExports {
+  heapBase(): number;
+  gemmScratchBytes(): number;
+  fill(out: number, start: number, end: number, value: number): void;
+  unary(op: number, x: number, out: number, start: number, end: number, alpha: number): void;
+  unaryBackward(op: number, x: number, y: number, dy: number, dx: number, start: number, end: number, alpha: number): void;
+  affine(x: number, out: number, start: number, end: number, scale: number, shift: number): void;
+  cast(x: number, out: number, start: number, end: number, mode: number): void;
+  binary(op: number, a: number, b: number, out: number, rank: number, plan: number, start: number, end: number): void;
+  reduce(op: number, x: number, out: number, size: number, inner: number,
+    outerStart: number, outerEnd: number, innerStart: number, innerEnd: number): void;
+  argmax(x: number, out: number, size: number, inner: number,
+    outerStart: number, outerEnd: number, innerStart: number, innerEnd: number): void;
+  softmax(x: number, out: number, cols: number, log: number, rowStart: number, rowEnd: number): void;
+  softmaxBackward(y: number, dy: number, dx: number, cols: number, log: number, rowStart: number, rowEnd: number): void;
+  softmaxCrossEntropy(logits: number, target: number, sparse: number, losses: number, probs: number,
+    cols: number, rowStart: number, rowEnd: number): void;
+  stridedCopy(src: number, dst: number, rank: number, plan: number, srcOffset: number, dstOffset: number,
+    accumulate: number, start: number, end: number): void;
+  gather(x: number, indices: number, out: number, axisSize: number, inner: number, count: number,
+    rowStart: number, rowEnd: number): void;
+  scatterAdd(dy: number, indices: number, dx: number, axisSize: number, inner: number, count: number,
+    outerStart: number, outerEnd: number, innerStart: number, innerEnd: number): void;
+  matmul(a: number, b: number, out: number, m: number, n: number, k: number, transA: number, transB: number,
+    aBatchStride: number, bBatchStride: number, accumulate: number, batchStart: number, batchEnd: number,
+    rowStart: number, rowEnd: number, colStart: number, colEnd: number, scratch: number): void;
+  im2col(x: number, cols: number, geometry: number, rowStart: number, rowEnd: number): void;
+  col2im(cols: number, dx: number, geometry: number, planeStart: number, planeEnd: number): void;
+  maxPool(x: number, out: number, argmax: number, geometry: number, planeStart: number, planeEnd: number): void;
+  maxPoolBackward(dy: number, argmax: number, dx: number, geometry: number, planeStart: number, planeEnd: number): void;
+  avgPool(x: number, out: number, geometry: number, planeStart: number, planeEnd: number): void;
+  avgPoolBackward(dy: number, dx: number, geometry: number, planeStart: number, planeEnd: number): void;
+  adamStep(param: number, grad: number, m: number, v: number, start: number, end: number, lr: number, beta1: number,
+    beta2: number, eps: number, weightDecay: number, decoupledWeightDecay: number, correction1: number, correction2: number): void;
+  sgdStep(param: number, grad: number, velocity: number, start: number, end: number,
+    lr: number, momentum: number, nesterov: number, weightDecay: number): void;
+}
+
+/** Kernels that may be split across threads; the index is the id workers use. */
+export const parallelKernels = [
+  'fill', 'unary', 'unaryBackward', 'affine', 'cast', 'binary', 'reduce', 'argmax', 'softmax', 'softmaxBackward',
+  'softmaxCrossEntropy', 'stridedCopy', 'gather', 'scatterAdd', 'matmul', 'im2col', 'col2im', 'maxPool',
+  'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'adamStep', 'sgdStep',
+] as const satisfies readonly (keyof KernelExports)[];
+
+export type ParallelKernel = (typeof parallelKernels)[number];
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** The compiled kernel module (compiled on first use, then cached). */
+export function kernelModule(): Promise<WebAssembly.Module> {
+  compiled ??= WebAssembly.compile(decodeBase64(kernelsBase64));
+  return compiled;
+}
+
+export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<KernelExports> {
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  return instance.exports as unknown as KernelExports;
+}

@@ -1,0 +1,365 @@
+// The WebAssembly SIMD backend: float32 buffers in one shared WebAssembly.Memory, kernels compiled from
+// kernels/*.ts, large calls split across worker threads (thread-pool.ts), small ones run inline.
+// Memory layout: [AS static data | control block + params | heap managed by Allocator].
+import type {
+  AdamParams, Backend, BinaryOp, BroadcastPlan, DataBuffer, DType, MatmulParams, ReduceOp, SgdParams, StridedCopy,
+  UnaryOp, WindowGeometry,
+} from '../backend.js';
+import { Allocator } from './allocator.js';
+import { type KernelExports, type ParallelKernel, parallelKernels } from './kernels.js';
+import { planMatmul, ranges } from './matmul-plan.js';
+import { binaryCode, cheapUnary, reduceCode, unaryCode } from './op-codes.js';
+import type { ThreadPool } from './thread-pool.js';
+import type { Thresholds } from './thresholds.js';
+
+class WasmBuffer implements DataBuffer {
+  freed = false;
+  constructor(readonly length: number, readonly dtype: DType, readonly ptr: number, readonly reserved: number) {}
+}
+
+/** Bytes of the per-call parameter block (broadcast plans, copy plans, window geometry). */
+export const PARAMS_BYTES = 256;
+
+export interface WasmBackendParts {
+  memory: WebAssembly.Memory;
+  kernels: KernelExports;
+  pool: ThreadPool | undefined;
+  threads: number;
+  paramsOffset: number;
+  heapStart: number;
+  thresholds: Thresholds;
+  zeroOnAlloc: boolean;
+}
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm';
+  readonly threads: number;
+  /** Tunable cut-overs (work per thread below which a call stays on one thread). */
+  readonly thresholds: Thresholds;
+  private readonly memory: WebAssembly.Memory;
+  private readonly k: KernelExports;
+  private readonly pool: ThreadPool | undefined;
+  private readonly allocator: Allocator;
+  private readonly paramsOffset: number;
+  private readonly zeroOnAlloc: boolean;
+  private readonly scratch: number[] = [];
+  private f32 = new Float32Array(0);
+  private i32 = new Int32Array(0);
+
+  constructor(parts: WasmBackendParts) {
+    this.memory = parts.memory;
+    this.k = parts.kernels;
+    this.pool = parts.pool;
+    this.threads = parts.threads;
+    this.thresholds = { ...parts.thresholds };
+    this.paramsOffset = parts.paramsOffset;
+    this.zeroOnAlloc = parts.zeroOnAlloc;
+    this.allocator = new Allocator(parts.memory, parts.heapStart, () => this.refreshViews());
+    this.refreshViews();
+    const scratchBytes = this.k.gemmScratchBytes();
+    for (let t = 0; t < this.threads; t++) this.scratch.push(this.allocator.alloc(scratchBytes).ptr);
+  }
+
+  private refreshViews(): void {
+    const buffer = this.memory.buffer;
+    if (this.f32.buffer === buffer && this.f32.byteLength === buffer.byteLength) return;
+    this.f32 = new Float32Array(buffer);
+    this.i32 = new Int32Array(buffer);
+  }
+
+  /** Stops the worker threads. The backend must not be used afterwards. */
+  dispose(): void {
+    this.pool?.dispose();
+  }
+
+  // ---- memory ---------------------------------------------------------------------------
+
+  alloc(length: number, dtype: DType): DataBuffer {
+    if (!Number.isInteger(length) || length < 0) throw new RangeError(`wasm backend: alloc length must be a non-negative integer, got ${length}`);
+    const { ptr, reused, reserved } = this.allocator.alloc(length * 4);
+    if (reused && this.zeroOnAlloc) this.f32.fill(0, ptr >> 2, (ptr >> 2) + length);
+    return new WasmBuffer(length, dtype, ptr, reserved);
+  }
+
+  free(buffer: DataBuffer): void {
+    const b = buffer as WasmBuffer;
+    if (b.freed) throw new Error(`wasm backend: double free of a ${b.dtype} buffer of ${b.length} elements`);
+    b.freed = true;
+    this.allocator.free(b.ptr, b.length * 4, b.reserved);
+  }
+
+  write(buffer: DataBuffer, data: ArrayLike<number>, offset = 0): void {
+    if (offset < 0 || offset + data.length > buffer.length) {
+      throw new RangeError(`wasm backend: write of ${data.length} elements at offset ${offset} overflows a buffer of ${buffer.length}`);
+    }
+    this.refreshViews();
+    const start = (this.ptr(buffer) >> 2) + offset;
+    if (buffer.dtype === 'int32') {
+      if (data instanceof Int32Array) this.i32.set(data, start);
+      else for (let i = 0; i < data.length; i++) this.i32[start + i] = Math.trunc(data[i]);
+    } else if (data instanceof Float32Array || data instanceof Float64Array || Array.isArray(data)) {
+      this.f32.set(data, start);
+    } else {
+      for (let i = 0; i < data.length; i++) this.f32[start + i] = data[i];
+    }
+  }
+
+  read(buffer: DataBuffer): Float32Array | Int32Array {
+    this.refreshViews();
+    const start = this.ptr(buffer) >> 2;
+    return buffer.dtype === 'int32'
+      ? this.i32.slice(start, start + buffer.length)
+      : this.f32.slice(start, start + buffer.length);
+  }
+
+  memoryInUse(): number {
+    return this.allocator.live;
+  }
+
+  /** Bytes of wasm memory handed out so far (live + free lists + scratch): the heap's footprint. */
+  memoryReserved(): number {
+    return this.allocator.reservedTop;
+  }
+
+  private ptr(buffer: DataBuffer): number {
+    const b = buffer as WasmBuffer;
+    if (!(b instanceof WasmBuffer)) throw new TypeError('wasm backend: buffer was not allocated by this backend');
+    if (b.freed) throw new Error(`wasm backend: use of a freed ${b.dtype} buffer of ${b.length} elements`);
+    return b.ptr;
+  }
+
+  // ---- dispatch -------------------------------------------------------------------------
+
+  /** Runs `kernel` over [0, total) on as many threads as `perThread` work allows; `args` maps a range to arguments. */
+  private split(kernel: ParallelKernel, total: number, perThread: number, align: number,
+    args: (start: number, end: number) => number[]): void {
+    const parts = this.pool === undefined ? 1 : Math.min(this.threads, Math.floor(total / perThread));
+    const fn = this.k[kernel] as (...a: number[]) => void;
+    if (parts <= 1) {
+      fn(...args(0, total));
+      return;
+    }
+    this.runParts(kernel, ranges(total, parts, align).map(([s, e]) => args(s, e)));
+  }
+
+  private runParts(kernel: ParallelKernel, calls: number[][]): void {
+    const fn = this.k[kernel] as (...a: number[]) => void;
+    if (calls.length === 1 || this.pool === undefined) {
+      for (const call of calls) fn(...call);
+      return;
+    }
+    this.pool.run(parallelKernels.indexOf(kernel), calls, (call) => fn(...call));
+  }
+
+  /** Writes i32 values into the shared parameter block and returns its address. */
+  private params(...groups: ReadonlyArray<readonly number[]>): number {
+    let at = this.paramsOffset >> 2;
+    for (const group of groups) for (const v of group) this.i32[at++] = v;
+    return this.paramsOffset;
+  }
+
+  private geometry(g: WindowGeometry): number {
+    return this.params([g.batch, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW,
+      g.padH, g.padW, g.outH, g.outW]);
+  }
+
+  // ---- element-wise ---------------------------------------------------------------------
+
+  fill(out: DataBuffer, value: number): void {
+    const o = this.ptr(out);
+    if (out.dtype === 'int32') {
+      this.i32.fill(Math.trunc(value), o >> 2, (o >> 2) + out.length);
+      return;
+    }
+    this.split('fill', out.length, this.thresholds.elementwise, 4, (s, e) => [o, s, e, value]);
+  }
+
+  unary(op: UnaryOp, x: DataBuffer, out: DataBuffer, alpha: number): void {
+    const code = unaryCode[op];
+    const xp = this.ptr(x);
+    const op2 = this.ptr(out);
+    const grain = cheapUnary.has(op) ? this.thresholds.elementwise : this.thresholds.transcendental;
+    this.split('unary', x.length, grain, 4, (s, e) => [code, xp, op2, s, e, alpha]);
+  }
+
+  unaryBackward(op: UnaryOp, x: DataBuffer, y: DataBuffer, dy: DataBuffer, dx: DataBuffer, alpha: number): void {
+    const code = unaryCode[op];
+    const [xp, yp, dyp, dxp] = [this.ptr(x), this.ptr(y), this.ptr(dy), this.ptr(dx)];
+    const grain = cheapUnary.has(op) ? this.thresholds.elementwise : this.thresholds.transcendental;
+    this.split('unaryBackward', x.length, grain, 4, (s, e) => [code, xp, yp, dyp, dxp, s, e, alpha]);
+  }
+
+  binary(op: BinaryOp, a: DataBuffer, b: DataBuffer, out: DataBuffer, plan: BroadcastPlan): void {
+    const code = binaryCode[op];
+    const scalar = plan.shape.length === 0;
+    const rank = scalar ? 1 : plan.shape.length;
+    const planPtr = scalar ? this.params([1], [0], [0]) : this.params(plan.shape, plan.aStrides, plan.bStrides);
+    const [ap, bp, op2] = [this.ptr(a), this.ptr(b), this.ptr(out)];
+    const grain = op === 'pow' ? this.thresholds.transcendental : this.thresholds.elementwise;
+    this.split('binary', out.length, grain, 4, (s, e) => [code, ap, bp, op2, rank, planPtr, s, e]);
+  }
+
+  affine(x: DataBuffer, out: DataBuffer, scale: number, shift: number): void {
+    const [xp, op2] = [this.ptr(x), this.ptr(out)];
+    this.split('affine', x.length, this.thresholds.elementwise, 4, (s, e) => [xp, op2, s, e, scale, shift]);
+  }
+
+  cast(x: DataBuffer, out: DataBuffer): void {
+    const mode = x.dtype === out.dtype ? 0 : out.dtype === 'int32' ? 1 : 2;
+    const [xp, op2] = [this.ptr(x), this.ptr(out)];
+    this.split('cast', x.length, this.thresholds.elementwise, 4, (s, e) => [xp, op2, s, e, mode]);
+  }
+
+  // ---- reductions -----------------------------------------------------------------------
+
+  reduce(op: ReduceOp, x: DataBuffer, out: DataBuffer, outer: number, size: number, inner: number): void {
+    this.splitReduction('reduce', [reduceCode[op], this.ptr(x), this.ptr(out)], outer, size, inner);
+  }
+
+  argmax(x: DataBuffer, out: DataBuffer, outer: number, size: number, inner: number): void {
+    this.splitReduction('argmax', [this.ptr(x), this.ptr(out)], outer, size, inner);
+  }
+
+  /** Splits (outer, size, inner) over outer rows when there are enough, else over inner columns. */
+  private splitReduction(kernel: 'reduce' | 'argmax', head: number[], outer: number, size: number, inner: number): void {
+    const parts = this.pool === undefined ? 1 : Math.min(this.threads, Math.floor(outer * size * inner / this.thresholds.reduction));
+    if (parts > 1 && outer >= parts) {
+      this.runParts(kernel, ranges(outer, parts, 1).map(([s, e]) => [...head, size, inner, s, e, 0, inner]));
+    } else if (parts > 1 && inner >= parts * 4) {
+      this.runParts(kernel, ranges(inner, parts, 4).map(([s, e]) => [...head, size, inner, 0, outer, s, e]));
+    } else {
+      this.runParts(kernel, [[...head, size, inner, 0, outer, 0, inner]]);
+    }
+  }
+
+  // ---- movement -------------------------------------------------------------------------
+
+  stridedCopy(src: DataBuffer, dst: DataBuffer, plan: StridedCopy): void {
+    const scalar = plan.shape.length === 0;
+    const rank = scalar ? 1 : plan.shape.length;
+    const total = plan.shape.reduce((p, d) => p * d, 1);
+    if (total === 0) return;
+    const planPtr = scalar ? this.params([1], [0], [0]) : this.params(plan.shape, plan.srcStrides, plan.dstStrides);
+    const [sp, dp] = [this.ptr(src), this.ptr(dst)];
+    const acc = plan.accumulate ? 1 : 0;
+    this.split('stridedCopy', total, this.thresholds.elementwise, 4,
+      (s, e) => [sp, dp, rank, planPtr, plan.srcOffset, plan.dstOffset, acc, s, e]);
+  }
+
+  gather(x: DataBuffer, indices: DataBuffer, out: DataBuffer, outer: number, axisSize: number, inner: number): void {
+    const count = indices.length;
+    const [xp, ip, op2] = [this.ptr(x), this.ptr(indices), this.ptr(out)];
+    const rowsPerThread = Math.max(1, Math.ceil(this.thresholds.elementwise / Math.max(inner, 1)));
+    this.split('gather', outer * count, rowsPerThread, 1, (s, e) => [xp, ip, op2, axisSize, inner, count, s, e]);
+  }
+
+  scatterAdd(dy: DataBuffer, indices: DataBuffer, dx: DataBuffer, outer: number, axisSize: number, inner: number): void {
+    const count = indices.length;
+    const [dyp, ip, dxp] = [this.ptr(dy), this.ptr(indices), this.ptr(dx)];
+    const head = [dyp, ip, dxp, axisSize, inner, count];
+    const parts = this.pool === undefined ? 1 : Math.min(this.threads, Math.floor(outer * count * inner / this.thresholds.elementwise));
+    // Split over outer (disjoint dx slices) or inner columns; never over `count` (indices may repeat).
+    if (parts > 1 && outer >= parts) {
+      this.runParts('scatterAdd', ranges(outer, parts, 1).map(([s, e]) => [...head, s, e, 0, inner]));
+    } else if (parts > 1 && inner >= parts * 4) {
+      this.runParts('scatterAdd', ranges(inner, parts, 4).map(([s, e]) => [...head, 0, outer, s, e]));
+    } else {
+      this.runParts('scatterAdd', [[...head, 0, outer, 0, inner]]);
+    }
+  }
+
+  // ---- linear algebra and windows -------------------------------------------------------
+
+  matmul(a: DataBuffer, b: DataBuffer, out: DataBuffer, p: MatmulParams): void {
+    const [ap, bp, op2] = [this.ptr(a), this.ptr(b), this.ptr(out)];
+    const threads = this.pool === undefined ? 1 : this.threads;
+    const blocks = planMatmul(p, threads, this.thresholds.matmul);
+    this.runParts('matmul', blocks.map((block, t) => [
+      ap, bp, op2, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.aBatchStride, p.bBatchStride,
+      p.accumulate ? 1 : 0, ...block, this.scratch[t],
+    ]));
+  }
+
+  im2col(x: DataBuffer, cols: DataBuffer, g: WindowGeometry): void {
+    const geometry = this.geometry(g);
+    const [xp, cp] = [this.ptr(x), this.ptr(cols)];
+    const rows = g.batch * g.outH * g.outW;
+    const patch = g.channels * g.kernelH * g.kernelW;
+    const rowsPerThread = Math.max(1, Math.ceil(this.thresholds.window / Math.max(patch, 1)));
+    this.split('im2col', rows, rowsPerThread, 1, (s, e) => [xp, cp, geometry, s, e]);
+  }
+
+  col2im(cols: DataBuffer, dx: DataBuffer, g: WindowGeometry): void {
+    const geometry = this.geometry(g);
+    const [cp, xp] = [this.ptr(cols), this.ptr(dx)];
+    this.splitPlanes('col2im', g, g.kernelH * g.kernelW * g.outH * g.outW, (s, e) => [cp, xp, geometry, s, e]);
+  }
+
+  maxPool(x: DataBuffer, out: DataBuffer, argmax: DataBuffer, g: WindowGeometry): void {
+    const geometry = this.geometry(g);
+    const [xp, op2, ap] = [this.ptr(x), this.ptr(out), this.ptr(argmax)];
+    this.splitPlanes('maxPool', g, g.height * g.width, (s, e) => [xp, op2, ap, geometry, s, e]);
+  }
+
+  maxPoolBackward(dy: DataBuffer, argmax: DataBuffer, dx: DataBuffer, g: WindowGeometry): void {
+    const geometry = this.geometry(g);
+    const [dyp, ap, dxp] = [this.ptr(dy), this.ptr(argmax), this.ptr(dx)];
+    this.splitPlanes('maxPoolBackward', g, g.height * g.width, (s, e) => [dyp, ap, dxp, geometry, s, e]);
+  }
+
+  avgPool(x: DataBuffer, out: DataBuffer, g: WindowGeometry): void {
+    const geometry = this.geometry(g);
+    const [xp, op2] = [this.ptr(x), this.ptr(out)];
+    this.splitPlanes('avgPool', g, g.height * g.width, (s, e) => [xp, op2, geometry, s, e]);
+  }
+
+  avgPoolBackward(dy: DataBuffer, dx: DataBuffer, g: WindowGeometry): void {
+    const geometry = this.geometry(g);
+    const [dyp, dxp] = [this.ptr(dy), this.ptr(dx)];
+    this.splitPlanes('avgPoolBackward', g, g.height * g.width, (s, e) => [dyp, dxp, geometry, s, e]);
+  }
+
+  private splitPlanes(kernel: ParallelKernel, g: WindowGeometry, workPerPlane: number,
+    args: (start: number, end: number) => number[]): void {
+    const planesPerThread = Math.max(1, Math.ceil(this.thresholds.window / Math.max(workPerPlane, 1)));
+    this.split(kernel, g.batch * g.channels, planesPerThread, 1, args);
+  }
+
+  // ---- fused composites -----------------------------------------------------------------
+
+  softmax(x: DataBuffer, out: DataBuffer, rows: number, cols: number, log: boolean): void {
+    const [xp, op2] = [this.ptr(x), this.ptr(out)];
+    this.split('softmax', rows, this.rowsPerThread(cols), 1, (s, e) => [xp, op2, cols, log ? 1 : 0, s, e]);
+  }
+
+  softmaxBackward(y: DataBuffer, dy: DataBuffer, dx: DataBuffer, rows: number, cols: number, log: boolean): void {
+    const [yp, dyp, dxp] = [this.ptr(y), this.ptr(dy), this.ptr(dx)];
+    this.split('softmaxBackward', rows, this.rowsPerThread(cols), 1, (s, e) => [yp, dyp, dxp, cols, log ? 1 : 0, s, e]);
+  }
+
+  softmaxCrossEntropy(logits: DataBuffer, target: DataBuffer, sparse: boolean, losses: DataBuffer, probs: DataBuffer,
+    rows: number, cols: number): void {
+    const [lp, tp, lsp, pp] = [this.ptr(logits), this.ptr(target), this.ptr(losses), this.ptr(probs)];
+    this.split('softmaxCrossEntropy', rows, this.rowsPerThread(cols), 1,
+      (s, e) => [lp, tp, sparse ? 1 : 0, lsp, pp, cols, s, e]);
+  }
+
+  private rowsPerThread(cols: number): number {
+    return Math.max(1, Math.ceil(this.thresholds.transcendental / Math.max(cols, 1)));
+  }
+
+  adamStep(param: DataBuffer, grad: DataBuffer, m: DataBuffer, v: DataBuffer, p: AdamParams): void {
+    const [pp, gp, mp, vp] = [this.ptr(param), this.ptr(grad), this.ptr(m), this.ptr(v)];
+    const correction1 = 1 - p.beta1 ** p.step;
+    const correction2 = 1 - p.beta2 ** p.step;
+    this.split('adamStep', param.length, this.thresholds.optimizer, 4, (s, e) => [
+      pp, gp, mp, vp, s, e, p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.decoupledWeightDecay, correction1, correction2,
+    ]);
+  }
+
+  sgdStep(param: DataBuffer, grad: DataBuffer, velocity: DataBuffer, p: SgdParams): void {
+    const [pp, gp, vp] = [this.ptr(param), this.ptr(grad), this.ptr(velocity)];
+    this.split('sgdStep', param.length, this.thresholds.optimizer, 4,
+      (s, e) => [pp, gp, vp, s, e, p.lr, p.momentum, p.nesterov ? 1 : 0, p.weightDecay]);
+  }
+}
