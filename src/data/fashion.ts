@@ -60,6 +60,7 @@ export function parseFashionJson(buffer: Uint8Array, file: string): { pixels: Ui
         cells++;
         if (c === 0x2c /* , */) { i = skipSpace(bytes, i + 1); continue; }
         i = skipSpace(bytes, i);
+        if (bytes[i] === 0x2c) { i = skipSpace(bytes, i + 1); continue; }
         if (bytes[i] === 0x5d) { i++; break; }
         throw syntaxError(bytes, i, file, `',' or ']' in row ${count + 1}`);
       }

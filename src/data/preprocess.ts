@@ -96,7 +96,7 @@ export function preprocessDigit(image: PixelImage, options: PreprocessOptions = 
       if (v > boxPeak) boxPeak = v;
     }
   }
-  const center = (FIELD - 1) / 2;
+  const center = FIELD / 2; // MNIST digits have their center of mass at pixel (14, 14) on average
   const offsetX = clamp(Math.round(center - sumX / mass), 0, FIELD - boxWidth);
   const offsetY = clamp(Math.round(center - sumY / mass), 0, FIELD - boxHeight);
   const out = new Float32Array(FIELD * FIELD);
