@@ -8,3 +8,5 @@ export type { Backend, DataBuffer, DType } from './backend/backend.js';
 export { UnaryOp, BinaryOp, ReduceOp } from './backend/backend.js';
 export { CpuBackend } from './backend/cpu/cpu-backend.js';
 export * from './errors.js';
+export * from './nn/index.js';
+export * from './optim/index.js';

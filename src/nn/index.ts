@@ -1,0 +1,10 @@
+// Neural-network building blocks: Module, layers, initialisers, activations and configs.
+export * from './module.js';
+export * from './init.js';
+export * from './activations.js';
+export * from './layers/dense.js';
+export * from './layers/conv.js';
+export * from './layers/basic.js';
+export * from './layers/norm.js';
+export * from './layers/sequential.js';
+export * from './registry.js';

@@ -1,0 +1,63 @@
+// Building modules from JSON configs ({ "type": "Dense", "units": 128, ... }); new layer kinds
+// register a factory here.
+import { ZerogradError } from '../errors.js';
+import { Activation, Dropout, Flatten, Reshape } from './layers/basic.js';
+import { AvgPool2D, Conv2D, MaxPool2D, type Conv2DOptions } from './layers/conv.js';
+import { Dense, type DenseOptions } from './layers/dense.js';
+import { BatchNorm, LayerNorm } from './layers/norm.js';
+import { Sequential } from './layers/sequential.js';
+import type { ActivationName } from './activations.js';
+import type { LayerConfig, Module } from './module.js';
+
+export type LayerFactory = (config: LayerConfig) => Module;
+
+const factories = new Map<string, LayerFactory>();
+
+/** Makes `type` buildable from configs. */
+export function registerLayer(type: string, factory: LayerFactory): void {
+  factories.set(type, factory);
+}
+
+function num(config: LayerConfig, key: string, where: string, optional = false): number | undefined {
+  const value = config[key];
+  if (value === undefined && optional) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ZerogradError(`${where}: '${key}' must be a number, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+registerLayer('Dense', (c) => new Dense(c as unknown as DenseOptions & LayerConfig));
+registerLayer('Conv2D', (c) => new Conv2D(c as unknown as Conv2DOptions & LayerConfig));
+registerLayer('MaxPool2D', (c) => new MaxPool2D({ poolSize: num(c, 'poolSize', 'MaxPool2D', true), stride: num(c, 'stride', 'MaxPool2D', true), padding: num(c, 'padding', 'MaxPool2D', true) }));
+registerLayer('AvgPool2D', (c) => new AvgPool2D({ poolSize: num(c, 'poolSize', 'AvgPool2D', true), stride: num(c, 'stride', 'AvgPool2D', true), padding: num(c, 'padding', 'AvgPool2D', true) }));
+registerLayer('Flatten', () => new Flatten());
+registerLayer('Reshape', (c) => new Reshape(c.targetShape as number[]));
+registerLayer('Dropout', (c) => new Dropout(num(c, 'rate', 'Dropout') as number));
+registerLayer('Activation', (c) => new Activation(c.activation as ActivationName));
+for (const [type, activation] of [['ReLU', 'relu'], ['Sigmoid', 'sigmoid'], ['Tanh', 'tanh'], ['Softmax', 'softmax'], ['GELU', 'gelu']] as const) {
+  registerLayer(type, () => new Activation(activation));
+}
+registerLayer('BatchNorm', (c) => new BatchNorm({ momentum: num(c, 'momentum', 'BatchNorm', true), eps: num(c, 'eps', 'BatchNorm', true), channels: num(c, 'channels', 'BatchNorm', true) }));
+registerLayer('LayerNorm', (c) => new LayerNorm({ eps: num(c, 'eps', 'LayerNorm', true), features: num(c, 'features', 'LayerNorm', true) }));
+registerLayer('Sequential', (c) => {
+  if (!Array.isArray(c.layers)) throw new ZerogradError(`Sequential: 'layers' must be an array of layer configs`);
+  const layers = (c.layers as LayerConfig[]).map((l, i) => {
+    try {
+      return layerFromConfig(l);
+    } catch (err) {
+      throw new ZerogradError(`layers[${i}]: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+  return new Sequential(layers, { inputShape: c.inputShape as number[] | undefined, name: c.name as string | undefined });
+});
+
+/** Builds a module from its config; unknown types name the known ones. */
+export function layerFromConfig(config: LayerConfig): Module {
+  if (config === null || typeof config !== 'object' || typeof config.type !== 'string') {
+    throw new ZerogradError(`layer config must be an object with a string 'type', got ${JSON.stringify(config)}`);
+  }
+  const factory = factories.get(config.type);
+  if (!factory) throw new ZerogradError(`unknown layer type '${config.type}'; known types: ${[...factories.keys()].join(', ')}`);
+  return factory(config);
+}
