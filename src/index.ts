@@ -7,6 +7,7 @@ export * from './tensor/shape.js';
 export type { Backend, DataBuffer, DType } from './backend/backend.js';
 export { UnaryOp, BinaryOp, ReduceOp } from './backend/backend.js';
 export { CpuBackend } from './backend/cpu/cpu-backend.js';
+export { init, type BackendName, type InitOptions } from './backend/registry.js';
 export * from './errors.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
