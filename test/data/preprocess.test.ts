@@ -65,7 +65,9 @@ describe('preprocessDigit', () => {
     fillRect(dark, 20, 10, 30, 50, 200);
     const kept = inkStats(preprocessDigit(dark, { invert: false }));
     expect(kept.bottom - kept.top + 1).toBe(20);
-    expect(() => preprocessDigit(dark, { invert: true })).not.toThrow(); // the dark frame becomes the ink
+    // Forcing the wrong polarity leaves nothing brighter than the background: the option is obeyed.
+    expect(() => preprocessDigit(dark, { invert: true })).toThrow(/no visible ink/);
+    expect(() => preprocessDigit(image, { invert: false })).toThrow(/no visible ink/);
   });
 
   it('reproduces real MNIST digits drawn big, dark on white and off-centre', () => {
