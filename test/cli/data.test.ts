@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { encodeCsv } from '../../src/data/csv.js';
+import { decodeImage } from '../../src/data/image.js';
+import { syntheticSet, tempDir } from '../data/helpers.js';
+
+/** Runs `zerograd data ...` in-process and captures what it prints. */
+async function runData(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { out.push(parts.join(' ')); });
+  vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => { err.push(parts.join(' ')); });
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const code = await main(['node', 'zerograd', 'data', ...args]);
+  vi.restoreAllMocks();
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('zerograd data', () => {
+  const dir = tempDir('zerograd-cli-data-');
+
+  it('reports MNIST and writes sample and augmented grids', async () => {
+    const outDir = join(dir, 'mnist');
+    const { code, out } = await runData(['--augment', '--out', outDir, '--seed', '3']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/loaded\s+70,000 images in \d+\.\d\d s/);
+    expect(out).toMatch(/image shape\s+1x28x28 \(784 features/);
+    expect(out).toMatch(/splits\s+train 60,000 · test 10,000/);
+    expect(out).toMatch(/^\s+1\s+6,742\s+1,135$/m);
+    expect(out).toMatch(/pixels\s+mean 0\.1307\s+std 0\.3081/);
+    expect(out).toMatch(/^\s+5\s+5\s+\[0 0 0 0 0 1 0 0 0 0\]$/m);
+    for (const name of ['samples.png', 'augmented.png']) {
+      const path = join(outDir, name);
+      expect(out).toContain(`wrote        ${path}`);
+      const image = decodeImage(readFileSync(path), path);
+      expect(image.width).toBe(10 * 56 + 11 * 2);
+      expect(image.height).toBe(10 * 56 + 11 * 2);
+    }
+    expect(readFileSync(join(outDir, 'samples.png'))).not.toEqual(readFileSync(join(outDir, 'augmented.png')));
+  });
+
+  it('reports a CSV file without a test split and without --augment writes one grid', async () => {
+    const csv = join(dir, 'small.csv');
+    writeFileSync(csv, encodeCsv(syntheticSet(30)));
+    const outDir = join(dir, 'csv');
+    const { code, out } = await runData(['--dataset', csv, '--out', outDir]);
+    expect(code).toBe(0);
+    expect(out).toContain('splits       train 30 (no test split in this source)');
+    expect(existsSync(join(outDir, 'samples.png'))).toBe(true);
+    expect(existsSync(join(outDir, 'augmented.png'))).toBe(false);
+  });
+
+  it('exits 1 with a message naming the file and line for bad data', async () => {
+    const csv = join(dir, 'bad.csv');
+    writeFileSync(csv, `1,${new Array(784).fill(0).join(',')}\n2,3,4\n`);
+    const { code, err } = await runData(['--dataset', csv, '--out', join(dir, 'bad')]);
+    expect(code).toBe(1);
+    expect(err).toBe(`zerograd: ${csv} line 2: expected 785 values (label + 784 pixels), found 3`);
+  });
+
+  it('exits 2 for unknown datasets and bad seeds', async () => {
+    const unknown = await runData(['--dataset', 'cifar', '--out', join(dir, 'x')]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown dataset 'cifar': expected mnist, fashion/);
+    const seed = await runData(['--seed', 'abc', '--out', join(dir, 'x')]);
+    expect(seed.code).toBe(2);
+    expect(seed.err).toMatch(/--seed must be an integer/);
+  });
+
+  it('runs as a process: bad data gives a one-line error, no stack trace, exit 1', () => {
+    const bad = join(dir, 'labels.csv');
+    writeFileSync(bad, `12,${new Array(784).fill(0).join(',')}\n`);
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'data', '--dataset', bad, '--out', join(dir, 'p')], {
+      encoding: 'utf8',
+      cwd: join(import.meta.dirname, '..', '..'),
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(`zerograd: ${bad} line 1: label 12 is outside 0-9`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
