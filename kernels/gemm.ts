@@ -1,10 +1,11 @@
-// Blocked, packed single-precision GEMM (Goto/BLIS style) with a 5x8 f32x4 micro-kernel.
-// 10 accumulators + 2 B vectors + 1 A splat fit the ~15 xmm registers V8 gives wasm. transA/transB are absorbed
+// Blocked, packed single-precision GEMM (Goto/BLIS style) with a 4x8 f32x4 micro-kernel.
+// V8 hoists all A splats of an iteration, so 5x8 (10 acc + 2 B + 5 A) spills past its 15 xmm registers and ran at
+// half speed here; 4x8 (8 + 2 + 4) does not (bench notes in BENCHMARKS.md). transA/transB are absorbed
 // by the packing routines (element strides), so one kernel serves every combination. No allocation: scratch comes from JS.
 
-const MR = 5;
+const MR = 4;
 const NR = 8;
-const MC = 120;
+const MC = 128;
 const KC = 256;
 const NC = 512;
 const PACK_A_BYTES: usize = MC * KC * 4;
@@ -29,7 +30,6 @@ function packA(a: usize, rsA: i32, csA: i32, mc: i32, kc: i32, dst: usize): void
       for (let p = 0; p < kc; p++) {
         const d = panel + <usize>(p * MR * 4);
         v128.store(d, v128.load(src));
-        store<f32>(d, load<f32>(src, 16), 16);
         src += step;
       }
       continue;
@@ -79,14 +79,15 @@ function packB(b: usize, rsB: i32, csB: i32, kc: i32, nc: i32, dst: usize): void
 
 // ---- micro-kernel ----------------------------------------------------------------------------
 
-/** dst (5 x 8, row stride dstRowBytes) (=|+=) packed A panel (kc x 5) * packed B panel (kc x 8). */
-function micro5x8(kc: i32, pa: usize, pb: usize, dst: usize, dstRowBytes: usize, overwrite: bool): void {
+/** dst (4 x 8, row stride dstRowBytes) (=|+=) packed A panel (kc x 4) * packed B panel (kc x 8). */
+function micro4x8(kc: i32, pa: usize, pb: usize, dst: usize, dstRowBytes: usize, overwrite: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
+  // A pointer-bounded loop (no separate counter) measured fastest; unrolling it spills registers.
+  const end = pb + (<usize>kc << 5);
+  while (pb < end) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
@@ -101,23 +102,14 @@ function micro5x8(kc: i32, pa: usize, pb: usize, dst: usize, dstRowBytes: usize,
     a = v128.load32_splat(pa, 12);
     c30 = f32x4.add(c30, f32x4.mul(a, b0));
     c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 16);
-    c40 = f32x4.add(c40, f32x4.mul(a, b0));
-    c41 = f32x4.add(c41, f32x4.mul(a, b1));
     pa += MR * 4;
     pb += NR * 4;
   }
   if (!overwrite) {
     c00 = f32x4.add(c00, v128.load(dst)); c01 = f32x4.add(c01, v128.load(dst, 16));
-    dst += dstRowBytes;
-    c10 = f32x4.add(c10, v128.load(dst)); c11 = f32x4.add(c11, v128.load(dst, 16));
-    dst += dstRowBytes;
-    c20 = f32x4.add(c20, v128.load(dst)); c21 = f32x4.add(c21, v128.load(dst, 16));
-    dst += dstRowBytes;
-    c30 = f32x4.add(c30, v128.load(dst)); c31 = f32x4.add(c31, v128.load(dst, 16));
-    dst += dstRowBytes;
-    c40 = f32x4.add(c40, v128.load(dst)); c41 = f32x4.add(c41, v128.load(dst, 16));
-    dst -= dstRowBytes * 4;
+    c10 = f32x4.add(c10, v128.load(dst + dstRowBytes)); c11 = f32x4.add(c11, v128.load(dst + dstRowBytes, 16));
+    c20 = f32x4.add(c20, v128.load(dst + dstRowBytes * 2)); c21 = f32x4.add(c21, v128.load(dst + dstRowBytes * 2, 16));
+    c30 = f32x4.add(c30, v128.load(dst + dstRowBytes * 3)); c31 = f32x4.add(c31, v128.load(dst + dstRowBytes * 3, 16));
   }
   v128.store(dst, c00); v128.store(dst, c01, 16);
   dst += dstRowBytes;
@@ -126,8 +118,6 @@ function micro5x8(kc: i32, pa: usize, pb: usize, dst: usize, dstRowBytes: usize,
   v128.store(dst, c20); v128.store(dst, c21, 16);
   dst += dstRowBytes;
   v128.store(dst, c30); v128.store(dst, c31, 16);
-  dst += dstRowBytes;
-  v128.store(dst, c40); v128.store(dst, c41, 16);
 }
 
 // ---- blocked driver --------------------------------------------------------------------------
@@ -160,9 +150,9 @@ function gemmBlock(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c
             const pa = packedA + (<usize>(ir * kc) << 2);
             const dst = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
             if (mr == MR && nr == NR) {
-              micro5x8(kc, pa, pb, dst, ldcBytes, overwrite);
+              micro4x8(kc, pa, pb, dst, ldcBytes, overwrite);
             } else {
-              micro5x8(kc, pa, pb, tile, NR * 4, true);
+              micro4x8(kc, pa, pb, tile, NR * 4, true);
               for (let r = 0; r < mr; r++) {
                 const row = dst + <usize>r * ldcBytes;
                 for (let jj = 0; jj < nr; jj++) {

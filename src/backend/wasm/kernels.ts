@@ -36,7 +36,8 @@ export interface KernelExports {
   avgPool(x: number, out: number, geometry: number, planeStart: number, planeEnd: number): void;
   avgPoolBackward(dy: number, dx: number, geometry: number, planeStart: number, planeEnd: number): void;
   adamStep(param: number, grad: number, m: number, v: number, start: number, end: number, lr: number, beta1: number,
-    beta2: number, eps: number, weightDecay: number, decoupledWeightDecay: number, correction1: number, correction2: number): void;
+    beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number, decayFactor: number,
+    inverseCorrection1: number, inverseCorrection2: number): void;
   sgdStep(param: number, grad: number, velocity: number, start: number, end: number,
     lr: number, momentum: number, nesterov: number, weightDecay: number): void;
 }

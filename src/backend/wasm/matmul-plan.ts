@@ -1,9 +1,9 @@
 // How one matmul is split across threads: whole batches when there are enough of them, else row blocks
-// (multiples of the micro-kernel's 5 rows) or column blocks (multiples of 8), whichever dimension is larger.
+// (multiples of the micro-kernel's 4 rows) or column blocks (multiples of 8), whichever dimension is larger.
 // Every thread packs its own panels, so the split never shares a write.
 import type { MatmulParams } from '../backend.js';
 
-const MR = 5;
+const MR = 4;
 const NR = 8;
 
 /** [batchStart, batchEnd, rowStart, rowEnd, colStart, colEnd] of one thread's share. */

@@ -350,10 +350,12 @@ export class WasmBackend implements Backend {
 
   adamStep(param: DataBuffer, grad: DataBuffer, m: DataBuffer, v: DataBuffer, p: AdamParams): void {
     const [pp, gp, mp, vp] = [this.ptr(param), this.ptr(grad), this.ptr(m), this.ptr(v)];
-    const correction1 = 1 - p.beta1 ** p.step;
-    const correction2 = 1 - p.beta2 ** p.step;
+    const inverseCorrection1 = 1 / (1 - p.beta1 ** p.step);
+    const inverseCorrection2 = 1 / (1 - p.beta2 ** p.step);
+    const decayFactor = 1 - p.lr * p.decoupledWeightDecay;
     this.split('adamStep', param.length, this.thresholds.optimizer, 4, (s, e) => [
-      pp, gp, mp, vp, s, e, p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.decoupledWeightDecay, correction1, correction2,
+      pp, gp, mp, vp, s, e, p.lr, p.beta1, p.beta2, 1 - p.beta1, 1 - p.beta2, p.eps, p.weightDecay, decayFactor,
+      inverseCorrection1, inverseCorrection2,
     ]);
   }
 
