@@ -79,7 +79,7 @@ export abstract class Optimizer {
     return value;
   }
 
-  /** A plain-data snapshot (for checkpoints). */
+  /** A plain-data snapshot (for checkpoints), at the backend's own precision so that a resume is exact. */
   stateDict(): OptimizerState {
     return {
       type: this.constructor.name,
@@ -88,7 +88,7 @@ export abstract class Optimizer {
       slots: this.parameters().map((p) => {
         const state = this.slots.get(p);
         if (!state) return {};
-        return Object.fromEntries([...state].map(([k, t]) => [k, Array.from(t.data())]));
+        return Object.fromEntries([...state].map(([k, t]) => [k, Array.from(t.values())]));
       }),
     };
   }
@@ -111,7 +111,7 @@ export abstract class Optimizer {
       const p = params[i];
       const state = new Map<string, Tensor>();
       for (const [name, values] of Object.entries(slots)) {
-        if (values !== null) state.set(name, tensor(Float32Array.from(values), { shape: p.shape, backend: p.backend }).keep());
+        if (values !== null) state.set(name, tensor(Float64Array.from(values), { shape: p.shape, backend: p.backend }).keep());
       }
       this.slots.set(p, state);
     });
