@@ -8,6 +8,8 @@ import { Random } from './random.js';
 /** What a scope tracks: anything that can be freed and knows whether it must survive. */
 export interface Disposable {
   dispose(): void;
+  /** Hands the object to garbage collection once it outlives every scope. */
+  escape(): void;
   readonly kept: boolean;
   readonly disposed: boolean;
 }
@@ -53,10 +55,16 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** True inside scope(fn). */
+export function inScope(): boolean {
+  return state.scopes.length > 0;
+}
+
 /** Called by every new tensor so that the innermost scope can free it. */
 export function track(item: Disposable): void {
   const top = state.scopes[state.scopes.length - 1];
   if (top !== undefined) top.push(item);
+  else item.escape();
 }
 
 /** Collects the tensors (or other disposables) inside a returned value: a tensor, array or plain object. */

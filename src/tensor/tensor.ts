@@ -3,7 +3,7 @@
 // here and attached by src/ops/methods.ts, so that ops can import Tensor without a cycle.
 import type { Backend, DataBuffer, DType } from '../backend/backend.js';
 import { ShapeError } from '../errors.js';
-import { track, type Disposable } from './engine.js';
+import { inScope, track, type Disposable } from './engine.js';
 import { formatShape, sizeOf, type Shape } from './shape.js';
 
 /** Memory shared by a tensor and its reshaped views; freed when the last user lets go. */
@@ -51,17 +51,27 @@ export class Tensor implements Disposable {
   name: string | undefined;
   private keptFlag = false;
   private disposedFlag = false;
+  private registered = false;
 
   constructor(storage: Storage, shape: Shape, dtype: DType) {
     this.storage = storage;
-    this.shape = Object.freeze([...shape]);
+    this.shape = shape.slice();
     this.dtype = dtype;
     this.size = sizeOf(shape);
     if (this.size > storage.buffer.length) {
       throw new ShapeError(`Tensor: shape ${formatShape(shape)} needs ${this.size} elements, buffer has ${storage.buffer.length}`);
     }
-    finalizer.register(this, storage, this);
-    track(this);
+    // Inside a scope the scope frees the tensor; the finalizer (costly per tensor) is only
+    // registered for tensors that live outside scopes or escape one (see escape()).
+    if (inScope()) track(this);
+    else this.escape();
+  }
+
+  /** Called when the tensor outlives every scope: from then on garbage collection frees it. */
+  escape(): void {
+    if (this.registered || this.disposedFlag) return;
+    this.registered = true;
+    finalizer.register(this, this.storage, this);
   }
 
   get backend(): Backend {
@@ -88,6 +98,7 @@ export class Tensor implements Disposable {
   /** Marks the tensor to survive the scopes it was made in (parameters, optimizer state). */
   keep(): this {
     this.keptFlag = true;
+    this.escape();
     return this;
   }
 
@@ -95,7 +106,7 @@ export class Tensor implements Disposable {
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
-    finalizer.unregister(this);
+    if (this.registered) finalizer.unregister(this);
     this.storage.release();
     if (this.grad !== null) {
       this.grad.dispose();
