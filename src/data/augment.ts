@@ -66,14 +66,17 @@ export class Augmenter {
     const g1 = this.options.elasticGrid + 1;
     const xAxis = this.axis(cols);
     const yAxis = this.axis(rows);
+    const xCell = xAxis.cell, xFrac = xAxis.frac;
+    const grid = this.grid, affine = this.affine;
     const rowFieldX = new Float64Array(g1);
     const rowFieldY = new Float64Array(g1);
     const cx = (cols - 1) / 2;
     const cy = (rows - 1) / 2;
+    const lastX = cols - 1, lastY = rows - 1;
     for (let n = 0; n < count; n++) {
       const p = n * 6;
-      const a = this.affine[p], b = this.affine[p + 1], c = this.affine[p + 2], d = this.affine[p + 3];
-      const tx = this.affine[p + 4], ty = this.affine[p + 5];
+      const a = affine[p], b = affine[p + 1], c = affine[p + 2], d = affine[p + 3];
+      const tx = affine[p + 4], ty = affine[p + 5];
       const base = n * size;
       const gridBase = n * 2 * g1 * g1;
       for (let y = 0; y < rows; y++) {
@@ -82,8 +85,8 @@ export class Augmenter {
           const cell = yAxis.cell[y], f = yAxis.frac[y];
           for (let j = 0; j < g1; j++) {
             const top = gridBase + cell * g1 + j;
-            rowFieldX[j] = this.grid[top] * (1 - f) + this.grid[top + g1] * f;
-            rowFieldY[j] = this.grid[top + g1 * g1] * (1 - f) + this.grid[top + g1 * g1 + g1] * f;
+            rowFieldX[j] = grid[top] * (1 - f) + grid[top + g1] * f;
+            rowFieldY[j] = grid[top + g1 * g1] * (1 - f) + grid[top + g1 * g1 + g1] * f;
           }
         }
         const dy = y - cy - ty;
@@ -93,11 +96,29 @@ export class Augmenter {
         for (let x = 0; x < cols; x++, sx += a, sy += c, out++) {
           let px = sx, py = sy;
           if (elastic) {
-            const cell = xAxis.cell[x], f = xAxis.frac[x];
-            px += rowFieldX[cell] * (1 - f) + rowFieldX[cell + 1] * f;
-            py += rowFieldY[cell] * (1 - f) + rowFieldY[cell + 1] * f;
+            const cell = xCell[x], f = xFrac[x];
+            px += rowFieldX[cell] + (rowFieldX[cell + 1] - rowFieldX[cell]) * f;
+            py += rowFieldY[cell] + (rowFieldY[cell + 1] - rowFieldY[cell]) * f;
           }
-          dst[out] = sampleBilinear(src, base, rows, cols, px, py, fill);
+          // Bilinear sample at (px, py); (v + 1) | 0 - 1 floors for v > -1, anything below is outside.
+          if (!(px > -1 && py > -1 && px < cols && py < rows)) { dst[out] = fill; continue; }
+          const x0 = ((px + 1) | 0) - 1, y0 = ((py + 1) | 0) - 1;
+          const fx = px - x0, fy = py - y0;
+          let v00: number, v01: number, v10: number, v11: number;
+          if (x0 >= 0 && y0 >= 0 && x0 < lastX && y0 < lastY) {
+            const o = base + y0 * cols + x0;
+            v00 = src[o]; v01 = src[o + 1]; v10 = src[o + cols]; v11 = src[o + cols + 1];
+          } else {
+            const o = base + y0 * cols + x0;
+            const inX0 = x0 >= 0, inX1 = x0 < lastX, inY0 = y0 >= 0, inY1 = y0 < lastY;
+            v00 = inX0 && inY0 ? src[o] : fill;
+            v01 = inX1 && inY0 ? src[o + 1] : fill;
+            v10 = inX0 && inY1 ? src[o + cols] : fill;
+            v11 = inX1 && inY1 ? src[o + cols + 1] : fill;
+          }
+          const top = v00 + (v01 - v00) * fx;
+          const bottom = v10 + (v11 - v10) * fx;
+          dst[out] = top + (bottom - top) * fy;
         }
       }
     }
@@ -151,28 +172,4 @@ export class Augmenter {
     }
     return cached;
   }
-}
-
-/** Bilinear sample of image `base` at (x, y); corners outside the image read `fill`. */
-function sampleBilinear(src: Float32Array, base: number, rows: number, cols: number, x: number, y: number, fill: number): number {
-  const x0 = Math.floor(x);
-  const y0 = Math.floor(y);
-  const fx = x - x0;
-  const fy = y - y0;
-  let v00: number, v01: number, v10: number, v11: number;
-  if (x0 >= 0 && y0 >= 0 && x0 < cols - 1 && y0 < rows - 1) {
-    const o = base + y0 * cols + x0;
-    v00 = src[o]; v01 = src[o + 1]; v10 = src[o + cols]; v11 = src[o + cols + 1];
-  } else {
-    if (x0 < -1 || y0 < -1 || x0 >= cols || y0 >= rows) return fill;
-    const inX0 = x0 >= 0, inX1 = x0 + 1 < cols, inY0 = y0 >= 0, inY1 = y0 + 1 < rows;
-    const o = base + y0 * cols + x0;
-    v00 = inX0 && inY0 ? src[o] : fill;
-    v01 = inX1 && inY0 ? src[o + 1] : fill;
-    v10 = inX0 && inY1 ? src[o + cols] : fill;
-    v11 = inX1 && inY1 ? src[o + cols + 1] : fill;
-  }
-  const top = v00 + (v01 - v00) * fx;
-  const bottom = v10 + (v11 - v10) * fx;
-  return top + (bottom - top) * fy;
 }

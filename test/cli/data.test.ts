@@ -49,7 +49,7 @@ describe('zerograd data', () => {
     const csv = join(dir, 'small.csv');
     writeFileSync(csv, encodeCsv(syntheticSet(30)));
     const outDir = join(dir, 'csv');
-    const { code, out } = await runData(['--dataset', csv, '--out', outDir]);
+    const { code, out } = await runData(['--data', csv, '--out', outDir]);
     expect(code).toBe(0);
     expect(out).toContain('splits       train 30 (no test split in this source)');
     expect(existsSync(join(outDir, 'samples.png'))).toBe(true);
