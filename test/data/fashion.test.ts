@@ -74,6 +74,6 @@ describe('loadFashionMnist', () => {
     expect(countPerClass(test!.labels)).toEqual(new Array(10).fill(1000));
     expect(train.classNames[9]).toBe('Ankle boot');
     // Pinned: the default seed must give everyone the same split.
-    expect(Array.from(train.labels.subarray(0, 10))).toEqual([7, 7, 7, 6, 8, 9, 5, 4, 9, 7]);
+    expect(Array.from(train.labels.subarray(0, 10))).toEqual([8, 1, 7, 9, 2, 8, 7, 2, 6, 2]);
   });
 });
