@@ -64,13 +64,18 @@ describe('zerograd data', () => {
     expect(err).toBe(`zerograd: ${csv} line 2: expected 785 values (label + 784 pixels), found 3`);
   });
 
-  it('exits 2 for unknown datasets and bad seeds', async () => {
+  it('exits 2 for unknown datasets, bad seeds and unwritable output folders', async () => {
     const unknown = await runData(['--dataset', 'cifar', '--out', join(dir, 'x')]);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/unknown dataset 'cifar': expected mnist, fashion/);
     const seed = await runData(['--seed', 'abc', '--out', join(dir, 'x')]);
     expect(seed.code).toBe(2);
     expect(seed.err).toMatch(/--seed must be an integer/);
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const out = await runData(['--out', join(file, 'sub')]);
+    expect(out.code).toBe(2);
+    expect(out.err).toMatch(/--out .*a-file\/sub: cannot create the folder/);
   });
 
   it('runs as a process: bad data gives a one-line error, no stack trace, exit 1', () => {

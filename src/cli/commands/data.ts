@@ -78,7 +78,11 @@ export function runData(flags: DataFlags): void {
   const picks = pickSamples(train, seed, numClasses);
   const samples = normalizeBytes(pickPixels(train, picks), { kind: 'scale', mean: 0, std: 1 });
   const outDir = resolve(flags.out);
-  mkdirSync(outDir, { recursive: true });
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`--out ${flags.out}: cannot create the folder (${(err as Error).message})`);
+  }
   const grid = { count: picks.length, rows: train.rows, cols: train.cols, columns: SAMPLES_PER_CLASS };
   const samplesPath = join(outDir, 'samples.png');
   writeFileAtomic(samplesPath, renderGrid(samples, grid));
