@@ -17,6 +17,8 @@ export interface WasmBackendOptions {
   zeroOnAlloc?: boolean;
   /** Override cut-overs between one thread and all threads. */
   thresholds?: Partial<Thresholds>;
+  /** How long an idle worker keeps spinning before it sleeps, in ms (default 0.05; waking a sleeper costs 10 us to ms, but a spinning worker slows an SMT sibling). */
+  spinMs?: number;
 }
 
 const PAGE = 65536;
@@ -39,12 +41,19 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   const memory = new WebAssembly.Memory({ initial: Math.min(256, maxPages), maximum: maxPages, shared: true });
   const module = await kernelModule();
   const kernels = await instantiateKernels(module, memory);
-  const controlOffset = Math.ceil(Math.max(kernels.heapBase(), 1024) / 64) * 64;
-  const paramsOffset = controlOffset + Math.ceil(controlBytes(threads) / 64) * 64;
-  const heapStart = paramsOffset + PARAMS_BYTES;
-  const pool = threads > 1 ? await ThreadPool.start(threads, module, memory, controlOffset, parallelKernels) : undefined;
+  // Layout: [static data | control block | params | per-thread GEMM scratch | heap].
+  const align = (n: number): number => Math.ceil(n / 64) * 64;
+  const controlOffset = align(Math.max(kernels.heapBase(), 1024));
+  const paramsOffset = align(controlOffset + controlBytes());
+  const scratchBytes = align(kernels.gemmScratchBytes());
+  const scratch = Array.from({ length: threads }, (_, t) => align(paramsOffset + PARAMS_BYTES) + t * scratchBytes);
+  const heapStart = scratch[threads - 1] + scratchBytes;
+  if (heapStart > memory.buffer.byteLength) memory.grow(Math.ceil((heapStart - memory.buffer.byteLength) / PAGE));
+  const pool = threads > 1
+    ? await ThreadPool.start({ threads, module, memory, controlOffset, names: parallelKernels, scratch, spinMs: options.spinMs ?? 0.05 })
+    : undefined;
   return new WasmBackend({
-    memory, kernels, pool, threads, paramsOffset, heapStart,
+    memory, kernels, pool, threads, paramsOffset, scratch, heapStart,
     thresholds: { ...defaultThresholds, ...options.thresholds },
     zeroOnAlloc: options.zeroOnAlloc ?? true,
   });

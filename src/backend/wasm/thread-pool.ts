@@ -1,10 +1,8 @@
-// Runs one kernel split across the main thread and N-1 workers that share the WebAssembly memory.
-// Dispatch: write each worker's call into its slot, bump a generation counter and Atomics.notify; the main
-// thread computes its own share, then waits for `pending` to reach 0 (spins briefly first: wake-ups cost 10-30 us).
-import { CONTROL, workerSource } from './worker-source.js';
-
-/** What a kernel call looks like to the pool: an index into `names` and its numeric arguments. */
-export type KernelCall = readonly number[];
+// Runs one kernel split into chunks across the main thread and N-1 workers sharing the WebAssembly memory.
+// Dispatch: write every chunk's arguments, bump the generation and Atomics.notify; every thread (main included)
+// then claims chunks with compare-exchange until none is left, so a worker that wakes late (or is descheduled)
+// simply finds no work and the main thread never waits for it to start. The main thread never sleeps.
+import { CONTROL, claimChunks, workerSource } from './worker-source.js';
 
 interface WorkerHandle {
   terminate(): unknown;
@@ -12,38 +10,49 @@ interface WorkerHandle {
 
 const isNode = typeof process === 'object' && typeof process.versions === 'object' && process.versions.node !== undefined;
 
-/** Bytes the control block needs for `threads` threads. */
-export function controlBytes(threads: number): number {
-  return CONTROL.headerWords * 4 + threads * CONTROL.slotWords * 8;
+/** Bytes the control block needs. */
+export function controlBytes(): number {
+  return CONTROL.headerWords * 4 + CONTROL.maxChunks * CONTROL.slotWords * 8;
+}
+
+export interface PoolOptions {
+  threads: number;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  controlOffset: number;
+  names: readonly string[];
+  /** Per-thread scratch pointers (index 0 is the main thread's), appended as every call's last argument. */
+  scratch: readonly number[];
+  /** How long an idle worker spins before sleeping, in ms. */
+  spinMs: number;
 }
 
 export class ThreadPool {
+  readonly threads: number;
   private readonly control: Int32Array;
   private readonly slots: Float64Array;
   private readonly workers: WorkerHandle[] = [];
-  /** The browser main thread may not Atomics.wait; it spins instead. */
-  private readonly canBlock = isNode || typeof (globalThis as { document?: unknown }).document === 'undefined';
+  private readonly args: number[] = [];
+  private generation: number;
   private disposed = false;
 
-  private constructor(
-    readonly threads: number,
-    memory: WebAssembly.Memory,
-    controlOffset: number,
-    private readonly spin: number,
-  ) {
-    this.control = new Int32Array(memory.buffer, controlOffset, CONTROL.headerWords);
-    this.slots = new Float64Array(memory.buffer, controlOffset + CONTROL.headerWords * 4, threads * CONTROL.slotWords);
+  private constructor(private readonly options: PoolOptions) {
+    this.threads = options.threads;
+    this.control = new Int32Array(options.memory.buffer, options.controlOffset, CONTROL.headerWords);
+    this.slots = new Float64Array(options.memory.buffer, options.controlOffset + CONTROL.headerWords * 4,
+      CONTROL.maxChunks * CONTROL.slotWords);
+    this.generation = Atomics.load(this.control, CONTROL.generation);
   }
 
-  /** Starts `threads - 1` workers, each with its own instance of `module` on `memory`. */
-  static async start(
-    threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, controlOffset: number, names: readonly string[],
-    spin = 20000,
-  ): Promise<ThreadPool> {
-    const pool = new ThreadPool(threads, memory, controlOffset, spin);
+  /** Starts `threads - 1` workers, each with its own instance of the kernels on the shared memory. */
+  static async start(options: PoolOptions): Promise<ThreadPool> {
+    const pool = new ThreadPool(options);
     const ready: Promise<void>[] = [];
-    for (let index = 1; index < threads; index++) {
-      const init = { module, memory, controlOffset, index, names, spin };
+    for (let index = 1; index < options.threads; index++) {
+      const init = {
+        module: options.module, memory: options.memory, controlOffset: options.controlOffset, names: options.names,
+        scratch: options.scratch[index], spinMs: options.spinMs,
+      };
       ready.push(isNode ? pool.startNodeWorker(init) : pool.startBrowserWorker(init));
     }
     await Promise.all(ready);
@@ -73,47 +82,29 @@ export class ThreadPool {
     URL.revokeObjectURL(url);
   }
 
-  /**
-   * Runs parts[0] on this thread via `runLocal` and parts[t] on worker t (missing parts leave a worker idle).
-   * Returns after every part finished. Only call with parts.length > 1.
-   */
-  run(id: number, parts: readonly KernelCall[], runLocal: (args: KernelCall) => void): void {
+  /** Runs every chunk of kernel `id` (chunk i's arguments in chunks[i]); returns when all are done. */
+  run(id: number, chunks: readonly (readonly number[])[], runLocal: (args: number[]) => void): void {
     if (this.disposed) throw new Error('wasm backend: used after dispose()');
+    if (chunks.length > CONTROL.maxChunks) throw new RangeError(`wasm backend: ${chunks.length} chunks exceed ${CONTROL.maxChunks}`);
     const { control, slots } = this;
-    for (let t = 1; t < this.threads; t++) {
-      const base = t * CONTROL.slotWords;
-      const args = parts[t];
-      if (args === undefined) {
-        slots[base] = -1;
-        continue;
-      }
-      slots[base] = id;
-      slots[base + 1] = args.length;
-      for (let i = 0; i < args.length; i++) slots[base + 2 + i] = args[i];
+    for (let c = 0; c < chunks.length; c++) {
+      const args = chunks[c];
+      const base = c * CONTROL.slotWords;
+      slots[base] = args.length;
+      for (let i = 0; i < args.length; i++) slots[base + 1 + i] = args[i];
     }
-    Atomics.store(control, CONTROL.pending, this.threads - 1);
-    Atomics.add(control, CONTROL.generation, 1);
+    const generation = (this.generation + 1) | 0;
+    this.generation = generation;
+    Atomics.store(control, CONTROL.kernel, id);
+    Atomics.store(control, CONTROL.count, chunks.length);
+    Atomics.store(control, CONTROL.done, 0);
+    Atomics.store(control, CONTROL.next, (generation & 0xffff) << 16);
+    Atomics.store(control, CONTROL.generation, generation);
     Atomics.notify(control, CONTROL.generation);
-    try {
-      runLocal(parts[0]);
-    } finally {
-      this.join();
-    }
-    if (Atomics.exchange(control, CONTROL.error, 0) !== 0) throw new Error('wasm backend: a kernel failed in a worker thread');
-  }
-
-  private join(): void {
-    const { control } = this;
-    let spins = 0;
-    for (;;) {
-      const pending = Atomics.load(control, CONTROL.pending);
-      if (pending === 0) return;
-      if (spins < this.spin || !this.canBlock) {
-        spins++;
-        continue;
-      }
-      Atomics.wait(control, CONTROL.pending, pending);
-    }
+    const scratch = this.options.scratch[0];
+    claimChunks(control, slots, generation, (args) => { args.push(scratch); runLocal(args); }, this.args);
+    while (Atomics.load(control, CONTROL.done) < chunks.length) { /* a worker is finishing its chunk */ }
+    if (Atomics.exchange(control, CONTROL.error, 0) !== 0) throw new Error('wasm backend: a kernel trapped (see the arguments of the last call)');
   }
 
   /** Stops the workers. */

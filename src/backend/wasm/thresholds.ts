@@ -1,5 +1,6 @@
-// Work per thread below which a kernel stays on the calling thread: a dispatch round trip costs ~10-35 us,
-// so a split only pays when each share runs well past that. Measured with bench/cutover.ts on 2 cores (see BENCHMARKS.md).
+// Work per thread below which a kernel stays on the calling thread. Set from `npm run bench -- kernels` (cut-over
+// table in BENCHMARKS.md) on the 2-vCPU dev VM, where two threads give ~1.3x on ALU work and waking a sleeping
+// worker costs 10 us to several ms: memory-bound kernels almost never gain, so their thresholds are high.
 
 export interface Thresholds {
   /** Elements per thread for memory-bound element-wise kernels (fill, affine, cheap unary, binary, copies). */
@@ -17,10 +18,10 @@ export interface Thresholds {
 }
 
 export const defaultThresholds: Thresholds = {
-  elementwise: 65536,
-  transcendental: 8192,
-  reduction: 65536,
-  window: 32768,
-  optimizer: 32768,
-  matmul: 262144,
+  elementwise: 131072,
+  transcendental: 16384,
+  reduction: 262144,
+  window: 1 << 20,
+  optimizer: 65536,
+  matmul: 1 << 20,
 };

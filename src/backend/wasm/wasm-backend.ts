@@ -26,6 +26,8 @@ export interface WasmBackendParts {
   pool: ThreadPool | undefined;
   threads: number;
   paramsOffset: number;
+  /** Per-thread GEMM scratch (packed panels); index 0 is the calling thread's. */
+  scratch: readonly number[];
   heapStart: number;
   thresholds: Thresholds;
   zeroOnAlloc: boolean;
@@ -42,7 +44,7 @@ export class WasmBackend implements Backend {
   private readonly allocator: Allocator;
   private readonly paramsOffset: number;
   private readonly zeroOnAlloc: boolean;
-  private readonly scratch: number[] = [];
+  private readonly scratch0: number;
   private f32 = new Float32Array(0);
   private i32 = new Int32Array(0);
 
@@ -56,8 +58,7 @@ export class WasmBackend implements Backend {
     this.zeroOnAlloc = parts.zeroOnAlloc;
     this.allocator = new Allocator(parts.memory, parts.heapStart, () => this.refreshViews());
     this.refreshViews();
-    const scratchBytes = this.k.gemmScratchBytes();
-    for (let t = 0; t < this.threads; t++) this.scratch.push(this.allocator.alloc(scratchBytes).ptr);
+    this.scratch0 = parts.scratch[0];
   }
 
   private refreshViews(): void {
@@ -130,22 +131,25 @@ export class WasmBackend implements Backend {
 
   // ---- dispatch -------------------------------------------------------------------------
 
-  /** Runs `kernel` over [0, total) on as many threads as `perThread` work allows; `args` maps a range to arguments. */
+  /**
+   * Runs `kernel` over [0, total) on as many threads as `perThread` work allows (two chunks per thread, claimed
+   * dynamically, so a late worker costs nothing); `args` maps a range to the kernel's arguments.
+   */
   private split(kernel: ParallelKernel, total: number, perThread: number, align: number,
     args: (start: number, end: number) => number[]): void {
     const parts = this.pool === undefined ? 1 : Math.min(this.threads, Math.floor(total / perThread));
-    const fn = this.k[kernel] as (...a: number[]) => void;
     if (parts <= 1) {
-      fn(...args(0, total));
+      (this.k[kernel] as (...a: number[]) => void)(...args(0, total), this.scratch0);
       return;
     }
-    this.runParts(kernel, ranges(total, parts, align).map(([s, e]) => args(s, e)));
+    this.runParts(kernel, ranges(total, parts * 2, align).map(([s, e]) => args(s, e)));
   }
 
+  /** Runs each call (the thread's scratch pointer is appended as the last argument). */
   private runParts(kernel: ParallelKernel, calls: number[][]): void {
     const fn = this.k[kernel] as (...a: number[]) => void;
     if (calls.length === 1 || this.pool === undefined) {
-      for (const call of calls) fn(...call);
+      for (const call of calls) fn(...call, this.scratch0);
       return;
     }
     this.pool.run(parallelKernels.indexOf(kernel), calls, (call) => fn(...call));
@@ -274,9 +278,9 @@ export class WasmBackend implements Backend {
     const [ap, bp, op2] = [this.ptr(a), this.ptr(b), this.ptr(out)];
     const threads = this.pool === undefined ? 1 : this.threads;
     const blocks = planMatmul(p, threads, this.thresholds.matmul);
-    this.runParts('matmul', blocks.map((block, t) => [
+    this.runParts('matmul', blocks.map((block) => [
       ap, bp, op2, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.aBatchStride, p.bBatchStride,
-      p.accumulate ? 1 : 0, ...block, this.scratch[t],
+      p.accumulate ? 1 : 0, ...block,
     ]));
   }
 
@@ -345,7 +349,7 @@ export class WasmBackend implements Backend {
   }
 
   private rowsPerThread(cols: number): number {
-    return Math.max(1, Math.ceil(this.thresholds.transcendental / Math.max(cols, 1)));
+    return Math.max(1, Math.ceil(this.thresholds.reduction / Math.max(cols, 1)));
   }
 
   adamStep(param: DataBuffer, grad: DataBuffer, m: DataBuffer, v: DataBuffer, p: AdamParams): void {

@@ -1,0 +1,162 @@
+// Kernel benchmark of the wasm backend: matmul GFLOP/s (1 thread / all threads, numpy in the same run), the
+// MLP's small products, the MNIST CNN's conv layers (im2col + GEMM, both backward passes), and the thread cut-overs.
+// Writes bench/results/kernels.json and the "Kernels" section of BENCHMARKS.md. Usage: npm run bench -- kernels [--quick]
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MatmulParams } from '../src/backend/backend.js';
+import { createWasmBackend, type WasmBackend } from '../src/backend/wasm/index.js';
+import { convLayers, measureConv, type ConvResult } from './kernels-conv.js';
+import { measureCutovers, type Cutover } from './kernels-cutover.js';
+import { replaceSection, time } from './timing.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+
+function matmulParams(m: number, k: number, n: number, transA = false, transB = false): MatmulParams {
+  return { batch: 1, m, n, k, transA, transB, aBatchStride: 0, bBatchStride: 0, accumulate: false };
+}
+
+/** Seconds per call of one matmul with random operands. */
+function timeMatmul(be: WasmBackend, p: MatmulParams): number {
+  const a = be.alloc(p.m * p.k, 'float32');
+  const b = be.alloc(p.k * p.n, 'float32');
+  const c = be.alloc(p.m * p.n, 'float32');
+  be.write(a, Float32Array.from({ length: p.m * p.k }, () => Math.random() - 0.5));
+  be.write(b, Float32Array.from({ length: p.k * p.n }, () => Math.random() - 0.5));
+  const t = time(() => be.matmul(a, b, c, p), 0.15, 5).best;
+  for (const buf of [a, b, c]) be.free(buf);
+  return t;
+}
+
+function numpyGflops(sizes: number[], threads: number | undefined): Record<string, number> | string {
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    try {
+      execFileSync(python, ['-c', 'import numpy'], { stdio: 'ignore' });
+    } catch {
+      continue;
+    }
+    const env = { ...process.env };
+    if (threads !== undefined) for (const v of ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS']) env[v] = String(threads);
+    const out = execFileSync(python, [join(here, 'numpy_matmul.py'), ...sizes.map(String)], { env, encoding: 'utf8' });
+    return (JSON.parse(out) as { sizes: Record<string, number> }).sizes;
+  }
+  return 'python3 with numpy not found';
+}
+
+const fmt = (x: number, digits = 1): string => x.toFixed(digits);
+
+export async function main(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const all = availableParallelism();
+  const threadCounts = all > 1 ? [1, all] : [1];
+  const sizes = [128, 256, 512, 1024];
+  const backends = new Map<number, WasmBackend>();
+  for (const t of threadCounts) backends.set(t, await createWasmBackend({ threads: t }));
+
+  // ---- square matmul ---------------------------------------------------------------------
+  const square: Record<string, Record<string, number>> = {};
+  for (const n of sizes) {
+    square[n] = {};
+    for (const [t, be] of backends) square[n][`wasm_${t}t`] = 2 * n ** 3 / timeMatmul(be, matmulParams(n, n, n)) / 1e9;
+    console.log(`matmul ${n}: ${Object.entries(square[n]).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} GFLOP/s`);
+  }
+  const numpyAll = numpyGflops(sizes, undefined);
+  const numpyOne = numpyGflops(sizes, 1);
+  for (const n of sizes) {
+    if (typeof numpyAll === 'object') square[n].numpy_all = numpyAll[n];
+    if (typeof numpyOne === 'object') square[n].numpy_1t = numpyOne[n];
+  }
+  console.log('numpy:', JSON.stringify(numpyAll), JSON.stringify(numpyOne));
+
+  // ---- the MLP's products (784-128-10, batch 32) ---------------------------------------------
+  const mlpShapes: Array<[string, MatmulParams]> = [
+    ['x@W1 32x784x128', matmulParams(32, 784, 128)],
+    ['dY@W1^T 32x128x784', matmulParams(32, 128, 784, false, true)],
+    ['X^T@dY 784x32x128', matmulParams(784, 32, 128, true, false)],
+    ['h@W2 32x128x10', matmulParams(32, 128, 10)],
+    ['dY@W2^T 32x10x128', matmulParams(32, 10, 128, false, true)],
+    ['h^T@dY 128x32x10', matmulParams(128, 32, 10, true, false)],
+  ];
+  const mlp: Record<string, Record<string, number>> = {};
+  for (const [label, p] of mlpShapes) {
+    mlp[label] = {};
+    for (const [t, be] of backends) {
+      const seconds = timeMatmul(be, p);
+      mlp[label][`us_${t}t`] = seconds * 1e6;
+      mlp[label][`gflops_${t}t`] = 2 * p.m * p.n * p.k / seconds / 1e9;
+    }
+    console.log(`mlp ${label}: ${Object.entries(mlp[label]).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+  }
+
+  // ---- conv layers ----------------------------------------------------------------------------
+  const conv: Record<string, ConvResult> = {};
+  for (const layer of convLayers) {
+    for (const [t, be] of backends) {
+      const r = measureConv(be, layer);
+      conv[`${layer.name} ${t}t`] = r;
+      console.log(`conv ${layer.name} ${t}t: ${Object.entries(r).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+    }
+  }
+
+  // ---- cut-overs --------------------------------------------------------------------------------
+  const cutovers: Cutover[] = all > 1 ? await measureCutovers(all, quick) : [];
+  for (const c of cutovers) console.log(`cutover ${c.kernel}: ${c.summary}`);
+
+  for (const be of backends.values()) be.dispose();
+
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${all} cores, Node ${process.versions.node}`;
+  const results = { date: new Date().toISOString(), machine, square, numpy: { all: numpyAll, oneThread: numpyOne }, mlp, conv, cutovers };
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(join(here, 'results', 'kernels.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeMarkdown(results, threadCounts);
+}
+
+function writeMarkdown(r: {
+  date: string; machine: string; square: Record<string, Record<string, number>>; mlp: Record<string, Record<string, number>>;
+  conv: Record<string, ConvResult>; cutovers: Cutover[];
+}, threadCounts: number[]): void {
+  const cell = (v: number | undefined): string => (v === undefined ? 'n/a' : fmt(v));
+  const tMax = threadCounts[threadCounts.length - 1];
+  const lines = [
+    '## Kernels',
+    '',
+    `\`npm run bench -- kernels\` on ${r.machine}, ${r.date.slice(0, 10)}. Best of 5 samples; float32.`,
+    '',
+    '### matmul, square (GFLOP/s)',
+    '',
+    `| n | wasm 1 thread | wasm ${tMax} threads | numpy 1 thread | numpy all threads | wasm/numpy (all) |`,
+    '|---|---|---|---|---|---|',
+    ...Object.entries(r.square).map(([n, v]) => `| ${n} | ${cell(v.wasm_1t)} | ${cell(v[`wasm_${tMax}t`])} | ${cell(v.numpy_1t)} | ${cell(v.numpy_all)} | ${v.numpy_all ? fmt(v[`wasm_${tMax}t`] / v.numpy_all, 2) : 'n/a'} |`),
+    '',
+    '### MLP products (784-128-10, batch 32)',
+    '',
+    `| product | 1 thread µs | ${tMax} threads µs | GFLOP/s (${tMax} threads) |`,
+    '|---|---|---|---|',
+    ...Object.entries(r.mlp).map(([k, v]) => `| ${k} | ${cell(v.us_1t)} | ${cell(v[`us_${tMax}t`])} | ${cell(v[`gflops_${tMax}t`])} |`),
+    '',
+    '### conv2d via im2col + GEMM (MNIST CNN, batch 64, NCHW), GFLOP/s',
+    '',
+    'forward = im2col + GEMM + permute to NCHW; backward input = permute + GEMM + col2im; backward filter = permute + GEMM (im2col reused from forward). "GEMM only" counts the product alone.',
+    '',
+    '| layer | threads | forward | forward GEMM only | backward input | backward filter |',
+    '|---|---|---|---|---|---|',
+    ...Object.entries(r.conv).map(([k, v]) => {
+      const [name, t] = [k.slice(0, k.lastIndexOf(' ')), k.slice(k.lastIndexOf(' ') + 1)];
+      return `| ${name} | ${t} | ${fmt(v.forward)} | ${fmt(v.forwardGemm)} | ${fmt(v.backwardInput)} | ${fmt(v.backwardFilter)} |`;
+    }),
+    '',
+    '### Thread cut-overs',
+    '',
+    'Time of one call on 1 thread vs split over all threads; the threshold in `src/backend/wasm/thresholds.ts` is set near the measured cross-over (work per thread).',
+    '',
+    '| kernel | measurement |',
+    '|---|---|',
+    ...r.cutovers.map((c) => `| ${c.kernel} | ${c.summary} |`),
+  ];
+  const path = join(root, 'BENCHMARKS.md');
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  writeFileSync(path, replaceSection(text, 'kernels', lines.join('\n')));
+}
