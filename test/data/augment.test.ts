@@ -93,16 +93,6 @@ describe('Augmenter', () => {
     expect(dst.every((v) => Number.isFinite(v))).toBe(true);
   });
 
-  it('is fast: a batch of 64 with affine + elastic in a few milliseconds', () => {
-    const src = blocks(64);
-    const dst = new Float32Array(src.length);
-    const augment = new Augmenter({ elastic: 1 }, 1);
-    for (let k = 0; k < 5; k++) augment.apply(src, dst, 64, 28, 28); // warm up the JIT
-    const started = performance.now();
-    for (let k = 0; k < 20; k++) augment.apply(src, dst, 64, 28, 28);
-    expect((performance.now() - started) / 20).toBeLessThan(20); // generous for slow CI machines
-  });
-
   it('rejects bad options and buffers', () => {
     const err = thrown(() => new Augmenter({ rotate: -1 }));
     expect(err).toBeInstanceOf(UsageError);

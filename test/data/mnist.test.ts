@@ -8,12 +8,10 @@ import { embeddedMnistDir, isIdxDir, loadMnist } from '../../src/data/mnist.js';
 import { syntheticSet, tempDir, thrown } from './helpers.js';
 
 describe('embedded MNIST', () => {
-  it('loads 60,000 + 10,000 labelled 28x28 digits in well under a second', () => {
+  // Load time is measured by bench/data-load.ts, not asserted here (shared machines are noisy).
+  it('loads 60,000 + 10,000 labelled 28x28 digits', () => {
     expect(existsSync(join(embeddedMnistDir(), 'train-images-idx3-ubyte'))).toBe(true);
-    const started = performance.now();
     const { train, test } = loadMnist();
-    const ms = performance.now() - started;
-    expect(ms).toBeLessThan(1000);
     expect([train.count, train.rows, train.cols, train.pixels.length]).toEqual([60000, 28, 28, 60000 * 784]);
     expect(test?.count).toBe(10000);
     expect(Array.from(train.labels.subarray(0, 10))).toEqual([5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
