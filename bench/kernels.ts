@@ -3,7 +3,7 @@
 // Writes bench/results/kernels.json and the "Kernels" section of BENCHMARKS.md. Usage: npm run bench -- kernels [--quick]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MatmulParams } from '../src/backend/backend.js';
@@ -50,6 +50,7 @@ const fmt = (x: number, digits = 1): string => x.toFixed(digits);
 
 export async function main(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
+  const loadBefore = loadavg()[0];
   const all = availableParallelism();
   const threadCounts = all > 1 ? [1, all] : [1];
   const sizes = [128, 256, 512, 1024];
@@ -107,7 +108,8 @@ export async function main(args: string[]): Promise<void> {
 
   for (const be of backends.values()) be.dispose();
 
-  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${all} cores, Node ${process.versions.node}`;
+  // Other processes skew every number here; the 1-minute load average before/after the run is recorded with them.
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${all} cores, Node ${process.versions.node}, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0].toFixed(1)} after`;
   const results = { date: new Date().toISOString(), machine, square, numpy: { all: numpyAll, oneThread: numpyOne }, mlp, conv, cutovers };
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(join(here, 'results', 'kernels.json'), `${JSON.stringify(results, null, 2)}\n`);
