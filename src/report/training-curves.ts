@@ -32,13 +32,17 @@ export function trainingCurvesSpec(history: readonly HistoryEntry[], title = 'Tr
     type: 'quantitative' as const,
     title: 'epoch',
     scale: { domain: [firstEpoch, Math.max(lastEpoch, firstEpoch + 1)], nice: false },
-    axis: { tickMinStep: 1, format: 'd' },
+    // label every epoch when there are few; otherwise let Vega pick whole-number ticks
+    axis: history.length <= 20 ? { values: history.map((h) => h.epoch), format: 'd' } : { tickMinStep: 1, format: 'd' },
   };
+  const loss = points(history, 'loss', 'val_loss');
+  const accuracy = points(history, 'accuracy', 'val_accuracy');
+  const hasValidation = [...loss, ...accuracy].some((p) => p.split === 'validation');
   const color = {
     field: 'split',
     type: 'nominal' as const,
     title: null,
-    scale: { domain: ['train', 'validation'], range: ['#4c78a8', '#f58518'] },
+    scale: hasValidation ? { domain: ['train', 'validation'], range: ['#4c78a8', '#f58518'] } : { domain: ['train'], range: ['#4c78a8'] },
     legend: { orient: 'bottom' as const, direction: 'horizontal' as const },
   };
   const panel = (name: string, values: CurvePoint[], format: string) => ({
@@ -57,8 +61,8 @@ export function trainingCurvesSpec(history: readonly HistoryEntry[], title = 'Tr
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
     hconcat: [
-      panel('Loss', points(history, 'loss', 'val_loss'), '.3~f'),
-      panel('Accuracy', points(history, 'accuracy', 'val_accuracy'), '.1%'),
+      panel('Loss', loss, '.3~f'),
+      panel('Accuracy', accuracy, '.1%'),
     ],
     resolve: { scale: { color: 'shared' } },
     config: chartConfig,
