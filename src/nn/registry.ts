@@ -6,6 +6,10 @@ import { AvgPool2D, Conv2D, MaxPool2D, type Conv2DOptions } from './layers/conv.
 import { Dense, type DenseOptions } from './layers/dense.js';
 import { BatchNorm, LayerNorm } from './layers/norm.js';
 import { Sequential } from './layers/sequential.js';
+import { FeedForward, MultiHeadSelfAttention, TransformerBlock } from './layers/attention.js';
+import { PatchEmbedding, VIT_DEFAULTS, VisionTransformer } from './layers/vit.js';
+import { RESNET_DEFAULTS, ResNet, ResidualBlock } from './layers/resnet.js';
+import { LoraDense } from './lora.js';
 import type { ActivationName } from './activations.js';
 import type { LayerConfig, Module } from './module.js';
 
@@ -51,6 +55,26 @@ registerLayer('Sequential', (c) => {
   });
   return new Sequential(layers, { inputShape: c.inputShape as number[] | undefined, name: c.name as string | undefined });
 });
+
+/** The config's options without 'type'; a key outside `known` is an error that lists the known ones. */
+function optionsOf<T>(config: LayerConfig, known: readonly string[]): T {
+  const { type, ...options } = config;
+  const unknown = Object.keys(options).filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw new ZerogradError(`${type}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; known options: ${known.join(', ')}`);
+  return options as T;
+}
+
+registerLayer('MultiHeadSelfAttention', (c) => new MultiHeadSelfAttention(optionsOf(c, ['dim', 'heads', 'dropout'])));
+registerLayer('FeedForward', (c) => new FeedForward(optionsOf(c, ['dim', 'hidden', 'dropout'])));
+registerLayer('TransformerBlock', (c) => new TransformerBlock(optionsOf(c, ['dim', 'heads', 'mlpRatio', 'dropout'])));
+registerLayer('PatchEmbedding', (c) => new PatchEmbedding(optionsOf(c, ['imageSize', 'patchSize', 'channels', 'dim'])));
+registerLayer('VisionTransformer', (c) => new VisionTransformer(optionsOf(c, Object.keys(VIT_DEFAULTS))));
+registerLayer('ResidualBlock', (c) => new ResidualBlock(optionsOf(c, ['inChannels', 'outChannels', 'stride'])));
+registerLayer('LoraDense', (c) => {
+  const { rank, alpha, ...dense } = optionsOf<DenseOptions & { rank: number; alpha: number }>(c, ['units', 'activation', 'useBias', 'kernelInitializer', 'inputDim', 'rank', 'alpha']);
+  return new LoraDense(new Dense(dense), { rank, alpha });
+});
+registerLayer('ResNet', (c) => new ResNet(optionsOf(c, Object.keys(RESNET_DEFAULTS))));
 
 /** Builds a module from its config; unknown types name the known ones. */
 export function layerFromConfig(config: LayerConfig): Module {
