@@ -2,11 +2,13 @@
 import { Command, CommanderError } from 'commander';
 import { ZerogradError } from '../errors.js';
 import { register as registerData } from './commands/data.js';
+import { register as registerEval } from './commands/eval.js';
+import { register as registerTrain } from './commands/train.js';
 
 type Register = (program: Command) => void;
 
 // Each command module exports `register(program)`; add new commands to this list.
-const commands: Register[] = [registerData];
+const commands: Register[] = [registerData, registerTrain, registerEval];
 
 /** Builds the program with every registered sub-command. */
 export function buildProgram(): Command {
@@ -32,7 +34,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof ZerogradError) {
       console.error(`zerograd: ${err.message}`);
-      return err.name === 'UsageError' ? 2 : 1;
+      if (err.name === 'UsageError') return 2;
+      // An error may carry its own exit code (train's Ctrl-C: 130).
+      const exitCode: unknown = (err as { exitCode?: unknown }).exitCode;
+      return typeof exitCode === 'number' ? exitCode : 1;
     }
     throw err;
   }

@@ -113,7 +113,7 @@ function decodeEntry(bytes: Uint8Array, dataStart: number, dataLength: number, n
   if (end - begin !== size * BYTES[dtype] || end > dataLength) {
     throw new ZerogradError(`${where}: tensor '${name}' (${dtype} [${shape.join(', ')}]) has data_offsets [${begin}, ${end}] that do not match its size or the file (${dataLength} data bytes; truncated?)`);
   }
-  const copy = bytes.slice(dataStart + begin, dataStart + end); // aligned copy
+  const copy = new Uint8Array(bytes.subarray(dataStart + begin, dataStart + end)); // an aligned copy (Buffer#slice would be a view)
   const values = dtype === 'F32' ? new Float32Array(copy.buffer, 0, size)
     : dtype === 'F64' ? new Float64Array(copy.buffer, 0, size) : new Int32Array(copy.buffer, 0, size);
   return { dtype, shape: [...(shape as number[])], values };

@@ -5,6 +5,7 @@ import type { Dataset } from '../data/dataset.js';
 import { ShapeError } from '../errors.js';
 import type { Sequential } from '../nn/layers/sequential.js';
 import { tensor } from '../ops/create.js';
+import '../ops/methods.js'; // Tensor methods used here: crossEntropy, softmax, backward
 import { noGrad, scope } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 

@@ -15,6 +15,7 @@ import { clipGradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { ScheduleConfig } from '../optim/schedules.js';
 import { tensor } from '../ops/create.js';
+import '../ops/methods.js'; // Tensor methods used here: crossEntropy, softmax, backward
 import { globalRandom, scope } from '../tensor/engine.js';
 import { LearningRateScheduler } from './callbacks.js';
 import {
