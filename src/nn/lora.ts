@@ -43,6 +43,18 @@ export interface LoraReport {
   fraction: number;
 }
 
+/** Checks that a rank-`rank` adapter fits `layer`; returns its (in, out). */
+function checkLoraFits(layer: Dense, rank: number, alpha: number, where: string): [number, number] {
+  if (layer.weight === null) throw new UsageError(`LoRA: layer '${where}' has no weights yet; build the model (give it an input shape) first`);
+  const [inputs, outputs] = layer.weight.shape;
+  if (!Number.isInteger(rank) || rank < 1) throw new UsageError(`LoRA: rank must be a positive integer, got ${rank}`);
+  if (rank > Math.min(inputs, outputs)) {
+    throw new UsageError(`LoRA: rank ${rank} is larger than layer '${where}' allows: min(in ${inputs}, out ${outputs}) = ${Math.min(inputs, outputs)}`);
+  }
+  if (!(Number.isFinite(alpha) && alpha > 0)) throw new UsageError(`LoRA: alpha must be a positive number, got ${alpha}`);
+  return [inputs, outputs];
+}
+
 /** A Dense layer whose frozen weight and bias are the base layer's own tensors, plus adapters loraA and loraB. */
 export class LoraDense extends Dense {
   readonly base: Dense;
@@ -55,21 +67,14 @@ export class LoraDense extends Dense {
 
   constructor(base: Dense, options: { rank: number; alpha?: number; rng?: Random; where?: string }) {
     super({ units: base.units, activation: base.activation, useBias: base.useBias, kernelInitializer: base.kernelInitializer });
-    const where = options.where ?? 'LoraDense';
-    if (base.weight === null) throw new UsageError(`LoRA: layer '${where}' has no weights yet; build the model (give it an input shape) first`);
-    const [inputs, outputs] = base.weight.shape;
     const rank = options.rank;
-    if (!Number.isInteger(rank) || rank < 1) throw new UsageError(`LoRA: rank must be a positive integer, got ${rank}`);
-    if (rank > Math.min(inputs, outputs)) {
-      throw new UsageError(`LoRA: rank ${rank} is larger than layer '${where}' allows: min(in ${inputs}, out ${outputs}) = ${Math.min(inputs, outputs)}`);
-    }
     const alpha = options.alpha ?? rank;
-    if (!(Number.isFinite(alpha) && alpha > 0)) throw new UsageError(`LoRA: alpha must be a positive number, got ${alpha}`);
+    const [inputs, outputs] = checkLoraFits(base, rank, alpha, options.where ?? 'LoraDense');
     this.base = base;
     this.rank = rank;
     this.alpha = alpha;
     this.scale = alpha / rank;
-    this.weight = this.addParameter('weight', base.weight);
+    this.weight = this.addParameter('weight', base.weight as Tensor);
     this.weight.requiresGrad = false;
     if (base.bias) {
       this.bias = this.addParameter('bias', base.bias);
@@ -167,13 +172,14 @@ export function enableLora(model: Module, options: LoraOptions): LoraReport {
     const others = matched.length > 0 ? ` (it matches ${matched.slice(0, 5).map(([n, m]) => `${n} (${m.constructor.name})`).join(', ')}, which are not Dense layers)` : '';
     throw new UsageError(`LoRA targets ${describePattern(targets)} match no Dense layer${others}; Dense layers in this model: ${available.join(', ') || 'none'}`);
   }
-  const rng = options.seed === undefined ? globalRandom() : typeof options.seed === 'number' ? new Random(options.seed) : options.seed;
-  // Build every adapter before changing the model, so a rank error leaves it untouched.
-  const adapters = dense.map(([name, layer]) => [name, new LoraDense(layer, { rank: options.rank, alpha: options.alpha, rng, where: name })] as const);
+  // Every check runs before the model changes, so a failed call leaves it untouched.
+  for (const [name, layer] of dense) checkLoraFits(layer, options.rank, options.alpha ?? options.rank, name);
   const keep = options.trainable === undefined ? [] : matchModules(model, options.trainable);
   if (options.trainable !== undefined && keep.length === 0) {
     throw new UsageError(`LoRA: trainable pattern ${describePattern(options.trainable)} matches no module; top-level modules: ${model.children().map(([n]) => n).join(', ')}`);
   }
+  const rng = options.seed === undefined ? globalRandom() : typeof options.seed === 'number' ? new Random(options.seed) : options.seed;
+  const adapters = dense.map(([name, layer]) => [name, new LoraDense(layer, { rank: options.rank, alpha: options.alpha, rng, where: name })] as const);
   model.freeze();
   for (const [, module] of keep) module.unfreeze();
   for (const [name, adapter] of adapters) {
