@@ -6,6 +6,7 @@ import { prepare } from '../../src/data/normalize.js';
 import { subset } from '../../src/data/split.js';
 import { Dense, Dropout, Flatten, Sequential, type Module } from '../../src/nn/index.js';
 import { manualSeed, setBackend } from '../../src/tensor/engine.js';
+import type { EpochLogs } from '../../src/train/types.js';
 
 const cache = new Map<string, { train: Dataset; test: Dataset }>();
 
@@ -35,4 +36,9 @@ export function tinyMlp(seed = 0, options: { hidden?: number; dropout?: number }
 /** Puts the float64 reference backend in place (exact and deterministic). */
 export function useCpu(): void {
   setBackend(new CpuBackend());
+}
+
+/** History without wall-clock times (for exact comparisons). */
+export function timeless(history: readonly EpochLogs[]): Omit<EpochLogs, 'seconds'>[] {
+  return history.map(({ seconds: _seconds, ...rest }) => rest);
 }
