@@ -1,0 +1,7 @@
+// Pretraining objectives, fine-tuning strategies and pseudo-labelling (the library side of
+// `zerograd pretrain` and `zerograd finetune`).
+export * from './objectives.js';
+export * from './mae.js';
+export * from './contrastive.js';
+export * from './strategies.js';
+export * from './pseudo-label.js';
