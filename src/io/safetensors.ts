@@ -47,8 +47,8 @@ export function encodeSafetensors(tensors: Iterable<[string, NamedArray]>, metad
     offset += bytes;
   }
   let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((Buffer.byteLength(json) + 8) % 8)) % 8); // data starts 8-byte aligned
-  const headerBytes = Buffer.from(json, 'utf8');
+  json += ' '.repeat((8 - ((new TextEncoder().encode(json).length + 8) % 8)) % 8); // data starts 8-byte aligned
+  const headerBytes = new TextEncoder().encode(json);
   const out = new Uint8Array(8 + headerBytes.length + offset);
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(headerBytes.length), true);
@@ -72,7 +72,7 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): Saf
   }
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + headerLength)).toString('utf8')) as Record<string, unknown>;
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, unknown>;
   } catch (err) {
     throw new ZerogradError(`${where}: header is not valid JSON (${(err as Error).message})`);
   }
