@@ -152,6 +152,7 @@ export interface Backend {
   readonly threads: number;
 
   // ---- memory ---------------------------------------------------------------------------
+  /** A buffer of `length` elements; its contents are unspecified (ops that need zeros call `fill`). */
   alloc(length: number, dtype: DType): DataBuffer;
   free(buffer: DataBuffer): void;
   /** Copies `data` into the buffer starting at element `offset` (default 0). */

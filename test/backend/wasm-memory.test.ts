@@ -1,6 +1,6 @@
 // The wasm backend's memory: round trips, size-class reuse, growth, errors, and a flat footprint under churn.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WasmBackend } from '../../src/backend/wasm/index.js';
+import { createWasmBackend, type WasmBackend } from '../../src/backend/wasm/index.js';
 import { sizeClass } from '../../src/backend/wasm/allocator.js';
 import { makeWasm, random, threadSettings } from './wasm-parity.js';
 
@@ -34,8 +34,21 @@ describe('wasm memory', () => {
     expect(wasm.memoryInUse()).toBe(before);
     const b = wasm.alloc(990, 'float32');
     expect(wasm.memoryReserved()).toBe(top);
-    expect(Array.from(wasm.read(b)).every((v) => v === 0)).toBe(true); // recycled blocks come back zeroed
     wasm.free(b);
+  });
+
+  it('zeroes recycled blocks only when asked (alloc contents are unspecified by default)', async () => {
+    const zeroing = await createWasmBackend({ threads: 1, zeroOnAlloc: true });
+    try {
+      const a = zeroing.alloc(1000, 'float32');
+      zeroing.write(a, random(1000, 3));
+      zeroing.free(a);
+      const b = zeroing.alloc(990, 'float32');
+      expect(Array.from(zeroing.read(b)).every((v) => v === 0)).toBe(true);
+      zeroing.free(b);
+    } finally {
+      zeroing.dispose();
+    }
   });
 
   it('keeps its footprint flat when a loop frees and reallocates the same shapes', () => {

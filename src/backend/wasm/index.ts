@@ -13,7 +13,7 @@ export interface WasmBackendOptions {
   threads?: number;
   /** Upper bound of the wasm heap in MiB (default 4096, the wasm32 limit). */
   maxMemoryMB?: number;
-  /** Zero recycled blocks in alloc(), like fresh memory (default true). */
+  /** Zero recycled blocks in alloc(), like fresh memory (default false: the Backend contract leaves alloc contents unspecified). */
   zeroOnAlloc?: boolean;
   /** Override cut-overs between one thread and all threads. */
   thresholds?: Partial<Thresholds>;
@@ -55,6 +55,6 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   return new WasmBackend({
     memory, kernels, pool, threads, paramsOffset, scratch, heapStart,
     thresholds: { ...defaultThresholds, ...options.thresholds },
-    zeroOnAlloc: options.zeroOnAlloc ?? true,
+    zeroOnAlloc: options.zeroOnAlloc ?? false,
   });
 }
