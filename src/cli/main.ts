@@ -3,12 +3,16 @@ import { Command, CommanderError } from 'commander';
 import { ZerogradError } from '../errors.js';
 import { register as registerData } from './commands/data.js';
 import { register as registerEval } from './commands/eval.js';
+import { register as registerExplain } from './commands/explain.js';
+import { register as registerExport } from './commands/export.js';
+import { register as registerPredict } from './commands/predict.js';
+import { register as registerServe } from './commands/serve.js';
 import { register as registerTrain } from './commands/train.js';
 
 type Register = (program: Command) => void;
 
 // Each command module exports `register(program)`; add new commands to this list.
-const commands: Register[] = [registerData, registerTrain, registerEval];
+const commands: Register[] = [registerData, registerTrain, registerEval, registerPredict, registerExplain, registerExport, registerServe];
 
 /** Builds the program with every registered sub-command. */
 export function buildProgram(): Command {

@@ -1,0 +1,52 @@
+// `zerograd predict --model DIR IMAGE...`: classifies PNG/JPEG images of handwritten digits (any size,
+// any colors; MNIST-style preprocessing) and prints each label with its top-3 probabilities, or JSON.
+import type { Command } from 'commander';
+import { readImageFile } from '../../data/image.js';
+import { preprocessDigit } from '../../data/preprocess.js';
+import { DataError } from '../../errors.js';
+import { loadClassifier, positiveIntegerFlag } from '../../serve/load.js';
+
+interface PredictFlags {
+  model: string;
+  json?: boolean;
+  top: string;
+  threads?: string;
+}
+
+/** Registers the `predict` sub-command. */
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('Classify PNG/JPEG images of handwritten digits with a saved model; prints the label and the top-3 probabilities.')
+    .argument('<images...>', 'PNG or JPEG files (any size; dark ink on light paper or the reverse)')
+    .requiredOption('--model <dir>', 'a saved model folder (e.g. models/mnist-cnn)')
+    .option('--json', 'print a JSON array, one object per image')
+    .option('--top <k>', 'how many classes to list', '3')
+    .option('--threads <n>', 'worker threads of the WebAssembly engine (default: all cores)')
+    .action((images: string[], flags: PredictFlags) => runPredict(images, flags));
+}
+
+/** The work of `zerograd predict`. */
+export async function runPredict(images: string[], flags: PredictFlags): Promise<void> {
+  const k = positiveIntegerFlag(flags.top, '--top', 1, 1000) as number;
+  const { classifier } = await loadClassifier(flags.model, { threads: positiveIntegerFlag(flags.threads, '--threads', 1, 64) });
+  const pixels = new Float32Array(images.length * classifier.features);
+  images.forEach((file, i) => {
+    const digit = preprocessDigit(readImageFile(file));
+    if (digit.length !== classifier.features) throw new DataError(`${file}: preprocesses to ${digit.length} values, the model expects ${classifier.features}`);
+    pixels.set(digit, i * classifier.features);
+  });
+  const predictions = classifier.predict(pixels);
+  if (flags.json) {
+    const rows = predictions.map((p, i) => ({ file: images[i], label: p.label, className: p.className, probabilities: p.probabilities.map(round6), top: classifier.top(p, k).map((t) => ({ ...t, probability: round6(t.probability) })) }));
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  const width = Math.max(...images.map((f) => f.length));
+  predictions.forEach((p, i) => {
+    const top = classifier.top(p, k).map((t) => `${t.className} ${(t.probability * 100).toFixed(1)}%`).join('  ');
+    console.log(`${images[i].padEnd(width)}  ${p.className}   (${top})`);
+  });
+}
+
+const round6 = (v: number): number => Math.round(v * 1e6) / 1e6;

@@ -1,0 +1,76 @@
+// `zerograd serve --model DIR --port P`: the HTTP API and the draw-a-digit page. Stops gracefully on
+// SIGTERM/SIGINT: no new requests, queued ones finish, then the process exits 0.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { buildServer } from '../../serve/server.js';
+import { findWebDist, loadStaticDir } from '../../serve/static.js';
+import { loadClassifier, positiveIntegerFlag, readModelFiles } from '../../serve/load.js';
+
+interface ServeFlags {
+  model: string;
+  port: string;
+  host: string;
+  threads?: string;
+  maxQueue: string;
+  maxBatch: string;
+  bodyLimit: string;
+  timeout: string;
+  web?: string;
+  log?: boolean;
+}
+
+/** Registers the `serve` sub-command. */
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('Serve a model over HTTP: POST /v1/predict, POST /v1/explain, GET /healthz, GET /metrics, and the draw-a-digit page at /.')
+    .requiredOption('--model <dir>', 'a saved model folder (e.g. models/mnist-cnn)')
+    .option('--port <n>', 'TCP port (0 = any free port)', '8080')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--threads <n>', 'worker threads of the WebAssembly engine (default: all cores)')
+    .option('--max-queue <n>', 'images waiting for inference before requests get 503', '1024')
+    .option('--max-batch <n>', 'images per forward pass (and per JSON batch request)', '64')
+    .option('--body-limit <bytes>', 'largest request body', String(1024 * 1024))
+    .option('--timeout <ms>', 'time to receive a request, and the longest wait in the queue', '10000')
+    .option('--web <dir>', 'the built page to serve at / (default: web/dist of this checkout)')
+    .option('--log', 'log every request (JSON lines)')
+    .action((flags: ServeFlags) => runServe(flags));
+}
+
+/** The work of `zerograd serve`; resolves once the server stopped after a signal. */
+export async function runServe(flags: ServeFlags): Promise<void> {
+  const port = positiveIntegerFlag(flags.port, '--port', 0, 65535) as number;
+  const maxQueued = positiveIntegerFlag(flags.maxQueue, '--max-queue', 1, 1_000_000) as number;
+  const maxBatch = positiveIntegerFlag(flags.maxBatch, '--max-batch', 1, 4096) as number;
+  const bodyLimit = positiveIntegerFlag(flags.bodyLimit, '--body-limit', 1024, 1024 ** 3) as number;
+  const timeoutMs = positiveIntegerFlag(flags.timeout, '--timeout', 10, 3_600_000) as number;
+  const webDir = flags.web !== undefined ? resolve(flags.web) : findWebDist();
+  let page = null;
+  if (webDir !== null) {
+    try {
+      page = loadStaticDir(webDir);
+    } catch (err) {
+      throw new UsageError(`--web ${webDir}: cannot read the page (${(err as Error).message})`);
+    }
+  }
+  const { loaded } = await loadClassifier(flags.model, { threads: positiveIntegerFlag(flags.threads, '--threads', 1, 64) });
+  const { app } = buildServer({
+    loaded, modelFiles: readModelFiles(flags.model), page, maxQueued, maxBatch, bodyLimit, timeoutMs, requestTimeoutMs: timeoutMs, logger: flags.log ?? false,
+  });
+  let address: string;
+  try {
+    address = await app.listen({ port, host: flags.host });
+  } catch (err) {
+    throw new UsageError(`cannot listen on ${flags.host}:${port} (${(err as Error).message})`);
+  }
+  console.log(`serving ${loaded.config.name ?? flags.model} on ${address}  (page ${page ? 'at /' : 'not built: npm run build:web'}; API: POST /v1/predict, /v1/explain; GET /healthz, /metrics)`);
+  await new Promise<void>((done) => {
+    const stop = (signal: string): void => {
+      console.log(`${signal}: finishing queued requests, then stopping`);
+      app.close().then(() => { console.log('stopped'); done(); }, (err: unknown) => { console.error(`zerograd: error while stopping: ${String(err)}`); done(); });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

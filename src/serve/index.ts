@@ -1,0 +1,8 @@
+// Serving models: the shared classifier, request parsing, the inference queue and the HTTP server.
+export * from './classifier.js';
+export * from './inputs.js';
+export * from './queue.js';
+export * from './metrics.js';
+export * from './static.js';
+export * from './server.js';
+export * from './load.js';

@@ -1,0 +1,134 @@
+// The HTTP API (Fastify): POST /v1/predict and /v1/explain, GET /healthz, /metrics, /v1/model, the
+// model files for the in-browser engine, and the web page at /. Client mistakes become 4xx JSON
+// errors `{ statusCode, error, message }`; inference runs in micro-batches through a bounded queue.
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { saliency, SALIENCY_METHODS, type SaliencyMethod } from '../explain/saliency.js';
+import type { LoadedModel } from '../io/model-folder.js';
+import { DigitClassifier, type Prediction } from './classifier.js';
+import { imagePixels, jsonPixels, RequestError, type PixelBatch } from './inputs.js';
+import { prometheusText, ServerMetrics } from './metrics.js';
+import { InferenceQueue, type QueueOptions } from './queue.js';
+import { ISOLATION_HEADERS, type StaticFile } from './static.js';
+
+export interface ServerOptions extends QueueOptions {
+  loaded: LoadedModel;
+  /** Raw model files offered to the page at /model/config.json and /model/model.safetensors. */
+  modelFiles?: { config: Buffer; weights: Buffer };
+  /** The built page (see loadStaticDir); without it `/` explains how to build it. */
+  page?: Map<string, StaticFile> | null;
+  /** Largest request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  /** Time allowed to receive a whole request, ms (default 10000). */
+  requestTimeoutMs?: number;
+  /** Fastify's pino logger (default off). */
+  logger?: boolean;
+}
+
+const BODY_TYPES = ['application/json', 'image/png', 'image/jpeg', 'application/octet-stream'];
+const API_ROUTES = new Set(['/v1/predict', '/v1/explain']);
+
+/** The server, not yet listening; `app.close()` drains the queue first. */
+export function buildServer(options: ServerOptions): { app: FastifyInstance; classifier: DigitClassifier; queue: InferenceQueue; metrics: ServerMetrics } {
+  const { loaded } = options;
+  const classifier = new DigitClassifier(loaded.model, loaded.config);
+  const queue = new InferenceQueue((pixels) => classifier.probabilities(pixels), classifier.features, options);
+  const metrics = new ServerMetrics();
+  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit, requestTimeout: options.requestTimeoutMs ?? 10_000, return503OnClosing: true });
+  const predictionCounts = new WeakMap<FastifyRequest, number>();
+
+  app.addContentTypeParser(['image/png', 'image/jpeg', 'application/octet-stream'], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addHook('onRequest', async (request) => {
+    if (request.method !== 'POST' || !API_ROUTES.has(request.routeOptions.url ?? '')) return;
+    const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (!type) throw new RequestError(415, 'missing_content_type', `set Content-Type to one of ${BODY_TYPES.join(', ')}`);
+    if (!BODY_TYPES.includes(type)) throw new RequestError(415, 'unsupported_content_type', `Content-Type '${type}' is not accepted; use ${BODY_TYPES.join(', ')}`);
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    for (const [name, value] of Object.entries(ISOLATION_HEADERS)) reply.header(name, value);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (API_ROUTES.has(request.routeOptions.url ?? '')) metrics.record(reply.statusCode, reply.elapsedTime, predictionCounts.get(request) ?? 0);
+  });
+  app.addHook('preClose', async () => { await queue.drain(); });
+
+  app.setErrorHandler((error: FastifyError | RequestError, request, reply) => {
+    const status = error instanceof RequestError ? error.status : error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    const code = error instanceof RequestError ? error.code : status === 500 ? 'internal' : (error.code ?? 'bad_request').replace(/^FST_ERR_/, '').toLowerCase();
+    if (status >= 500 && !(error instanceof RequestError)) request.log.error(error);
+    const message = status === 500 && !(error instanceof RequestError) ? 'internal error while handling the request' : error.message;
+    if (status === 503) reply.header('retry-after', '1');
+    void reply.code(status).send({ statusCode: status, error: code, message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const file = options.page?.get(request.url === '/' ? '/index.html' : request.url.split('?')[0]);
+    if (file && request.method === 'GET') return reply.type(file.type).header('cache-control', 'no-cache').send(file.body);
+    if (request.url.split('?')[0] === '/' && request.method === 'GET') {
+      return reply.type('text/plain; charset=utf-8').send('zerograd API is running, but the web page was not built: run `npm run build:web` (or `npx vite build web`).\n');
+    }
+    return reply.code(404).send({ statusCode: 404, error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}; see GET /v1/model, POST /v1/predict, POST /v1/explain, GET /healthz, GET /metrics` });
+  });
+
+  /** The pixels of a request body, by content type. */
+  const pixelsOf = (request: FastifyRequest, maxBatch: number): PixelBatch => {
+    const body = request.body;
+    if (body instanceof Uint8Array) return imagePixels(body, classifier.features);
+    if (body === undefined || body === null) throw new RequestError(400, 'empty_body', 'the request body is empty');
+    return jsonPixels(body, classifier.features, maxBatch);
+  };
+
+  app.get('/healthz', async () => ({ status: 'ok', model: loaded.config.name ?? 'model', queueDepth: queue.depth }));
+  app.get('/metrics', async (request: FastifyRequest<{ Querystring: { format?: string } }>, reply: FastifyReply) => {
+    const snapshot = metrics.snapshot(queue);
+    if (request.query.format === 'prometheus') return reply.type('text/plain; version=0.0.4').send(prometheusText(snapshot));
+    return snapshot;
+  });
+  app.get('/v1/model', async () => ({
+    name: loaded.config.name ?? null, inputShape: loaded.config.inputShape, classNames: loaded.config.classNames,
+    preprocessing: loaded.config.preprocessing, architecture: loaded.config.architecture, metrics: loaded.metrics,
+  }));
+  if (options.modelFiles) {
+    const { config, weights } = options.modelFiles;
+    app.get('/model/config.json', async (_request, reply) => reply.type('application/json; charset=utf-8').send(config));
+    app.get('/model/model.safetensors', async (_request, reply) => reply.type('application/octet-stream').send(weights));
+  }
+
+  app.post('/v1/predict', async (request) => {
+    const input = pixelsOf(request, queue.maxBatch);
+    const output = await queue.submit(input.pixels, input.count);
+    predictionCounts.set(request, input.count);
+    const predictions = splitPredictions(classifier, output, input.count);
+    return input.batch ? { predictions } : predictions[0];
+  });
+
+  app.post('/v1/explain', async (request: FastifyRequest<{ Querystring: { method?: string; steps?: string } }>) => {
+    const method = (request.query.method ?? 'integrated-gradients') as SaliencyMethod;
+    if (!SALIENCY_METHODS.includes(method)) throw new RequestError(400, 'bad_method', `method must be ${SALIENCY_METHODS.join(' or ')}, got '${method}'`);
+    const steps = Number(request.query.steps ?? 16);
+    if (!Number.isInteger(steps) || steps < 1 || steps > 64) throw new RequestError(400, 'bad_steps', `steps must be an integer from 1 to 64, got '${request.query.steps}'`);
+    const input = pixelsOf(request, 1);
+    if (input.batch) throw new RequestError(400, 'batch_not_supported', '/v1/explain takes one image; send { "pixels": [784 numbers] }');
+    const output = await queue.submit(input.pixels, 1);
+    predictionCounts.set(request, 1);
+    const [prediction] = splitPredictions(classifier, output, 1);
+    const background = classifier.normalize(new Float32Array(1))[0];
+    const scores = saliency(classifier.model, classifier.normalize(input.pixels), prediction.label, { method, steps, baseline: background });
+    return { ...prediction, method, pixels: Array.from(input.pixels, round4), saliency: Array.from(scores, round4) };
+  });
+
+  return { app, classifier, queue, metrics };
+}
+
+const round4 = (v: number): number => Math.round(v * 1e4) / 1e4;
+
+function splitPredictions(classifier: DigitClassifier, output: Float32Array, count: number): Prediction[] {
+  const classes = output.length / count;
+  const out: Prediction[] = [];
+  for (let r = 0; r < count; r++) {
+    const probabilities = Array.from(output.subarray(r * classes, (r + 1) * classes), (p) => Math.round(p * 1e6) / 1e6);
+    let label = 0;
+    for (let c = 1; c < classes; c++) if (probabilities[c] > probabilities[label]) label = c;
+    out.push({ label, className: classifier.classNames[label], probabilities });
+  }
+  return out;
+}
