@@ -1,28 +1,32 @@
-// Throughput of one training step (forward + backward + AdamW) of the fine-tuning backbones on the
-// wasm backend, to size what can be pretrained in 30 minutes. Usage: npx tsx bench/backbone-step.ts [batch] [steps]
+// Throughput of one pretraining / fine-tuning step (forward + backward + AdamW) of the backbones
+// on the wasm backend, to size what can be pretrained in 30 minutes on this machine.
+// Usage: npx tsx bench/backbone-step.ts [batch=64] [steps=5] [case-filter]
 import * as zg from '../src/index.js';
+import { createObjective, type ObjectiveName } from '../src/finetune/index.js';
 
 const batch = Number(process.argv[2] ?? 64);
 const steps = Number(process.argv[3] ?? 5);
+const filter = process.argv[4] ?? '';
 
-const candidates: [string, () => zg.Backbone][] = [
-  ['ViT default (patch 7, dim 128, depth 6)', () => new zg.VisionTransformer()],
-  ['ViT patch 4 (dim 128, depth 6)', () => new zg.VisionTransformer({ patchSize: 4 })],
-  ['ViT dim 192, depth 6, heads 3, patch 7', () => new zg.VisionTransformer({ dim: 192, heads: 3 })],
-  ['ResNet default', () => new zg.ResNet()],
+const cases: [string, () => zg.Backbone, ObjectiveName][] = [
+  ['ViT default (patch 7, dim 128, depth 6), supervised', () => new zg.VisionTransformer(), 'supervised'],
+  ['ViT default, MAE (mask 0.75)', () => new zg.VisionTransformer(), 'mae'],
+  ['ViT default, contrastive (2 views)', () => new zg.VisionTransformer(), 'contrastive'],
+  ['ViT patch 4, supervised', () => new zg.VisionTransformer({ patchSize: 4 }), 'supervised'],
+  ['ResNet default, supervised', () => new zg.ResNet(), 'supervised'],
 ];
 
 await zg.init('wasm');
-zg.manualSeed(0);
-for (const [label, make] of candidates) {
+for (const [label, make, objectiveName] of cases.filter(([l]) => l.includes(filter))) {
+  zg.manualSeed(0);
   const model = make();
-  const optimizer = new zg.AdamW(model.parameters(), { lr: 1e-3 });
-  const x = zg.randn([batch, 1, 28, 28]).keep();
-  const y = zg.tensor(Int32Array.from({ length: batch }, (_, i) => i % 10)).keep();
+  const objective = createObjective(objectiveName, model);
+  const optimizer = new zg.AdamW([...model.parameters(), ...(objective.head?.parameters() ?? [])], { lr: 1e-3 });
+  const images = zg.rand([batch, 1, 28, 28]).keep();
+  const labels = zg.tensor(Int32Array.from({ length: batch }, (_, i) => i % 10)).keep();
   const step = () => zg.scope(() => {
     optimizer.zeroGrad();
-    const loss = model.forward(x).crossEntropy(y);
-    loss.backward();
+    objective.loss(model, { images, labels }).backward();
     optimizer.step();
   });
   step();
@@ -34,6 +38,6 @@ for (const [label, make] of candidates) {
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
-  console.log(`${label}: ${model.countParameters().total.toLocaleString('en-US')} params, batch ${batch}: median ${(median * 1000).toFixed(0)} ms/step, best ${(times[0] * 1000).toFixed(0)} ms = ${(batch / median).toFixed(0)} samples/s (best ${(batch / times[0]).toFixed(0)})`);
+  console.log(`${label}: ${model.countParameters().total.toLocaleString('en-US')} params, batch ${batch}: median ${(median * 1000).toFixed(0)} ms/step = ${(batch / median).toFixed(0)} samples/s (best ${(batch / times[0]).toFixed(0)})`);
 }
 process.exit(0);
