@@ -46,8 +46,8 @@ export function batchTensor(x: Float32Array, size: number, inputShape: readonly 
   return tensor(x, { shape: [size, ...inputShape] });
 }
 
-/** Row-wise arg-max of (rows, cols) scores. */
-export function argmaxRows(scores: ArrayLike<number>, rows: number, cols: number, out = new Int32Array(rows)): Int32Array {
+/** The class (row-wise arg-max) of each of `rows` rows of `cols` scores, written into `out`. */
+export function classesOf(scores: ArrayLike<number>, rows: number, cols: number, out = new Int32Array(rows)): Int32Array {
   for (let r = 0; r < rows; r++) {
     let best = 0;
     for (let c = 1; c < cols; c++) if (scores[r * cols + c] > scores[r * cols + best]) best = c;
@@ -81,7 +81,7 @@ export function evaluate(model: Sequential, data: Dataset, options: EvaluateOpti
         probabilities = new Float32Array(count * classes);
       }
       probabilities.set(probs, offset * classes);
-      argmaxRows(probs, batch.size, classes, predictions.subarray(offset, offset + batch.size));
+      classesOf(probs, batch.size, classes, predictions.subarray(offset, offset + batch.size));
       for (let b = 0; b < batch.size; b++) {
         labels[offset + b] = batch.y[b];
         if (predictions[offset + b] === batch.y[b]) correct++;
@@ -122,5 +122,5 @@ export function predict(model: Sequential, images: Float32Array, options: { batc
     probabilities.set(part, offset);
     offset += part.length;
   }
-  return { probabilities, predictions: argmaxRows(probabilities, count, classes) };
+  return { probabilities, predictions: classesOf(probabilities, count, classes) };
 }

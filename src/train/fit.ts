@@ -22,7 +22,7 @@ import {
   arraysUnder, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, modelArrays, optimizerArrays, readCheckpoint, restoreOptimizer,
   writeCheckpoint, type CheckpointMeta, type TrainingCheckpoint,
 } from './checkpoint.js';
-import { argmaxRows, batchTensor, evaluate, inputShapeFor } from './evaluate.js';
+import { classesOf, batchTensor, evaluate, inputShapeFor } from './evaluate.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import type { Callback, EpochLogs, StopReason, TrainContext } from './types.js';
 
@@ -214,7 +214,7 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
           if (options.clipNorm) clipGradNorm(optimizer.parameters(), options.clipNorm);
           optimizer.step();
           const scores = logits.data();
-          const predicted = argmaxRows(scores, batch.size, scores.length / batch.size);
+          const predicted = classesOf(scores, batch.size, scores.length / batch.size);
           let correct = 0;
           for (let b = 0; b < batch.size; b++) if (predicted[b] === batch.y[b]) correct++;
           return { loss: loss.item(), correct };
