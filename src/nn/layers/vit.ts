@@ -63,7 +63,7 @@ export class PatchEmbedding extends Module {
       if (!Number.isInteger(value) || value < 1) throw new ShapeError(`PatchEmbedding: ${key} must be a positive integer, got ${value}`);
     }
     if (imageSize % patchSize !== 0) {
-      const fits = [2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16].filter((p) => imageSize % p === 0);
+      const fits = Array.from({ length: imageSize }, (_, p) => p).filter((p) => p > 1 && p < imageSize && imageSize % p === 0);
       throw new ShapeError(`PatchEmbedding: imageSize ${imageSize} is not divisible by patchSize ${patchSize}; patch sizes that fit: ${fits.join(', ')}`);
     }
     this.imageSize = imageSize;
