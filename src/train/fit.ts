@@ -182,7 +182,9 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
     Object.assign(s, {
       epoch: meta.epoch, stepInEpoch: meta.stepInEpoch, globalStep: meta.globalStep, history: [...meta.history],
       partial: { ...meta.partial }, trainSeconds: meta.trainSeconds, trainSamples: meta.trainSamples,
-      finished: meta.finished, stopReason: meta.stopReason ?? 'completed', shuffleAtEpochStart: meta.rng.shuffleAtEpochStart,
+      // A run that completed all its epochs continues when asked for more (e.g. --epochs 10 after 5).
+      finished: meta.finished && !(meta.stopReason === 'completed' && epochs > meta.epoch),
+      stopReason: meta.stopReason ?? 'completed', shuffleAtEpochStart: meta.rng.shuffleAtEpochStart,
     });
     resumedAt = { epoch: meta.epoch, stepInEpoch: meta.stepInEpoch };
   }

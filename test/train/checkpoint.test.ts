@@ -19,12 +19,13 @@ function fullOptions(dir: string, extra: Callback[] = []): Omit<FitOptions, 'opt
   };
 }
 
-async function run(dir: string, options: { initSeed?: number; abortAt?: number; resume?: boolean } = {}): Promise<{ history: History; weights: number[] }> {
+async function run(dir: string, options: { initSeed?: number; abortAt?: number; resume?: boolean; epochs?: number } = {}): Promise<{ history: History; weights: number[] }> {
   const model = tinyMlp(options.initSeed ?? 1, { dropout: 0.25 });
   const controller = new AbortController();
   const aborter: Callback = { onBatchEnd: (ctx) => { if (ctx.globalStep === options.abortAt) controller.abort(); } };
   const history = await fit(model, mnistSlice().train, {
     ...fullOptions(dir, options.abortAt ? [aborter] : []),
+    ...(options.epochs ? { epochs: options.epochs } : {}),
     optimizer: new Adam(model.parameters(), { lr: 0.01 }),
     signal: controller.signal,
     resumeFrom: options.resume ? join(dir, 'last.ckpt') : null,
@@ -95,6 +96,16 @@ describe('checkpoints and exact resume', () => {
     expect(resumed.history.globalStep).toBe(24);
     expect(resumed.weights).toEqual(baseline.weights);
     expect(resumed.history.stopReason).toBe('completed');
+  });
+
+  it('trains on when a completed run is resumed with more epochs', async () => {
+    const dir = join(root, 'extend');
+    mkdirSync(dir);
+    copyFileSync(join(root, 'baseline', 'last.ckpt'), join(dir, 'last.ckpt'));
+    const extended = await run(dir, { resume: true, epochs: 4 });
+    expect(extended.history.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
+    expect(extended.history.globalStep).toBe(32);
+    expect(timeless(extended.history.history.slice(0, 3))).toEqual(timeless(baseline.history.history));
   });
 
   it('refuses checkpoints it cannot continue exactly, or cannot read', async () => {
