@@ -11,3 +11,4 @@ export { init, type BackendName, type InitOptions } from './backend/registry.js'
 export * from './errors.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
+export * from './finetune/index.js';

@@ -78,7 +78,7 @@ export class WasmBackend implements Backend {
   alloc(length: number, dtype: DType): DataBuffer {
     if (!Number.isInteger(length) || length < 0) throw new RangeError(`wasm backend: alloc length must be a non-negative integer, got ${length}`);
     const { ptr, reused, reserved } = this.allocator.alloc(length * 4);
-    if (reused && this.zeroOnAlloc) this.f32.fill(0, ptr >> 2, (ptr >> 2) + length);
+    if (reused && this.zeroOnAlloc) this.f32.fill(0, ptr >>> 2, (ptr >>> 2) + length);
     return new WasmBuffer(length, dtype, ptr, reserved);
   }
 
@@ -94,7 +94,7 @@ export class WasmBackend implements Backend {
       throw new RangeError(`wasm backend: write of ${data.length} elements at offset ${offset} overflows a buffer of ${buffer.length}`);
     }
     this.refreshViews();
-    const start = (this.ptr(buffer) >> 2) + offset;
+    const start = (this.ptr(buffer) >>> 2) + offset;
     if (buffer.dtype === 'int32') {
       if (data instanceof Int32Array) this.i32.set(data, start);
       else for (let i = 0; i < data.length; i++) this.i32[start + i] = Math.trunc(data[i]);
@@ -107,7 +107,7 @@ export class WasmBackend implements Backend {
 
   read(buffer: DataBuffer): Float32Array | Int32Array {
     this.refreshViews();
-    const start = this.ptr(buffer) >> 2;
+    const start = this.ptr(buffer) >>> 2;
     return buffer.dtype === 'int32'
       ? this.i32.slice(start, start + buffer.length)
       : this.f32.slice(start, start + buffer.length);
@@ -157,7 +157,7 @@ export class WasmBackend implements Backend {
 
   /** Writes i32 values into the shared parameter block and returns its address. */
   private params(...groups: ReadonlyArray<readonly number[]>): number {
-    let at = this.paramsOffset >> 2;
+    let at = this.paramsOffset >>> 2;
     for (const group of groups) for (const v of group) this.i32[at++] = v;
     return this.paramsOffset;
   }
@@ -172,7 +172,7 @@ export class WasmBackend implements Backend {
   fill(out: DataBuffer, value: number): void {
     const o = this.ptr(out);
     if (out.dtype === 'int32') {
-      this.i32.fill(Math.trunc(value), o >> 2, (o >> 2) + out.length);
+      this.i32.fill(Math.trunc(value), o >>> 2, (o >>> 2) + out.length);
       return;
     }
     this.split('fill', out.length, this.thresholds.elementwise, 4, (s, e) => [o, s, e, value]);
