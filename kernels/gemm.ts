@@ -1,4 +1,5 @@
-// Blocked, packed single-precision GEMM (Goto/BLIS style) with a 4x8 f32x4 micro-kernel.
+// Blocked, packed single-precision GEMM (Goto/BLIS style) with a 4x8 f32x4 micro-kernel; packing transposes 4x4
+// tiles in registers, k is cut into equal blocks, and row-major B is read in place when there are few rows.
 // V8 hoists all A splats of an iteration, so 5x8 (10 acc + 2 B + 5 A) spills past its 15 xmm registers and ran at
 // half speed here; 4x8 (8 + 2 + 4) does not (bench notes in BENCHMARKS.md). transA/transB are absorbed
 // by the packing routines (element strides), so one kernel serves every combination. No allocation: scratch comes from JS.
@@ -8,6 +9,8 @@ const NR = 8;
 const MC = 128;
 const KC = 256;
 const NC = 512;
+/** Row counts up to which row-major B is read in place rather than packed. */
+const DIRECT_B_MAX_ROWS = 64;
 const PACK_A_BYTES: usize = MC * KC * 4;
 const PACK_B_BYTES: usize = KC * NC * 4;
 const TILE_BYTES: usize = MR * NR * 4;
@@ -19,18 +22,51 @@ export function gemmScratchBytes(): i32 {
 
 // ---- packing -------------------------------------------------------------------------------
 
+/** 4x4 transpose: rows r0..r3 (4 consecutive k each) -> four vectors, one per k, holding rows 0..3. */
+@inline function storeTransposed4(d: usize, dStep: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(d + dStep, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(d + dStep * 2, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(d + dStep * 3, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+}
+
 /** A block (mc x kc) with element strides -> panels of MR rows, each kc x MR, zero padded. */
 function packA(a: usize, rsA: i32, csA: i32, mc: i32, kc: i32, dst: usize): void {
   for (let ip = 0; ip < mc; ip += MR) {
     const mr = min(MR, mc - ip);
     const panel = dst + (<usize>(ip * kc) << 2);
     if (mr == MR && rsA == 1) {
+      // Column-major A (transposed operand): each k already holds MR consecutive rows.
       let src = a + (<usize>ip << 2);
       const step = <usize>csA << 2;
       for (let p = 0; p < kc; p++) {
         const d = panel + <usize>(p * MR * 4);
         v128.store(d, v128.load(src));
         src += step;
+      }
+      continue;
+    }
+    if (mr == MR && csA == 1) {
+      // Row-major A: 4 rows x 4 k at a time, transposed in registers.
+      const row = <usize>rsA << 2;
+      const s0 = a + (<usize>(ip * rsA) << 2);
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const s = s0 + (<usize>p << 2);
+        storeTransposed4(panel + <usize>(p * MR * 4), MR * 4,
+          v128.load(s), v128.load(s + row), v128.load(s + row * 2), v128.load(s + row * 3));
+      }
+      for (; p < kc; p++) {
+        const s = s0 + (<usize>p << 2);
+        const d = panel + <usize>(p * MR * 4);
+        store<f32>(d, load<f32>(s));
+        store<f32>(d, load<f32>(s + row), 4);
+        store<f32>(d, load<f32>(s + row * 2), 8);
+        store<f32>(d, load<f32>(s + row * 3), 12);
       }
       continue;
     }
@@ -47,47 +83,72 @@ function packA(a: usize, rsA: i32, csA: i32, mc: i32, kc: i32, dst: usize): void
   }
 }
 
+/** B columns [jp, jp+nr) of a (kc x nc) block with element strides -> one panel, kc x NR, zero padded. */
+function packBPanel(b: usize, rsB: i32, csB: i32, kc: i32, jp: i32, nr: i32, panel: usize): void {
+  if (nr == NR && csB == 1) {
+    let src = b + (<usize>jp << 2);
+    const step = <usize>rsB << 2;
+    let d = panel;
+    for (let p = 0; p < kc; p++) {
+      v128.store(d, v128.load(src));
+      v128.store(d, v128.load(src, 16), 16);
+      src += step;
+      d += NR * 4;
+    }
+    return;
+  }
+  if (nr == NR && rsB == 1) {
+    // Transposed B: column j is contiguous in k; 2 x (4 columns x 4 k) transposed in registers.
+    const col = <usize>csB << 2;
+    const s0 = b + (<usize>(jp * csB) << 2);
+    const s1 = s0 + col * 4;
+    let p = 0;
+    for (; p + 4 <= kc; p += 4) {
+      const o = <usize>p << 2;
+      const d = panel + <usize>(p * NR * 4);
+      storeTransposed4(d, NR * 4, v128.load(s0 + o), v128.load(s0 + col + o), v128.load(s0 + col * 2 + o), v128.load(s0 + col * 3 + o));
+      storeTransposed4(d + 16, NR * 4, v128.load(s1 + o), v128.load(s1 + col + o), v128.load(s1 + col * 2 + o), v128.load(s1 + col * 3 + o));
+    }
+    for (; p < kc; p++) {
+      const o = <usize>p << 2;
+      const d = panel + <usize>(p * NR * 4);
+      for (let jj = 0; jj < NR; jj++) store<f32>(d + (<usize>jj << 2), load<f32>(s0 + col * jj + o));
+    }
+    return;
+  }
+  for (let jj = 0; jj < NR; jj++) {
+    let d = panel + (<usize>jj << 2);
+    if (jj < nr) {
+      let src = b + (<usize>((jp + jj) * csB) << 2);
+      const step = <usize>rsB << 2;
+      for (let p = 0; p < kc; p++) { store<f32>(d, load<f32>(src)); src += step; d += NR * 4; }
+    } else {
+      for (let p = 0; p < kc; p++) { store<f32>(d, 0); d += NR * 4; }
+    }
+  }
+}
+
 /** B block (kc x nc) with element strides -> panels of NR columns, each kc x NR, zero padded. */
 function packB(b: usize, rsB: i32, csB: i32, kc: i32, nc: i32, dst: usize): void {
   for (let jp = 0; jp < nc; jp += NR) {
-    const nr = min(NR, nc - jp);
-    const panel = dst + (<usize>(jp * kc) << 2);
-    if (nr == NR && csB == 1) {
-      let src = b + (<usize>jp << 2);
-      const step = <usize>rsB << 2;
-      let d = panel;
-      for (let p = 0; p < kc; p++) {
-        v128.store(d, v128.load(src));
-        v128.store(d, v128.load(src, 16), 16);
-        src += step;
-        d += NR * 4;
-      }
-      continue;
-    }
-    for (let jj = 0; jj < NR; jj++) {
-      let d = panel + (<usize>jj << 2);
-      if (jj < nr) {
-        let src = b + (<usize>((jp + jj) * csB) << 2);
-        const step = <usize>rsB << 2;
-        for (let p = 0; p < kc; p++) { store<f32>(d, load<f32>(src)); src += step; d += NR * 4; }
-      } else {
-        for (let p = 0; p < kc; p++) { store<f32>(d, 0); d += NR * 4; }
-      }
-    }
+    packBPanel(b, rsB, csB, kc, jp, min(NR, nc - jp), dst + (<usize>(jp * kc) << 2));
   }
 }
 
 // ---- micro-kernel ----------------------------------------------------------------------------
 
-/** dst (4 x 8, row stride dstRowBytes) (=|+=) packed A panel (kc x 4) * packed B panel (kc x 8). */
-function micro4x8(kc: i32, pa: usize, pb: usize, dst: usize, dstRowBytes: usize, overwrite: bool): void {
+/**
+ * dst (4 x 8, row stride dstRowBytes) (=|+=) packed A panel (kc x 4) * B panel (kc rows of 8, pbStep bytes apart:
+ * 32 when packed, the row stride of B when read in place).
+ */
+function micro4x8(kc: i32, pa: usize, pb: usize, pbStep: usize, dst: usize, dstRowBytes: usize, overwrite: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   // A pointer-bounded loop (no separate counter) measured fastest; unrolling it spills registers.
-  const end = pb + (<usize>kc << 5);
-  while (pb < end) {
+  const end = pa + (<usize>kc << 4);
+  while (pa < end) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
@@ -103,7 +164,7 @@ function micro4x8(kc: i32, pa: usize, pb: usize, dst: usize, dstRowBytes: usize,
     c30 = f32x4.add(c30, f32x4.mul(a, b0));
     c31 = f32x4.add(c31, f32x4.mul(a, b1));
     pa += MR * 4;
-    pb += NR * 4;
+    pb += pbStep;
   }
   if (!overwrite) {
     c00 = f32x4.add(c00, v128.load(dst)); c01 = f32x4.add(c01, v128.load(dst, 16));
@@ -133,26 +194,43 @@ function gemmBlock(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n << 2);
     return;
   }
+  // Equal k blocks (k = 288 -> 2 x 144, not 256 + 32): every block amortises the C tile's load and store.
+  const kBlocks = (k + KC - 1) / KC;
+  const kcBlock = (k + kBlocks - 1) / kBlocks;
+  // Few rows: each B element is used only m / MR times, so row-major B is read in place instead of packed.
+  const direct = csB == 1 && m <= DIRECT_B_MAX_ROWS;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
+    const fullCols = nc & ~(NR - 1);
+    for (let pc = 0; pc < k; pc += kcBlock) {
+      const kc = min(kcBlock, k - pc);
       const overwrite = pc == 0 && !accumulate;
-      packB(b + (<usize>(pc * rsB + jc * csB) << 2), rsB, csB, kc, nc, packedB);
+      const bBlock = b + (<usize>(pc * rsB + jc * csB) << 2);
+      if (!direct) packB(bBlock, rsB, csB, kc, nc, packedB);
+      else if (fullCols < nc) packBPanel(bBlock, rsB, csB, kc, fullCols, nc - fullCols, packedB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA(a + (<usize>(ic * rsA + pc * csA) << 2), rsA, csA, mc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const pb = packedB + (<usize>(jr * kc) << 2);
+          let pb = packedB + (<usize>(jr * kc) << 2);
+          let pbStep: usize = NR * 4;
+          if (direct) {
+            if (nr == NR) {
+              pb = bBlock + (<usize>jr << 2);
+              pbStep = <usize>rsB << 2;
+            } else {
+              pb = packedB;
+            }
+          }
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const pa = packedA + (<usize>(ir * kc) << 2);
             const dst = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
             if (mr == MR && nr == NR) {
-              micro4x8(kc, pa, pb, dst, ldcBytes, overwrite);
+              micro4x8(kc, pa, pb, pbStep, dst, ldcBytes, overwrite);
             } else {
-              micro4x8(kc, pa, pb, tile, NR * 4, true);
+              micro4x8(kc, pa, pb, pbStep, tile, NR * 4, true);
               for (let r = 0; r < mr; r++) {
                 const row = dst + <usize>r * ldcBytes;
                 for (let jj = 0; jj < nr; jj++) {
