@@ -96,13 +96,19 @@ export function maxPool(x: usize, out: usize, argmax: usize, geometry: usize, pl
   const ph = g(geometry, 8), pw = g(geometry, 9), outH = g(geometry, 10), outW = g(geometry, 11);
   const planeIn = height * width;
   const planeOut = outH * outW;
+  const pairs = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0;
   for (let plane = planeStart; plane < planeEnd; plane++) {
     const src = x + (<usize>plane * <usize>planeIn << 2);
     let o = <usize>plane * <usize>planeOut;
     for (let oy = 0; oy < outH; oy++) {
+      let ox = 0;
+      if (pairs) {
+        ox = maxPoolRow2x2(src, width, oy, outW, out + (o << 2), argmax + (o << 2));
+        o += <usize>ox;
+      }
       const y0 = max(oy * sh - ph, 0);
       const y1 = min(oy * sh - ph + kh, height);
-      for (let ox = 0; ox < outW; ox++) {
+      for (; ox < outW; ox++) {
         const x0 = max(ox * sw - pw, 0);
         const x1 = min(ox * sw - pw + kw, width);
         let best = y0 * width + x0;
@@ -120,6 +126,42 @@ export function maxPool(x: usize, out: usize, argmax: usize, geometry: usize, pl
       }
     }
   }
+}
+
+/**
+ * 2x2 stride-2 windows of output row oy, 4 at a time (8 input columns per row, split into even and odd lanes);
+ * the candidates are compared in the scalar loop's order with the same strict `>`, so ties and NaN match it.
+ * Returns how many outputs were written (the rest go through the general loop).
+ */
+@inline function maxPoolRow2x2(src: usize, width: i32, oy: i32, outW: i32, out: usize, argmax: usize): i32 {
+  const top = 2 * oy * width;
+  const r0 = src + (<usize>top << 2);
+  const r1 = r0 + (<usize>width << 2);
+  const laneStep = i32x4(0, 2, 4, 6);
+  let ox = 0;
+  for (; ox + 4 <= outW && 2 * ox + 8 <= width; ox += 4) {
+    const o = <usize>(2 * ox) << 2;
+    const a0 = v128.load(r0 + o), a1 = v128.load(r0 + o, 16);
+    const b0 = v128.load(r1 + o), b1 = v128.load(r1 + o, 16);
+    const i00 = i32x4.add(i32x4.splat(top + 2 * ox), laneStep);
+    let best = i32x4.shuffle(a0, a1, 0, 2, 4, 6);
+    let index = i00;
+    let v = i32x4.shuffle(a0, a1, 1, 3, 5, 7);
+    let m = f32x4.gt(v, best);
+    best = v128.bitselect(v, best, m);
+    index = v128.bitselect(i32x4.add(i00, i32x4.splat(1)), index, m);
+    v = i32x4.shuffle(b0, b1, 0, 2, 4, 6);
+    m = f32x4.gt(v, best);
+    best = v128.bitselect(v, best, m);
+    index = v128.bitselect(i32x4.add(i00, i32x4.splat(width)), index, m);
+    v = i32x4.shuffle(b0, b1, 1, 3, 5, 7);
+    m = f32x4.gt(v, best);
+    best = v128.bitselect(v, best, m);
+    index = v128.bitselect(i32x4.add(i00, i32x4.splat(width + 1)), index, m);
+    v128.store(out + (<usize>ox << 2), best);
+    v128.store(argmax + (<usize>ox << 2), index);
+  }
+  return ox;
 }
 
 export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, geometry: usize, planeStart: i32, planeEnd: i32): void {

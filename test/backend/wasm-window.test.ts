@@ -15,6 +15,7 @@ function geometry(batch: number, channels: number, height: number, width: number
 const geometries = [
   geometry(1, 1, 1, 1, 1, 1, 0), geometry(2, 3, 7, 5, 3, 1, 1), geometry(1, 2, 17, 31, 3, 2, 1), geometry(3, 1, 28, 28, 3, 1, 0),
   geometry(2, 4, 13, 13, 2, 2, 0), geometry(1, 3, 9, 11, 5, 3, 2), { ...geometry(2, 2, 8, 10, 3, 1, 1), kernelW: 2, outW: 11 },
+  geometry(2, 3, 26, 26, 2, 2, 0), geometry(1, 2, 19, 27, 2, 2, 0), geometry(2, 5, 13, 13, 3, 1, 0),
 ];
 
 describe.each(threadSettings)('wasm windows and composites, $label', (setting) => {
@@ -52,6 +53,20 @@ describe.each(threadSettings)('wasm windows and composites, $label', (setting) =
       const [dxw, dxc] = [wasm.alloc(inLen, 'float32'), cpu.alloc(inLen, 'float32')];
       wasm.maxPoolBackward(dyw, aw, dxw, g); cpu.maxPoolBackward(dyc, ac, dxc, g);
       expectClose(wasm.read(dxw), cpu.read(dxc), `maxPoolBackward ${JSON.stringify(g)}`, 1e-6, 1e-6);
+    }
+  });
+
+  it('max pooling breaks ties like the reference (coarse values, many ties in every lane)', () => {
+    for (const g of geometries) {
+      const inLen = g.batch * g.channels * g.height * g.width;
+      const outLen = g.batch * g.channels * g.outH * g.outW;
+      const x = random(inLen, 5).map((v) => Math.round(v * 2) / 2);
+      const [xw, xc] = pair(wasm, x);
+      const [ow, oc] = [wasm.alloc(outLen, 'float32'), cpu.alloc(outLen, 'float32')];
+      const [aw, ac] = [wasm.alloc(outLen, 'int32'), cpu.alloc(outLen, 'int32')];
+      wasm.maxPool(xw, ow, aw, g); cpu.maxPool(xc, oc, ac, g);
+      expectClose(wasm.read(aw), cpu.read(ac), `maxPool argmax with ties ${JSON.stringify(g)}`, 0, 0);
+      for (const b of [xw, ow, aw]) wasm.free(b);
     }
   });
 
