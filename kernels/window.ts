@@ -1,34 +1,50 @@
 // Sliding-window kernels over NCHW: im2col / col2im (for convolution as GEMM) and max / average pooling.
 // The geometry block holds 12 i32: batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW.
-// im2col splits over output rows; the others split over (n, c) planes so threads never write the same pixel.
+// im2col splits over output rows, col2im over images, pooling over (n, c) planes, so threads never write the same pixel.
 
 @inline function g(geometry: usize, field: i32): i32 {
   return load<i32>(geometry + (<usize>field << 2));
 }
 
-/** x (N,C,H,W) -> cols (N*outH*outW, C*kh*kw) for rows [rowStart, rowEnd). */
+/** Lanes [0, kw) set: the part of a 4-lane vector that belongs to one window row. */
+@inline function runMask(kw: i32): v128 {
+  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(kw));
+}
+
+/**
+ * x (N,C,H,W) -> cols (N*outH*outW, C*kh*kw) for rows [rowStart, rowEnd). Window rows of up to 4 pixels move as one
+ * vector; the lanes past kw land on the next run's slots and are overwritten by it, so a row's last run (which would
+ * spill into the next row) and runs near the image edge go through the scalar path.
+ */
 export function im2col(x: usize, cols: usize, geometry: usize, rowStart: i32, rowEnd: i32): void {
   const channels = g(geometry, 1), height = g(geometry, 2), width = g(geometry, 3);
   const kh = g(geometry, 4), kw = g(geometry, 5), sh = g(geometry, 6), sw = g(geometry, 7);
   const ph = g(geometry, 8), pw = g(geometry, 9), outH = g(geometry, 10), outW = g(geometry, 11);
   const patch = channels * kh * kw;
+  const runBytes = <usize>kw << 2;
+  const zero = f32x4.splat(0);
   for (let row = rowStart; row < rowEnd; row++) {
     const ox = row % outW;
     const t = row / outW;
     const oy = t % outH;
     const n = t / outH;
     let dst = cols + (<usize>row * <usize>patch << 2);
+    const lastVector = dst + (<usize>patch << 2) - 16; // a 16-byte store from here still ends inside this row
     const ix0 = ox * sw - pw;
     const inside = ix0 >= 0 && ix0 + kw <= width;
+    const wide = kw <= 4 && ix0 >= 0 && ix0 + 4 <= width;
     for (let c = 0; c < channels; c++) {
       const plane = x + (<usize>((n * channels + c) * height) * <usize>width << 2);
       for (let ky = 0; ky < kh; ky++) {
         const iy = oy * sh - ph + ky;
         if (iy < 0 || iy >= height) {
-          for (let kx = 0; kx < kw; kx++) store<f32>(dst + (<usize>kx << 2), 0);
+          if (kw <= 4 && dst <= lastVector) v128.store(dst, zero);
+          else for (let kx = 0; kx < kw; kx++) store<f32>(dst + (<usize>kx << 2), 0);
         } else {
           const src = plane + (<usize>(iy * width) << 2);
-          if (inside) {
+          if (wide && dst <= lastVector) {
+            v128.store(dst, v128.load(src + (<usize>ix0 << 2)));
+          } else if (inside) {
             const s = src + (<usize>ix0 << 2);
             for (let kx = 0; kx < kw; kx++) store<f32>(dst + (<usize>kx << 2), load<f32>(s + (<usize>kx << 2)));
           } else {
@@ -38,51 +54,63 @@ export function im2col(x: usize, cols: usize, geometry: usize, rowStart: i32, ro
             }
           }
         }
-        dst += <usize>kw << 2;
+        dst += runBytes;
       }
     }
   }
 }
 
-/** dx (N,C,H,W) = sum of cols back into their pixels, for planes [planeStart, planeEnd) of N*C. */
-export function col2im(cols: usize, dx: usize, geometry: usize, planeStart: i32, planeEnd: i32): void {
+/**
+ * dx (N,C,H,W) = sum of cols back into their pixels, for images [imageStart, imageEnd). Reads cols row by row
+ * (sequentially); window rows of up to 4 pixels are added as one masked vector when the 4 lanes stay inside the
+ * image row and the cols row.
+ */
+export function col2im(cols: usize, dx: usize, geometry: usize, imageStart: i32, imageEnd: i32): void {
   const channels = g(geometry, 1), height = g(geometry, 2), width = g(geometry, 3);
   const kh = g(geometry, 4), kw = g(geometry, 5), sh = g(geometry, 6), sw = g(geometry, 7);
   const ph = g(geometry, 8), pw = g(geometry, 9), outH = g(geometry, 10), outW = g(geometry, 11);
   const patch = channels * kh * kw;
-  const planeSize = height * width;
-  for (let plane = planeStart; plane < planeEnd; plane++) {
-    const n = plane / channels;
-    const c = plane % channels;
-    const dst = dx + (<usize>plane * <usize>planeSize << 2);
-    memory.fill(dst, 0, <usize>planeSize << 2);
+  const planeBytes = <usize>(height * width) << 2;
+  const runBytes = <usize>kw << 2;
+  const mask = runMask(kw);
+  for (let n = imageStart; n < imageEnd; n++) {
+    const image = dx + <usize>(n * channels) * planeBytes;
+    memory.fill(image, 0, <usize>channels * planeBytes);
     for (let oy = 0; oy < outH; oy++) {
       for (let ox = 0; ox < outW; ox++) {
         const row = (n * outH + oy) * outW + ox;
-        let src = cols + (<usize>(row * patch + c * kh * kw) << 2);
+        let src = cols + (<usize>row * <usize>patch << 2);
+        const lastVector = src + (<usize>patch << 2) - 16; // a 16-byte load from here still ends inside this row
         const ix0 = ox * sw - pw;
         const inside = ix0 >= 0 && ix0 + kw <= width;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh - ph + ky;
-          if (iy >= 0 && iy < height) {
-            const d = dst + (<usize>(iy * width) << 2);
-            if (inside) {
-              const dd = d + (<usize>ix0 << 2);
-              for (let kx = 0; kx < kw; kx++) {
-                const p = dd + (<usize>kx << 2);
-                store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>kx << 2)));
-              }
-            } else {
-              for (let kx = 0; kx < kw; kx++) {
-                const ix = ix0 + kx;
-                if (ix >= 0 && ix < width) {
-                  const p = d + (<usize>ix << 2);
+        const wide = kw <= 4 && ix0 >= 0 && ix0 + 4 <= width;
+        for (let c = 0; c < channels; c++) {
+          const plane = image + <usize>c * planeBytes;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * sh - ph + ky;
+            if (iy >= 0 && iy < height) {
+              const d = plane + (<usize>(iy * width) << 2);
+              if (wide && src <= lastVector) {
+                const p = d + (<usize>ix0 << 2);
+                v128.store(p, f32x4.add(v128.load(p), v128.and(v128.load(src), mask)));
+              } else if (inside) {
+                const dd = d + (<usize>ix0 << 2);
+                for (let kx = 0; kx < kw; kx++) {
+                  const p = dd + (<usize>kx << 2);
                   store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>kx << 2)));
+                }
+              } else {
+                for (let kx = 0; kx < kw; kx++) {
+                  const ix = ix0 + kx;
+                  if (ix >= 0 && ix < width) {
+                    const p = d + (<usize>ix << 2);
+                    store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>kx << 2)));
+                  }
                 }
               }
             }
+            src += runBytes;
           }
-          src += <usize>kw << 2;
         }
       }
     }

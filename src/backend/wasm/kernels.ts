@@ -30,7 +30,7 @@ export interface KernelExports {
     aBatchStride: number, bBatchStride: number, accumulate: number, batchStart: number, batchEnd: number,
     rowStart: number, rowEnd: number, colStart: number, colEnd: number, scratch: number): void;
   im2col(x: number, cols: number, geometry: number, rowStart: number, rowEnd: number): void;
-  col2im(cols: number, dx: number, geometry: number, planeStart: number, planeEnd: number): void;
+  col2im(cols: number, dx: number, geometry: number, imageStart: number, imageEnd: number): void;
   maxPool(x: number, out: number, argmax: number, geometry: number, planeStart: number, planeEnd: number): void;
   maxPoolBackward(dy: number, argmax: number, dx: number, geometry: number, planeStart: number, planeEnd: number): void;
   avgPool(x: number, out: number, geometry: number, planeStart: number, planeEnd: number): void;

@@ -296,7 +296,10 @@ export class WasmBackend implements Backend {
   col2im(cols: DataBuffer, dx: DataBuffer, g: WindowGeometry): void {
     const geometry = this.geometry(g);
     const [cp, xp] = [this.ptr(cols), this.ptr(dx)];
-    this.splitPlanes('col2im', g, g.kernelH * g.kernelW * g.outH * g.outW, (s, e) => [cp, xp, geometry, s, e]);
+    // Split over whole images: col2im reads each cols row once and scatters it into one image.
+    const imageWork = g.channels * g.kernelH * g.kernelW * g.outH * g.outW;
+    const imagesPerThread = Math.max(1, Math.ceil(this.thresholds.window / Math.max(imageWork, 1)));
+    this.split('col2im', g.batch, imagesPerThread, 1, (s, e) => [cp, xp, geometry, s, e]);
   }
 
   maxPool(x: DataBuffer, out: DataBuffer, argmax: DataBuffer, g: WindowGeometry): void {
