@@ -4,6 +4,8 @@
 // half speed here; 4x8 (8 + 2 + 4) does not (bench notes in BENCHMARKS.md). transA/transB are absorbed
 // by the packing routines (element strides), so one kernel serves every combination. No allocation: scratch comes from JS.
 
+import { storeTransposed4 } from './simd';
+
 const MR = 4;
 const NR = 8;
 const MC = 128;
@@ -21,18 +23,6 @@ export function gemmScratchBytes(): i32 {
 }
 
 // ---- packing -------------------------------------------------------------------------------
-
-/** 4x4 transpose: rows r0..r3 (4 consecutive k each) -> four vectors, one per k, holding rows 0..3. */
-@inline function storeTransposed4(d: usize, dStep: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
-  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
-  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-  v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-  v128.store(d + dStep, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
-  v128.store(d + dStep * 2, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
-  v128.store(d + dStep * 3, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
-}
 
 /** A block (mc x kc) with element strides -> panels of MR rows, each kc x MR, zero padded. */
 function packA(a: usize, rsA: i32, csA: i32, mc: i32, kc: i32, dst: usize): void {

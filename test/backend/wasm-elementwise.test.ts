@@ -123,6 +123,10 @@ describe.each(threadSettings)('wasm element-wise kernels, $label', (setting) => 
     const plans = [
       { shape: [17, 31], srcOffset: 0, srcStrides: [1, 17], dstOffset: 0, dstStrides: [31, 1], accumulate: false },
       { shape: [3, 5, 7], srcOffset: 0, srcStrides: [35, 1, 5], dstOffset: 0, dstStrides: [35, 7, 1], accumulate: false },
+      // (N, P, O) rows -> (N, O, P), as conv2d's output permute, with offsets; and a rank-4 slab transpose.
+      { shape: [4, 8, 13], srcOffset: 5, srcStrides: [104, 1, 8], dstOffset: 7, dstStrides: [104, 13, 1], accumulate: false },
+      { shape: [2, 3, 6, 5], srcOffset: 0, srcStrides: [90, 30, 1, 6], dstOffset: 11, dstStrides: [90, 30, 5, 1], accumulate: false },
+      { shape: [3, 4, 9], srcOffset: 0, srcStrides: [36, 1, 4], dstOffset: 0, dstStrides: [36, 9, 1], accumulate: true },
       { shape: [4, 9], srcOffset: 10, srcStrides: [20, 1], dstOffset: 3, dstStrides: [12, 1], accumulate: true },
       { shape: [257], srcOffset: 1, srcStrides: [1], dstOffset: 0, dstStrides: [1], accumulate: false },
       { shape: [6, 5], srcOffset: 0, srcStrides: [0, 1], dstOffset: 0, dstStrides: [5, 1], accumulate: true },
