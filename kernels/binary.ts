@@ -26,7 +26,7 @@ export const enum Binary { Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum, Greate
   }
 }
 
-function binaryRow(op: i32, a: usize, aStride: i32, b: usize, bStride: i32, out: usize, len: i32): void {
+@inline function binaryRowOp(op: i32, a: usize, aStride: i32, b: usize, bStride: i32, out: usize, len: i32): void {
   let i = 0;
   if (aStride == 1 && bStride == 1) {
     for (; i + 4 <= len; i += 4) {
@@ -50,6 +50,22 @@ function binaryRow(op: i32, a: usize, aStride: i32, b: usize, bStride: i32, out:
     const x = v128.load32_splat(a + (<usize>(i * aStride) << 2));
     const y = v128.load32_splat(b + (<usize>(i * bStride) << 2));
     store<f32>(out + (<usize>i << 2), f32x4.extract_lane(binaryV(op, x, y), 0));
+  }
+}
+
+// The op switch sits outside the loops: each case inlines a row loop specialised to one op.
+function binaryRow(op: i32, a: usize, aStride: i32, b: usize, bStride: i32, out: usize, len: i32): void {
+  switch (op) {
+    case Binary.Add: binaryRowOp(Binary.Add, a, aStride, b, bStride, out, len); return;
+    case Binary.Sub: binaryRowOp(Binary.Sub, a, aStride, b, bStride, out, len); return;
+    case Binary.Mul: binaryRowOp(Binary.Mul, a, aStride, b, bStride, out, len); return;
+    case Binary.Div: binaryRowOp(Binary.Div, a, aStride, b, bStride, out, len); return;
+    case Binary.Pow: binaryRowOp(Binary.Pow, a, aStride, b, bStride, out, len); return;
+    case Binary.Maximum: binaryRowOp(Binary.Maximum, a, aStride, b, bStride, out, len); return;
+    case Binary.Minimum: binaryRowOp(Binary.Minimum, a, aStride, b, bStride, out, len); return;
+    case Binary.Greater: binaryRowOp(Binary.Greater, a, aStride, b, bStride, out, len); return;
+    case Binary.Equal: binaryRowOp(Binary.Equal, a, aStride, b, bStride, out, len); return;
+    default: binaryRowOp(-1, a, aStride, b, bStride, out, len);
   }
 }
 

@@ -88,7 +88,29 @@ export function fill(out: usize, start: i32, end: i32, value: f32): void {
   for (; i < end; i++) store<f32>(out + (<usize>i << 2), value);
 }
 
+// The op switch sits outside the loops: each case inlines a loop specialised to one op.
 export function unary(op: i32, x: usize, out: usize, start: i32, end: i32, alpha: f32): void {
+  switch (op) {
+    case Unary.Neg: unaryLoop(Unary.Neg, x, out, start, end, alpha); return;
+    case Unary.Exp: unaryLoop(Unary.Exp, x, out, start, end, alpha); return;
+    case Unary.Log: unaryLoop(Unary.Log, x, out, start, end, alpha); return;
+    case Unary.Sqrt: unaryLoop(Unary.Sqrt, x, out, start, end, alpha); return;
+    case Unary.Rsqrt: unaryLoop(Unary.Rsqrt, x, out, start, end, alpha); return;
+    case Unary.Abs: unaryLoop(Unary.Abs, x, out, start, end, alpha); return;
+    case Unary.Square: unaryLoop(Unary.Square, x, out, start, end, alpha); return;
+    case Unary.Reciprocal: unaryLoop(Unary.Reciprocal, x, out, start, end, alpha); return;
+    case Unary.PowScalar: unaryLoop(Unary.PowScalar, x, out, start, end, alpha); return;
+    case Unary.Relu: unaryLoop(Unary.Relu, x, out, start, end, alpha); return;
+    case Unary.LeakyRelu: unaryLoop(Unary.LeakyRelu, x, out, start, end, alpha); return;
+    case Unary.Sigmoid: unaryLoop(Unary.Sigmoid, x, out, start, end, alpha); return;
+    case Unary.Tanh: unaryLoop(Unary.Tanh, x, out, start, end, alpha); return;
+    case Unary.Gelu: unaryLoop(Unary.Gelu, x, out, start, end, alpha); return;
+    case Unary.GeluTanh: unaryLoop(Unary.GeluTanh, x, out, start, end, alpha); return;
+    default: unaryLoop(-1, x, out, start, end, alpha);
+  }
+}
+
+@inline function unaryLoop(op: i32, x: usize, out: usize, start: i32, end: i32, alpha: f32): void {
   let i = start;
   for (; i + 4 <= end; i += 4) {
     const o = <usize>i << 2;
@@ -101,6 +123,27 @@ export function unary(op: i32, x: usize, out: usize, start: i32, end: i32, alpha
 }
 
 export function unaryBackward(op: i32, x: usize, y: usize, dy: usize, dx: usize, start: i32, end: i32, alpha: f32): void {
+  switch (op) {
+    case Unary.Neg: unaryBackwardLoop(Unary.Neg, x, y, dy, dx, start, end, alpha); return;
+    case Unary.Exp: unaryBackwardLoop(Unary.Exp, x, y, dy, dx, start, end, alpha); return;
+    case Unary.Log: unaryBackwardLoop(Unary.Log, x, y, dy, dx, start, end, alpha); return;
+    case Unary.Sqrt: unaryBackwardLoop(Unary.Sqrt, x, y, dy, dx, start, end, alpha); return;
+    case Unary.Rsqrt: unaryBackwardLoop(Unary.Rsqrt, x, y, dy, dx, start, end, alpha); return;
+    case Unary.Abs: unaryBackwardLoop(Unary.Abs, x, y, dy, dx, start, end, alpha); return;
+    case Unary.Square: unaryBackwardLoop(Unary.Square, x, y, dy, dx, start, end, alpha); return;
+    case Unary.Reciprocal: unaryBackwardLoop(Unary.Reciprocal, x, y, dy, dx, start, end, alpha); return;
+    case Unary.PowScalar: unaryBackwardLoop(Unary.PowScalar, x, y, dy, dx, start, end, alpha); return;
+    case Unary.Relu: unaryBackwardLoop(Unary.Relu, x, y, dy, dx, start, end, alpha); return;
+    case Unary.LeakyRelu: unaryBackwardLoop(Unary.LeakyRelu, x, y, dy, dx, start, end, alpha); return;
+    case Unary.Sigmoid: unaryBackwardLoop(Unary.Sigmoid, x, y, dy, dx, start, end, alpha); return;
+    case Unary.Tanh: unaryBackwardLoop(Unary.Tanh, x, y, dy, dx, start, end, alpha); return;
+    case Unary.Gelu: unaryBackwardLoop(Unary.Gelu, x, y, dy, dx, start, end, alpha); return;
+    case Unary.GeluTanh: unaryBackwardLoop(Unary.GeluTanh, x, y, dy, dx, start, end, alpha); return;
+    default: unaryBackwardLoop(-1, x, y, dy, dx, start, end, alpha);
+  }
+}
+
+@inline function unaryBackwardLoop(op: i32, x: usize, y: usize, dy: usize, dx: usize, start: i32, end: i32, alpha: f32): void {
   let i = start;
   for (; i + 4 <= end; i += 4) {
     const o = <usize>i << 2;
