@@ -3,8 +3,11 @@ import { Command, CommanderError } from 'commander';
 import { ZerogradError } from '../errors.js';
 import { register as registerData } from './commands/data.js';
 import { register as registerEval } from './commands/eval.js';
+import { register as registerExperiment } from './commands/experiment.js';
 import { register as registerExplain } from './commands/explain.js';
 import { register as registerExport } from './commands/export.js';
+import { register as registerFinetune } from './commands/finetune.js';
+import { register as registerPretrain } from './commands/pretrain.js';
 import { register as registerPredict } from './commands/predict.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerTrain } from './commands/train.js';
@@ -12,7 +15,7 @@ import { register as registerTrain } from './commands/train.js';
 type Register = (program: Command) => void;
 
 // Each command module exports `register(program)`; add new commands to this list.
-const commands: Register[] = [registerData, registerTrain, registerEval, registerPredict, registerExplain, registerExport, registerServe];
+const commands: Register[] = [registerData, registerTrain, registerEval, registerPredict, registerExplain, registerExport, registerServe, registerPretrain, registerFinetune, registerExperiment];
 
 /** Builds the program with every registered sub-command. */
 export function buildProgram(): Command {

@@ -56,13 +56,16 @@ export class ContrastiveObjective implements PretrainObjective {
   /** Projection head: Dense featureDim -> hidden (ReLU), Dense hidden -> projectionDim. */
   readonly head: Sequential;
   readonly options: Readonly<{ temperature: number; projectionDim: number; hiddenDim: number; augment: AugmentOptions; seed: number }>;
+  /** Generator of the view distortions (checkpoint its state to resume exactly). */
+  readonly rng: Random;
   private readonly augmenter: Augmenter;
 
   constructor(backbone: Backbone, options: ContrastiveOptions = {}) {
     const o = { temperature: 0.2, projectionDim: 64, hiddenDim: backbone.featureDim, augment: CONTRASTIVE_AUGMENT, seed: 0, ...options };
     if (!(o.temperature > 0)) throw new UsageError(`contrastive: temperature must be positive, got ${o.temperature}`);
     this.options = Object.freeze(o);
-    this.augmenter = new Augmenter(o.augment, new Random(o.seed));
+    this.rng = new Random(o.seed);
+    this.augmenter = new Augmenter(o.augment, this.rng);
     this.head = new Sequential([
       new Dense({ units: o.hiddenDim, activation: 'relu', inputDim: backbone.featureDim }),
       new Dense({ units: o.projectionDim, inputDim: o.hiddenDim }),

@@ -6,6 +6,7 @@ import type { Backbone } from '../nn/layers/backbone.js';
 import type { Module } from '../nn/module.js';
 import { crossEntropy } from '../ops/loss.js';
 import { formatShape } from '../tensor/shape.js';
+import type { Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ContrastiveObjective, type ContrastiveOptions } from './contrastive.js';
 import { MaeObjective, type MaeOptions } from './mae.js';
@@ -27,6 +28,8 @@ export interface PretrainObjective {
    * Optimise its parameters with the backbone's and checkpoint its state dict to resume.
    */
   readonly head: Module | null;
+  /** The objective's own random generator (masks, views), if any: checkpoint its state to resume exactly. */
+  readonly rng?: Random;
   /** The objective's options as JSON (for run records). */
   config(): Record<string, unknown>;
   /** Scalar loss for one batch, differentiable with respect to the backbone's and head's parameters. */

@@ -17,6 +17,7 @@ import type { ScheduleConfig } from '../optim/schedules.js';
 import { tensor } from '../ops/create.js';
 import '../ops/methods.js'; // Tensor methods used here: crossEntropy, softmax, backward
 import { globalRandom, scope } from '../tensor/engine.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { LearningRateScheduler } from './callbacks.js';
 import {
   arraysUnder, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, modelArrays, optimizerArrays, readCheckpoint, restoreOptimizer,
@@ -57,6 +58,11 @@ export interface FitOptions {
   resumeFrom?: string | TrainingCheckpoint | null;
   /** Batch size of validation passes (default 256). */
   validationBatchSize?: number;
+  /**
+   * A custom training loss (e.g. a self-supervised objective) instead of cross-entropy on
+   * forwardLogits: (x, y) -> scalar. Training accuracy is then not measured (reported as NaN).
+   */
+  lossFn?: (x: Tensor, y: Tensor) => Tensor;
 }
 
 /** What fit() returns, like Keras' History. */
@@ -209,12 +215,13 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
         const step = scope(() => {
           const x = batchTensor(batch.x, batch.size, inputShape); // (B, ...inputShape)
           const y = tensor(batch.y, { shape: [batch.size], dtype: 'int32' }); // (B)
-          const logits = model.forwardLogits(x); // (B, classes)
-          const loss = logits.crossEntropy(y);
+          const logits = options.lossFn ? null : model.forwardLogits(x); // (B, classes)
+          const loss = logits ? logits.crossEntropy(y) : (options.lossFn as NonNullable<FitOptions['lossFn']>)(x, y);
           optimizer.zeroGrad();
           loss.backward();
           if (options.clipNorm) clipGradNorm(optimizer.parameters(), options.clipNorm);
           optimizer.step();
+          if (!logits) return { loss: loss.item(), correct: Number.NaN };
           const scores = logits.data();
           const predicted = classesOf(scores, batch.size, scores.length / batch.size);
           let correct = 0;

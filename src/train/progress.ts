@@ -15,7 +15,7 @@ export interface Progress {
   close(): void;
 }
 
-const percent = (x: number): string => `${(100 * x).toFixed(2)}%`;
+const percent = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : 'n/a');
 const fixed = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
 
 /** The one-line summary of an epoch. */

@@ -1,0 +1,158 @@
+// `zerograd finetune`: a pretrained backbone + K labels per class -> a deployable model folder
+// (LoRA merged), metrics.json and a report; --pseudo-label adds self-training on the unlabeled images.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../../data/files.js';
+import { UsageError } from '../../errors.js';
+import {
+  defaultSteps, DEFAULT_LORA, labeledIndices, labeledSet, loadBackboneFolder, mergeForDeployment, modelForArm, scoreTest, trainClassifier,
+  type Arm, type TrainRecipe,
+} from '../../finetune/finetune-run.js';
+import { SELF_TRAINING_DEFAULTS, selfTrain, type RoundRecord } from '../../finetune/self-training.js';
+import { saveModel } from '../../io/model-folder.js';
+import { activateBackend, parseFraction, parseInteger, parsePositive, prepareData, printTestResult, scoreOnTest, testMetrics, writeRunReport } from '../pipeline.js';
+
+/** The backbone shipped with the repository (made by `zerograd pretrain`, see its README.md). */
+export const SHIPPED_BACKBONE = 'models/backbone-vit-tiny-contrastive';
+
+/** Flags of `zerograd finetune` as commander parses them. */
+export interface FinetuneFlags {
+  from: string;
+  strategy: string;
+  labelsPerClass: string;
+  seed: string;
+  out?: string;
+  loraRank?: string;
+  loraAlpha?: string;
+  loraTargets?: string;
+  backboneLrScale?: string;
+  steps?: string;
+  batchSize: string;
+  lr?: string;
+  augment: boolean;
+  pseudoLabel?: boolean;
+  pseudoRounds: string;
+  pseudoThreshold: string;
+  limit?: string;
+  report: boolean;
+  backend: string;
+  threads?: string;
+}
+
+/** Registers the `finetune` sub-command. */
+export function register(program: Command): void {
+  program
+    .command('finetune')
+    .description('Fine-tune a pretrained backbone with K labeled MNIST examples per class; save a deployable model folder, metrics and a report.')
+    .option('--from <dir>', 'pretrained backbone folder (from zerograd pretrain)', SHIPPED_BACKBONE)
+    .option('--strategy <name>', 'full, head (linear probe), lora, or scratch (same architecture, no pretraining)', 'full')
+    .option('--labels-per-class <k>', 'labeled training examples per class (seeded, stratified)', '10')
+    .option('--seed <n>', 'seed of the labeled subset, head, adapters, order and augmentation', '0')
+    .option('--out <dir>', 'model folder to write (default runs/finetune-<strategy>-k<K>)')
+    .option('--lora-rank <r>', `lora: adapter rank (default ${DEFAULT_LORA.rank})`)
+    .option('--lora-alpha <a>', `lora: scale alpha (update scaled by alpha/rank; default ${DEFAULT_LORA.alpha})`)
+    .option('--lora-targets <pattern>', `lora: Dense layers to adapt, glob alternatives with | (default '${DEFAULT_LORA.targets}')`)
+    .option('--backbone-lr-scale <x>', 'full: learning-rate multiplier of the backbone (default 0.5)')
+    .option('--steps <n>', 'optimizer steps (default: by the labeled set size, 150-500)')
+    .option('--batch-size <n>', 'examples per step', '64')
+    .option('--lr <x>', 'peak AdamW learning rate (default: full 1e-3, head 1e-2, lora 3e-3)')
+    .option('--no-augment', 'no random distortions of the labeled images')
+    .option('--pseudo-label', 'self-training: pseudo-label the unlabeled training images and fine-tune again')
+    .option('--pseudo-rounds <n>', 'rounds of self-training', String(SELF_TRAINING_DEFAULTS.rounds))
+    .option('--pseudo-threshold <p>', 'keep pseudo-labels with at least this probability', String(SELF_TRAINING_DEFAULTS.threshold))
+    .option('--limit <n>', 'use only the first N training and N test images (quick runs)')
+    .option('--no-report', 'skip the HTML report')
+    .option('--backend <name>', 'wasm or cpu', 'wasm')
+    .option('--threads <n>', 'worker threads of the wasm backend (default: all cores)')
+    .action(async (flags: FinetuneFlags) => { await runFinetune(flags); });
+}
+
+function parseArm(text: string): Arm {
+  if (!['full', 'head', 'lora', 'scratch'].includes(text)) throw new UsageError(`--strategy must be full, head, lora or scratch, got '${text}'`);
+  return text as Arm;
+}
+
+/** The work of `zerograd finetune`; resolves to the test accuracy of the saved model. */
+export async function runFinetune(flags: FinetuneFlags): Promise<number> {
+  const arm = parseArm(flags.strategy);
+  const k = parseInteger(flags.labelsPerClass, '--labels-per-class', 1);
+  const seed = parseInteger(flags.seed, '--seed', 0);
+  const loraGiven = flags.loraRank !== undefined || flags.loraAlpha !== undefined || flags.loraTargets !== undefined;
+  if (loraGiven && arm !== 'lora') throw new UsageError(`--lora-rank, --lora-alpha and --lora-targets apply to --strategy lora only (strategy is ${arm})`);
+  if (flags.backboneLrScale !== undefined && arm !== 'full') throw new UsageError(`--backbone-lr-scale applies to --strategy full only (strategy is ${arm})`);
+  const rank = flags.loraRank === undefined ? DEFAULT_LORA.rank : parseInteger(flags.loraRank, '--lora-rank', 1);
+  const lora = { rank, alpha: flags.loraAlpha === undefined ? 2 * rank : parsePositive(flags.loraAlpha, '--lora-alpha'), targets: flags.loraTargets ?? DEFAULT_LORA.targets };
+  const batchSize = parseInteger(flags.batchSize, '--batch-size', 1);
+  const limit = flags.limit === undefined ? undefined : parseInteger(flags.limit, '--limit', 10);
+  const pseudo = {
+    ...SELF_TRAINING_DEFAULTS,
+    rounds: parseInteger(flags.pseudoRounds, '--pseudo-rounds', 1),
+    threshold: parseFraction(flags.pseudoThreshold, '--pseudo-threshold'),
+  };
+  const out = resolve(flags.out ?? join('runs', `finetune-${arm}-k${k}${flags.pseudoLabel ? '-pseudo' : ''}`));
+
+  const from = loadBackboneFolder(resolve(flags.from));
+  const threads = flags.threads === undefined ? undefined : parseInteger(flags.threads, '--threads', 1);
+  const backend = await activateBackend(flags.backend, threads);
+  const { preprocessing } = from.config;
+  const data = prepareData('mnist', { normalize: preprocessing.normalization, layout: 'image', limit, seed });
+  const labeled = labeledIndices(data.train, k, seed);
+  const train = labeledSet(data.train, labeled);
+  const recipe: TrainRecipe = {
+    steps: flags.steps === undefined ? defaultSteps(train.count, batchSize) : parseInteger(flags.steps, '--steps', 1),
+    batchSize, seed, augment: flags.augment,
+    ...(flags.lr === undefined ? {} : { lr: parsePositive(flags.lr, '--lr') }),
+    ...(flags.backboneLrScale === undefined ? {} : { backboneLrScale: Number(flags.backboneLrScale) }),
+    ...(arm === 'lora' ? { lora } : {}),
+  };
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`--out ${out}: cannot create the folder (${(err as Error).message})`);
+  }
+  console.log(`backbone     ${from.dir} (${from.config.name ?? 'unnamed'}): ${from.backbone.constructor.name}, ${from.backbone.countParameters().total.toLocaleString('en-US')} parameters`);
+  console.log(`labels       ${k} per class: ${train.count} labeled of ${data.train.count.toLocaleString('en-US')} training images (seed ${seed}); test ${data.test.count.toLocaleString('en-US')}`);
+
+  const started = performance.now();
+  const { model, backbone } = modelForArm(from, arm, seed);
+  const first = await trainClassifier(model, backbone, arm, train, recipe);
+  console.log(`fine-tune    ${arm === 'scratch' ? 'scratch (no pretraining), ' : ''}${first.plan.summary}; ${recipe.steps} steps, batch ${Math.min(batchSize, train.count)}${recipe.augment === false ? '' : ', augmentation'} · ${backend}`);
+  const firstAccuracy = scoreTest(first.model, data.test).accuracy;
+  console.log(`test         ${(100 * firstAccuracy).toFixed(2)}% after fine-tuning on ${train.count} labels`);
+
+  let final = first;
+  let rounds: RoundRecord[] = [];
+  if (flags.pseudoLabel) {
+    const result = await selfTrain(from, arm, first.model, data.train, labeled, recipe, pseudo, {
+      log: (line) => console.log(`pseudo-label ${line}`), score: (m) => scoreTest(m, data.test).accuracy,
+    });
+    rounds = result.rounds;
+    if (result.final) final = result.final;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const merged = arm === 'lora' ? mergeForDeployment(final.model) : [];
+  const test = scoreOnTest(final.model, data);
+  console.log('');
+  printTestResult(test, data.classNames);
+  const metrics = {
+    strategy: arm, labels_per_class: k, labeled_count: train.count, seed, from: from.dir, backbone: from.config.name ?? null,
+    trainable: final.plan.trainable, total: final.plan.total, trainable_fraction: final.plan.fraction, lora: arm === 'lora' ? { ...lora, merged } : null,
+    recipe, test: testMetrics(test), test_accuracy_before_pseudo_labels: firstAccuracy,
+    pseudo_labels: flags.pseudoLabel ? { ...pseudo, rounds } : null,
+    seconds, backend, labeled_indices: Array.from(labeled),
+  };
+  saveModel(out, final.model, { name: `mnist-${arm}-k${k}${flags.pseudoLabel ? '-pseudo' : ''}`, preprocessing, classNames: data.classNames, data: 'mnist' }, metrics);
+  if (rounds.length > 0) writeFileAtomic(join(out, 'pseudo-labels.json'), `${JSON.stringify(rounds, null, 2)}\n`);
+  console.log('');
+  console.log(`saved        ${out} (model.safetensors, config.json, metrics.json${arm === 'lora' ? '; LoRA merged into the weights' : ''}) in ${seconds.toFixed(0)} s`);
+  if (flags.report) {
+    const html = await writeRunReport(join(out, 'report'), `zerograd finetune ${arm}, ${k} labels per class`, final.history.history, test, data.classNames, {
+      strategy: arm, labelsPerClass: k, labeled: train.count, seed, from: from.dir, parameters: final.plan.summary,
+      steps: recipe.steps, pseudoLabel: Boolean(flags.pseudoLabel),
+      ...Object.fromEntries(rounds.map((r) => [`pseudo round ${r.round}`, `${r.used} labels, ${(100 * r.accuracy).toFixed(2)}% correct`])),
+    });
+    console.log(`report       ${html}`);
+  }
+  return test.report.accuracy;
+}

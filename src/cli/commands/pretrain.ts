@@ -1,0 +1,122 @@
+// `zerograd pretrain`: pretrains a named backbone with a self-supervised (mae, contrastive) or
+// supervised objective, with the training loop's progress bar, checkpoints and --resume.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { BACKBONES } from '../../finetune/backbones.js';
+import type { ObjectiveName } from '../../finetune/objectives.js';
+import { checkPretrainSettings, PRETRAIN_DEFAULTS, readPretrainRun, runPretraining, type PretrainSettings } from '../../finetune/pretrain-run.js';
+import type { ProgressMode } from '../../train/progress.js';
+import { activateBackend, Interrupted, parseInteger, parsePositive, prepareData } from '../pipeline.js';
+
+/** Flags of `zerograd pretrain` as commander parses them. */
+export interface PretrainFlags {
+  backbone?: string;
+  objective?: string;
+  dataset?: string;
+  epochs?: string;
+  batchSize?: string;
+  lr?: string;
+  seed?: string;
+  out?: string;
+  limit?: string;
+  resume?: boolean;
+  checkpointEvery?: string;
+  backend: string;
+  threads?: string;
+  progress: string;
+}
+
+/** Registers the `pretrain` sub-command. */
+export function register(program: Command): void {
+  program
+    .command('pretrain')
+    .description('Pretrain a backbone (self-supervised on MNIST images without labels, or supervised on Fashion-MNIST) and save it as a model folder.')
+    .option('--backbone <name>', `${Object.keys(BACKBONES).join(', ')} (default vit-tiny)`)
+    .option('--objective <name>', 'mae (masked patches), contrastive (SimCLR) or supervised (default contrastive)')
+    .option('--dataset <name>', 'mnist or fashion (default mnist; supervised wants fashion)')
+    .option('--epochs <n>', `passes over the images (default ${PRETRAIN_DEFAULTS.epochs})`)
+    .option('--batch-size <n>', `images per step (default ${PRETRAIN_DEFAULTS.batchSize})`)
+    .option('--lr <x>', `peak AdamW learning rate, cosine schedule (default ${PRETRAIN_DEFAULTS.lr})`)
+    .option('--seed <n>', 'seed of weights, order, masks and views (default 0)')
+    .option('--out <dir>', 'output folder (default runs/backbone-<backbone>-<objective>)')
+    .option('--limit <n>', 'use only the first N training images (quick runs)')
+    .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option('--checkpoint-every <steps>', 'also checkpoint every N steps (default: every epoch)')
+    .option('--backend <name>', 'wasm or cpu', 'wasm')
+    .option('--threads <n>', 'worker threads of the wasm backend (default: all cores)')
+    .option('--progress <mode>', 'auto, bar, lines or none', 'auto')
+    .action(async (flags: PretrainFlags) => { await runPretrainCommand(flags); });
+}
+
+function freshSettings(flags: PretrainFlags): PretrainSettings {
+  return checkPretrainSettings({
+    backbone: flags.backbone ?? 'vit-tiny',
+    objective: (flags.objective ?? 'contrastive') as ObjectiveName,
+    dataset: flags.dataset ?? 'mnist',
+    epochs: flags.epochs === undefined ? PRETRAIN_DEFAULTS.epochs : parseInteger(flags.epochs, '--epochs', 1),
+    batchSize: flags.batchSize === undefined ? PRETRAIN_DEFAULTS.batchSize : parseInteger(flags.batchSize, '--batch-size', 1),
+    lr: flags.lr === undefined ? PRETRAIN_DEFAULTS.lr : parsePositive(flags.lr, '--lr'),
+    seed: flags.seed === undefined ? 0 : parseInteger(flags.seed, '--seed', 0),
+    ...(flags.limit === undefined ? {} : { limit: parseInteger(flags.limit, '--limit', 2) }),
+    checkpointEvery: flags.checkpointEvery === undefined ? 0 : parseInteger(flags.checkpointEvery, '--checkpoint-every', 1),
+  });
+}
+
+/** The work of `zerograd pretrain`. Throws Interrupted (exit 130) after Ctrl-C saved a checkpoint. */
+export async function runPretrainCommand(flags: PretrainFlags, signal?: AbortSignal): Promise<void> {
+  if (!['auto', 'bar', 'lines', 'none'].includes(flags.progress)) throw new UsageError(`--progress must be auto, bar, lines or none, got '${flags.progress}'`);
+  if (flags.resume && flags.out === undefined) throw new UsageError('--resume needs --out <dir>: the pretraining folder to continue');
+  let settings: PretrainSettings;
+  if (flags.resume) {
+    const saved = readPretrainRun(resolve(flags.out as string));
+    const given: [string, unknown, unknown][] = [
+      ['--backbone', flags.backbone, saved.backbone],
+      ['--objective', flags.objective, saved.objective],
+      ['--dataset', flags.dataset, saved.dataset],
+      ['--batch-size', flags.batchSize && parseInteger(flags.batchSize, '--batch-size', 1), saved.batchSize],
+      ['--lr', flags.lr && parsePositive(flags.lr, '--lr'), saved.lr],
+      ['--seed', flags.seed && parseInteger(flags.seed, '--seed', 0), saved.seed],
+      ['--limit', flags.limit && parseInteger(flags.limit, '--limit', 2), saved.limit],
+    ];
+    for (const [flag, value, before] of given) {
+      if (value !== undefined && value !== '' && value !== before) {
+        throw new UsageError(`--resume: ${flag} differs from the run being resumed (${JSON.stringify(before)}); drop the flag, or start a new run with another --out`);
+      }
+    }
+    settings = {
+      ...saved,
+      epochs: flags.epochs === undefined ? saved.epochs : parseInteger(flags.epochs, '--epochs', 1),
+      checkpointEvery: flags.checkpointEvery === undefined ? saved.checkpointEvery : parseInteger(flags.checkpointEvery, '--checkpoint-every', 1),
+    };
+  } else {
+    settings = freshSettings(flags);
+  }
+  const out = resolve(flags.out ?? join('runs', `backbone-${settings.backbone}-${settings.objective}`));
+  if (!flags.resume && existsSync(join(out, 'checkpoints', 'last.ckpt'))) console.log(`note         ${out} has a checkpoint from an earlier run; starting over (use --resume to continue it)`);
+  const threads = flags.threads === undefined ? undefined : parseInteger(flags.threads, '--threads', 1);
+  const backend = await activateBackend(flags.backend, threads);
+  if (settings.dataset !== 'mnist' && settings.dataset !== 'fashion') throw new UsageError(`--dataset must be mnist or fashion, got '${settings.dataset}'`);
+  const data = prepareData(settings.dataset, { normalize: 'scale', layout: 'image', limit: settings.limit, seed: settings.seed });
+  console.log(`backend      ${backend}${threads ? `, ${threads} threads` : ''}`);
+
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  signal?.addEventListener('abort', () => controller.abort());
+  let result;
+  try {
+    result = await runPretraining(settings, data, { out, resume: flags.resume, progress: flags.progress as ProgressMode, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  if (result.history.stopReason === 'interrupted') {
+    throw new Interrupted(`interrupted; checkpoint saved to ${join(out, 'checkpoints', 'last.ckpt')}. Continue with: zerograd pretrain --out ${out} --resume`);
+  }
+  console.log(`saved        ${out} (model.safetensors, config.json, pretrain.json) in ${result.seconds.toFixed(0)} s; ${Math.round(result.history.samplesPerSecond)} images/s`);
+  console.log(`next         zerograd finetune --from ${out} --strategy full --labels-per-class 10`);
+}

@@ -1,0 +1,143 @@
+// The fine-tuning run behind `zerograd finetune` and the few-label experiment: load a pretrained
+// backbone folder, pick K labeled examples per class, apply a strategy (full, head, lora) or train
+// from scratch, fit with augmentation, and score on the test split.
+import { DEFAULT_AUGMENT } from '../data/augment.js';
+import type { Dataset } from '../data/dataset.js';
+import { fewPerClass } from '../data/split.js';
+import { UsageError, ZerogradError } from '../errors.js';
+import { loadModel, type ModelConfig } from '../io/model-folder.js';
+import type { Backbone } from '../nn/layers/backbone.js';
+import type { Sequential } from '../nn/layers/sequential.js';
+import { mergeLora } from '../nn/lora.js';
+import { AdamW } from '../optim/index.js';
+import { manualSeed } from '../tensor/engine.js';
+import { evaluate, type Evaluation } from '../train/evaluate.js';
+import { fit, type History } from '../train/fit.js';
+import { buildModel } from '../models/build.js';
+import { BACKBONE_INPUT, backboneOf } from './backbones.js';
+import { prepareFinetune, type FinetunePlan, type FinetuneStrategy } from './strategies.js';
+
+/** A strategy, or 'scratch': the same architecture, freshly initialised, all weights trained. */
+export type Arm = FinetuneStrategy | 'scratch';
+
+export interface LoraSettings {
+  rank: number;
+  alpha: number;
+  targets: string;
+}
+
+/** How one classifier is trained on a labeled set. */
+export interface TrainRecipe {
+  /** Optimizer steps (epochs are derived from it and the set size). */
+  steps: number;
+  batchSize: number;
+  /** Peak AdamW learning rate (cosine schedule); default per arm in ARM_LR. */
+  lr?: number;
+  /** full only: learning-rate multiplier of the backbone (default 0.5). */
+  backboneLrScale?: number;
+  lora?: LoraSettings;
+  /** Random shifts, rotations, scaling, shear and elastic distortion (default true). */
+  augment?: boolean;
+  seed: number;
+}
+
+export const ARM_LR: Readonly<Record<Arm, number>> = Object.freeze({ full: 0.001, head: 0.01, lora: 0.003, scratch: 0.001 });
+export const DEFAULT_LORA: Readonly<LoraSettings> = Object.freeze({ rank: 4, alpha: 8, targets: '*.attn.q|*.attn.v' });
+/** Augmentation of fine-tuning batches: the data issue's defaults plus mild elastic distortion. */
+export const FINETUNE_AUGMENT = Object.freeze({ ...DEFAULT_AUGMENT, elastic: 1 });
+
+/** A pretrained backbone folder, loaded and checked. */
+export interface PretrainedFolder {
+  dir: string;
+  model: Sequential;
+  backbone: Backbone;
+  config: ModelConfig;
+}
+
+/** Loads `dir` (written by `zerograd pretrain`); errors say when it is missing or not a backbone. */
+export function loadBackboneFolder(dir: string): PretrainedFolder {
+  let loaded;
+  try {
+    loaded = loadModel(dir);
+  } catch (err) {
+    if (err instanceof ZerogradError) throw new UsageError(`--from ${dir}: ${err.message}`);
+    throw err;
+  }
+  return { dir, model: loaded.model, backbone: backboneOf(loaded.model, `--from ${dir}`), config: loaded.config };
+}
+
+/** A fresh model for `arm`: the pretrained backbone reloaded from its folder, or the same architecture re-initialised. */
+export function modelForArm(from: PretrainedFolder, arm: Arm, seed: number): { model: Sequential; backbone: Backbone } {
+  manualSeed(seed);
+  if (arm === 'scratch') {
+    const model = buildModel({ type: 'Sequential', inputShape: [...BACKBONE_INPUT], layers: [from.backbone.config()] }, 'scratch model');
+    return { model, backbone: backboneOf(model, 'scratch model') };
+  }
+  const { model, backbone } = loadBackboneFolder(from.dir);
+  return { model, backbone };
+}
+
+/** `train` restricted to `indices`, with `labels` in place of the true ones when given (pseudo-labels). */
+export function labeledSet(train: Dataset, indices: ArrayLike<number>, labels?: ArrayLike<number>): Dataset {
+  const size = train.rows * train.cols;
+  const images = new Float32Array(indices.length * size);
+  const out = new Uint8Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const index = indices[k];
+    images.set(train.images.subarray(index * size, (index + 1) * size), k * size);
+    out[k] = labels ? labels[k] : train.labels[index];
+  }
+  return { ...train, name: `${train.name}[${indices.length}]`, images, labels: out, count: indices.length, shape: [indices.length, ...train.shape.slice(1)] };
+}
+
+/** K examples per class of `train`, seeded and stratified (within the first `pool` examples when given). */
+export function labeledIndices(train: Dataset, labelsPerClass: number, seed: number, pool?: Int32Array): Int32Array {
+  return fewPerClass(train.labels, labelsPerClass, seed, pool);
+}
+
+export interface TrainedClassifier {
+  model: Sequential;
+  backbone: Backbone;
+  plan: FinetunePlan;
+  history: History;
+}
+
+/** Applies `arm` to `model` and fits it on `train` for recipe.steps steps. */
+export async function trainClassifier(model: Sequential, backbone: Backbone, arm: Arm, train: Dataset, recipe: TrainRecipe, log?: (line: string) => void): Promise<TrainedClassifier> {
+  const classes = train.classNames.length;
+  const lora = recipe.lora ?? DEFAULT_LORA;
+  const plan = prepareFinetune(backbone, {
+    strategy: arm === 'scratch' ? 'full' : arm, classes,
+    ...(arm === 'full' ? { backboneLrScale: recipe.backboneLrScale ?? 0.5 } : {}),
+    ...(arm === 'lora' ? { lora: { rank: lora.rank, alpha: lora.alpha, targets: lora.targets, seed: recipe.seed } } : {}),
+  });
+  const batchSize = Math.min(recipe.batchSize, train.count);
+  const stepsPerEpoch = Math.ceil(train.count / batchSize);
+  const epochs = Math.max(1, Math.round(recipe.steps / stepsPerEpoch));
+  const optimizer = new AdamW(plan.paramGroups, { lr: recipe.lr ?? ARM_LR[arm], weightDecay: 0.05 });
+  plan.train();
+  // fit() calls model.train() each epoch; the head strategy keeps its frozen body in inference mode.
+  const keepFrozenInInference = { key: 'frozen-inference', onBatchBegin: () => plan.train() };
+  const history = await fit(model, train, {
+    epochs, batchSize, optimizer, seed: recipe.seed, augment: recipe.augment === false ? null : FINETUNE_AUGMENT,
+    schedule: { type: 'cosine', warmupSteps: Math.min(20, Math.floor((epochs * stepsPerEpoch) / 10)) },
+    callbacks: arm === 'head' ? [keepFrozenInInference] : [], progress: 'none', log: log ?? (() => undefined),
+  });
+  return { model, backbone, plan, history };
+}
+
+/** Folds LoRA adapters into the weights (deployable as plain Dense layers); returns the merged layer names. */
+export function mergeForDeployment(model: Sequential): string[] {
+  return mergeLora(model);
+}
+
+/** Test-split evaluation (accuracy, loss, predictions). */
+export function scoreTest(model: Sequential, test: Dataset): Evaluation {
+  return evaluate(model, test, { batchSize: 500 });
+}
+
+/** Default steps for K labels per class: enough passes for tiny sets, a few epochs for large ones. */
+export function defaultSteps(labeledCount: number, batchSize: number): number {
+  return Math.max(150, Math.min(500, 5 * Math.ceil(labeledCount / batchSize)));
+}
+

@@ -1,0 +1,103 @@
+// Self-training with pseudo-labels (`zerograd finetune --pseudo-label`): the current model labels
+// the unlabeled training images, the confident ones are kept class-balanced, and a fresh student
+// (from the pretrained backbone) is fine-tuned on the true labels plus the pseudo-labels; repeat.
+import type { Dataset } from '../data/dataset.js';
+import { UsageError } from '../errors.js';
+import type { Sequential } from '../nn/layers/sequential.js';
+import { predict } from '../train/evaluate.js';
+import { type Arm, labeledSet, modelForArm, trainClassifier, type PretrainedFolder, type TrainedClassifier, type TrainRecipe } from './finetune-run.js';
+import { pseudoLabelAccuracy, selectPseudoLabels } from './pseudo-label.js';
+
+export interface SelfTrainingOptions {
+  /** Rounds of label -> select -> retrain (default 3). */
+  rounds: number;
+  /** Keep a pseudo-label when its probability is at least this (default 0.9). */
+  threshold: number;
+  /** Share of the unlabeled pool allowed per class in round r of R: fraction * r / R (default 1: all by the last round). */
+  fraction: number;
+  /** Passes over the pseudo-labeled set per student (default 2). */
+  studentEpochs: number;
+}
+
+export const SELF_TRAINING_DEFAULTS: Readonly<SelfTrainingOptions> = Object.freeze({ rounds: 3, threshold: 0.9, fraction: 1, studentEpochs: 2 });
+
+/** What one round did, for metrics.json and the report. */
+export interface RoundRecord {
+  round: number;
+  /** Confident examples before the per-class cap and balancing. */
+  confident: number;
+  /** Pseudo-labels used for the student. */
+  used: number;
+  perClass: number[];
+  /** Share of used pseudo-labels equal to the true label (measured only; never used for selection). */
+  accuracy: number;
+  /** Test accuracy of this round's student (reporting only). */
+  studentTestAccuracy?: number;
+  seconds: number;
+}
+
+/** The unlabeled pool: every training index that is not labeled. */
+export function unlabeledPool(count: number, labeled: Int32Array): Int32Array {
+  const isLabeled = new Uint8Array(count);
+  for (const i of labeled) isLabeled[i] = 1;
+  const pool: number[] = [];
+  for (let i = 0; i < count; i++) if (!isLabeled[i]) pool.push(i);
+  return Int32Array.from(pool);
+}
+
+/**
+ * The labeled examples repeated until they are at least a tenth of the pseudo-labeled ones, then
+ * the pseudo-labeled examples: the student's training set as (indices, labels).
+ */
+export function studentSet(labeled: Int32Array, labeledLabels: ArrayLike<number>, pseudo: { indices: Int32Array; labels: Int32Array }): { indices: Int32Array; labels: Int32Array } {
+  const repeats = Math.max(1, Math.ceil(pseudo.indices.length / 10 / Math.max(1, labeled.length)));
+  const indices: number[] = [];
+  const labels: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    labeled.forEach((index, k) => { indices.push(index); labels.push(labeledLabels[k]); });
+  }
+  pseudo.indices.forEach((index, k) => { indices.push(index); labels.push(pseudo.labels[k]); });
+  return { indices: Int32Array.from(indices), labels: Int32Array.from(labels) };
+}
+
+/**
+ * Runs `options.rounds` rounds of self-training starting from `teacher`. `train` must hold the true
+ * labels; only those at `labeled` are used for training, the rest only to measure pseudo-label accuracy.
+ */
+export async function selfTrain(
+  from: PretrainedFolder, arm: Arm, teacher: Sequential, train: Dataset, labeled: Int32Array, recipe: TrainRecipe, options: SelfTrainingOptions,
+  hooks: { log?: (line: string) => void; score?: (model: Sequential) => number } = {},
+): Promise<{ final: TrainedClassifier | null; rounds: RoundRecord[] }> {
+  if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new UsageError(`--pseudo-rounds must be a positive integer, got ${options.rounds}`);
+  if (!(options.threshold > 0 && options.threshold < 1)) throw new UsageError(`--pseudo-threshold must be between 0 and 1, got ${options.threshold}`);
+  const log = hooks.log ?? (() => undefined);
+  const classes = train.classNames.length;
+  const pool = unlabeledPool(train.count, labeled);
+  const poolImages = labeledSet(train, pool);
+  const labeledLabels = Array.from(labeled, (i) => train.labels[i]);
+  const rounds: RoundRecord[] = [];
+  let current = teacher;
+  let final: TrainedClassifier | null = null;
+  for (let round = 1; round <= options.rounds; round++) {
+    const started = performance.now();
+    const { probabilities } = predict(current, poolImages.images, { batchSize: 500 }); // (P, classes)
+    const cap = Math.max(1, Math.floor((options.fraction * pool.length * round) / (options.rounds * classes)));
+    const selection = selectPseudoLabels(probabilities, classes, { threshold: options.threshold, maxPerClass: cap });
+    const measured = pseudoLabelAccuracy(selection, poolImages.labels);
+    const chosen = { indices: Int32Array.from(selection.indices, (k) => pool[k]), labels: selection.labels };
+    const set = studentSet(labeled, labeledLabels, chosen);
+    const data = labeledSet(train, set.indices, set.labels);
+    const steps = Math.max(recipe.steps, Math.ceil((options.studentEpochs * data.count) / recipe.batchSize));
+    const { model, backbone } = modelForArm(from, arm, recipe.seed + round);
+    final = await trainClassifier(model, backbone, arm, data, { ...recipe, steps });
+    current = final.model;
+    const record: RoundRecord = {
+      round, confident: selection.confident, used: selection.indices.length, perClass: selection.perClass,
+      accuracy: measured.accuracy, seconds: (performance.now() - started) / 1000,
+    };
+    if (hooks.score) record.studentTestAccuracy = hooks.score(current);
+    rounds.push(record);
+    log(`round ${round}/${options.rounds}: ${record.used.toLocaleString('en-US')} pseudo-labels (${selection.confident.toLocaleString('en-US')} confident, at most ${cap} per class), ${(100 * record.accuracy).toFixed(2)}% correct${record.studentTestAccuracy === undefined ? '' : `; student test accuracy ${(100 * record.studentTestAccuracy).toFixed(2)}%`} (${record.seconds.toFixed(0)} s)`);
+  }
+  return { final, rounds };
+}
