@@ -28,7 +28,12 @@ function launch(peer: PeerName, jobJson: string): Launch | string {
     command: process.execPath, args: ['--import', 'tsx', join(root, 'bench/peers', file), jobJson, ...extra], env: { ...process.env },
   });
   const require = createRequire(import.meta.url);
-  const installed = (name: string) => { try { require.resolve(`${name}/package.json`); return true; } catch { return false; } };
+  const installed = (name: string) => {
+    for (const request of [`${name}/package.json`, name]) { // some packages do not export ./package.json
+      try { require.resolve(request); return true; } catch { /* try the next */ }
+    }
+    return false;
+  };
   switch (peer) {
     case 'zerograd': return node('zerograd.ts');
     case 'tfjs-wasm':
@@ -65,6 +70,8 @@ function runJob(planned: PlannedJob): Promise<JobOutcome> {
   if (typeof how === 'string') return Promise.resolve({ ...planned, status: 'not measured', reason: how, wallSeconds: 0 });
   return new Promise((resolve) => {
     const child = spawn(how.command, how.args, { cwd: root, env: how.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stop = () => { child.kill('SIGKILL'); process.exit(130); }; // do not leave a peer running when interrupted
+    process.once('SIGINT', stop).once('SIGTERM', stop);
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -73,6 +80,7 @@ function runJob(planned: PlannedJob): Promise<JobOutcome> {
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, planned.timeoutSeconds * 1000);
     const finish = (code: number | null, spawnError?: Error) => {
       clearTimeout(timer);
+      process.off('SIGINT', stop).off('SIGTERM', stop);
       const wallSeconds = (performance.now() - start) / 1000;
       const lastError = stderr.trim().split('\n').filter((l) => /error|Error|not found|No module/.test(l)).pop() ?? stderr.trim().split('\n').pop() ?? '';
       if (spawnError) return resolve({ ...planned, status: 'not measured', reason: `could not start ${how.command}: ${spawnError.message}`, wallSeconds });

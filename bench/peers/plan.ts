@@ -57,11 +57,12 @@ export function plan(quick: boolean, peers: readonly PeerName[] = PEERS): Planne
       const steps = s === 'crawl' ? 4 : quick ? quickSteps : null;
       const repeats = s === 'fast' ? 3 : quick ? 1 : s === 'slow' ? 3 : 1;
       const maxSeconds = s === 'fast' ? (quick ? 60 : 900) : s === 'slow' ? (quick ? 20 : 90) : 60;
-      const evalCount = s === 'crawl' ? 0 : quick ? 2000 : 10000;
+      // Scoring is a forward pass over the test images: slow peers score fewer so the job fits its budget.
+      const evalCount = s === 'crawl' ? 0 : s === 'slow' && model === 'cnn' ? (quick ? 500 : 2000) : quick ? 2000 : 10000;
       jobs.push({
         id: `train-${model}-${peer}`, peer,
         job: { kind: 'train', model, ...recipe, steps, warmupSteps: s === 'crawl' ? 1 : model === 'mlp' ? 5 : 2, maxSeconds, repeats, evalCount, seed },
-        timeoutSeconds: repeats * (maxSeconds + 60) + (s === 'crawl' ? 60 : 0) + 120,
+        timeoutSeconds: repeats * (maxSeconds + (s === 'fast' ? 60 : 180)) + (s === 'crawl' ? 60 : 0) + 120,
       });
     }
   }
