@@ -1,10 +1,13 @@
 // How one matmul is split across threads: whole batches when there are enough of them, else row blocks
-// (multiples of the micro-kernel's 4 rows) or column blocks (multiples of 8), whichever dimension is larger.
+// (multiples of the micro-kernel's 4 rows) or column blocks (multiples of 8), whichever dimension is larger;
+// large products get two chunks per thread.
 // Every thread packs its own panels, so the split never shares a write.
 import type { MatmulParams } from '../backend.js';
 
 const MR = 4;
 const NR = 8;
+/** Multiply-adds per thread from which a product is cut into two chunks per thread. */
+const LARGE_MACS_PER_THREAD = 16 << 20;
 
 /** [batchStart, batchEnd, rowStart, rowEnd, colStart, colEnd] of one thread's share. */
 export type MatmulBlock = readonly [number, number, number, number, number, number];
@@ -12,8 +15,11 @@ export type MatmulBlock = readonly [number, number, number, number, number, numb
 export function planMatmul(p: MatmulParams, threads: number, minMacsPerThread: number): MatmulBlock[] {
   const { batch, m, n, k } = p;
   const macs = batch * m * n * Math.max(k, 1);
-  const parts = Math.min(threads, Math.max(1, Math.floor(macs / minMacsPerThread)));
-  if (parts <= 1 || batch * m * n === 0) return [[0, batch, 0, m, 0, n]];
+  const threadsUsed = Math.min(threads, Math.max(1, Math.floor(macs / minMacsPerThread)));
+  if (threadsUsed <= 1 || batch * m * n === 0) return [[0, batch, 0, m, 0, n]];
+  // Large products get two chunks per thread: chunks are claimed dynamically, so when a worker is descheduled
+  // (a busy machine) the others take over its second chunk; each extra chunk repacks one operand (a few %).
+  const parts = macs >= threadsUsed * LARGE_MACS_PER_THREAD ? threadsUsed * 2 : threadsUsed;
   if (batch >= parts && (batch % parts === 0 || batch >= 4 * parts)) {
     return ranges(batch, parts, 1).map(([s, e]) => [s, e, 0, m, 0, n] as const);
   }

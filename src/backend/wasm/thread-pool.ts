@@ -9,6 +9,10 @@ interface WorkerHandle {
 }
 
 const isNode = typeof process === 'object' && typeof process.versions === 'object' && process.versions.node !== undefined;
+/** Node's main thread may Atomics.wait; a browser's may not (it spins). */
+const canBlock = isNode;
+/** Polls of `done` before the main thread sleeps (about 20-50 us). */
+const SPINS_BEFORE_SLEEP = 2000;
 
 /** Bytes the control block needs. */
 export function controlBytes(): number {
@@ -103,7 +107,12 @@ export class ThreadPool {
     Atomics.notify(control, CONTROL.generation);
     const scratch = this.options.scratch[0];
     claimChunks(control, slots, generation, (args) => { args.push(scratch); runLocal(args); }, this.args);
-    while (Atomics.load(control, CONTROL.done) < chunks.length) { /* a worker is finishing its chunk */ }
+    // A worker is finishing its chunk: spin briefly, then (where the main thread may block, as in Node) sleep on
+    // `done` so that a descheduled worker is not kept off its core by this thread's spinning on a busy machine.
+    let spins = 0;
+    for (let done = Atomics.load(control, CONTROL.done); done < chunks.length; done = Atomics.load(control, CONTROL.done)) {
+      if (canBlock && ++spins > SPINS_BEFORE_SLEEP) Atomics.wait(control, CONTROL.done, done, 1);
+    }
     if (Atomics.exchange(control, CONTROL.error, 0) !== 0) throw new Error('wasm backend: a kernel trapped (see the arguments of the last call)');
   }
 

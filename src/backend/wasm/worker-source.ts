@@ -40,7 +40,9 @@ export function claimChunks(control: Int32Array, slots: Float64Array, generation
     } catch {
       Atomics.store(control, 6, 1);
     }
+    // Wakes the main thread if it sleeps on `done` (Node only; a no-op without waiters).
     Atomics.add(control, 2, 1);
+    Atomics.notify(control, 2);
   }
 }
 
