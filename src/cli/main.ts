@@ -1,6 +1,7 @@
 // The zerograd command line: one sub-command per file in ./commands, registered here.
 import { Command, CommanderError } from 'commander';
 import { ZerogradError } from '../errors.js';
+import { register as registerCv } from './commands/cv.js';
 import { register as registerData } from './commands/data.js';
 import { register as registerEval } from './commands/eval.js';
 import { register as registerExperiment } from './commands/experiment.js';
@@ -15,7 +16,7 @@ import { register as registerTrain } from './commands/train.js';
 type Register = (program: Command) => void;
 
 // Each command module exports `register(program)`; add new commands to this list.
-const commands: Register[] = [registerData, registerTrain, registerEval, registerPredict, registerExplain, registerExport, registerServe, registerPretrain, registerFinetune, registerExperiment];
+const commands: Register[] = [registerData, registerTrain, registerEval, registerPredict, registerExplain, registerExport, registerServe, registerPretrain, registerFinetune, registerExperiment, registerCv];
 
 /** Builds the program with every registered sub-command. */
 export function buildProgram(): Command {
