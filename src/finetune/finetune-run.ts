@@ -60,8 +60,9 @@ export function loadBackboneFolder(dir: string): PretrainedFolder {
   try {
     loaded = loadModel(dir);
   } catch (err) {
-    if (err instanceof ZerogradError) throw new UsageError(`--from ${dir}: ${err.message}`);
-    throw err;
+    if (!(err instanceof ZerogradError)) throw err;
+    const mismatch = /shape|expects|missing|unexpected/i.test(err.message) ? '; the weights were saved from another architecture than config.json describes' : '';
+    throw new UsageError(`--from ${dir}: ${err.message}${mismatch}`);
   }
   return { dir, model: loaded.model, backbone: backboneOf(loaded.model, `--from ${dir}`), config: loaded.config };
 }

@@ -107,6 +107,7 @@ export async function runPretrainCommand(flags: PretrainFlags, signal?: AbortSig
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  if (signal?.aborted) controller.abort();
   signal?.addEventListener('abort', () => controller.abort());
   let result;
   try {

@@ -1,0 +1,88 @@
+// zerograd finetune end to end on small slices with the micro ViT: deployable folder (LoRA merged),
+// metrics, pseudo-label rounds, and every error the issue names.
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadModel } from '../../src/io/model-folder.js';
+import { LoraDense } from '../../src/nn/lora.js';
+import { tempDir } from '../data/helpers.js';
+import { microBackbone, zerograd } from './helpers-zerograd.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+afterEach(() => vi.restoreAllMocks());
+
+interface FinetuneMetrics {
+  strategy: string;
+  labeled_count: number;
+  trainable: number;
+  total: number;
+  lora: { rank: number; merged: string[] } | null;
+  test: { accuracy: number; count: number };
+  pseudo_labels: { rounds: { round: number; used: number; confident: number; accuracy: number; perClass: number[] }[] } | null;
+}
+
+const readMetrics = (dir: string): FinetuneMetrics => JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as FinetuneMetrics;
+
+describe('zerograd finetune', () => {
+  const dir = tempDir('zerograd-cli-finetune-');
+  const backbone = join(dir, 'backbone');
+  const quick = ['--limit', '200', '--steps', '4', '--backend', 'cpu', '--no-report'];
+
+  beforeAll(async () => { await microBackbone(backbone); });
+
+  it('lora: trains adapters + head only, merges them for deployment', async () => {
+    const out = join(dir, 'lora');
+    const { code, err, out: printed } = await zerograd(['finetune', '--from', backbone, '--strategy', 'lora', '--labels-per-class', '2', '--lora-rank', '2', '--out', out, ...quick]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(printed).toMatch(/lora: [\d,]+ of [\d,]+ parameters trainable/);
+    const metrics = readMetrics(out);
+    expect(metrics.labeled_count).toBe(20);
+    expect(metrics.trainable).toBeLessThan(metrics.total);
+    expect(metrics.lora?.merged.length).toBeGreaterThan(0);
+    expect(metrics.test.count).toBe(200);
+    const { model } = loadModel(out);
+    expect([...model.namedModules()].some(([, m]) => m instanceof LoraDense)).toBe(false);
+  });
+
+  it('--pseudo-label: records each round (count, per class, accuracy against the true labels)', async () => {
+    const out = join(dir, 'pseudo');
+    const { code, err } = await zerograd(['finetune', '--from', backbone, '--strategy', 'full', '--labels-per-class', '3', '--pseudo-label', '--pseudo-rounds', '2', '--pseudo-threshold', '0.1', '--out', out, ...quick]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const rounds = readMetrics(out).pseudo_labels?.rounds ?? [];
+    expect(rounds.map((r) => r.round)).toEqual([1, 2]);
+    for (const r of rounds) {
+      expect(r.used).toBe(r.perClass.reduce((p, c) => p + c, 0));
+      expect(r.used).toBeLessThanOrEqual(r.confident);
+      expect(r.used).toBeLessThanOrEqual(200 - 30); // never the labeled ones
+      if (r.used > 0) expect(r.accuracy).toBeGreaterThanOrEqual(0);
+    }
+    expect(rounds[1].used).toBeGreaterThanOrEqual(rounds[0].used > 0 ? 1 : 0);
+  });
+
+  it('names what is wrong', async () => {
+    const notBackbone = join(repo, 'models', 'mnist-cnn');
+    const otherArchitecture = join(dir, 'other');
+    mkdirSync(otherArchitecture, { recursive: true });
+    copyFileSync(join(backbone, 'model.safetensors'), join(otherArchitecture, 'model.safetensors'));
+    const config = JSON.parse(readFileSync(join(backbone, 'config.json'), 'utf8')) as { architecture: { layers: { dim: number }[] } };
+    config.architecture.layers[0].dim = 32;
+    writeFileSync(join(otherArchitecture, 'config.json'), JSON.stringify(config));
+    const cases: [string[], RegExp][] = [
+      [['--strategy', 'lora', '--lora-targets', '*.nothing'], /LoRA targets .*nothing.* match no Dense layer.*Dense layers in this model/],
+      [['--strategy', 'lora', '--lora-rank', '64'], /rank 64 is larger than layer/],
+      [['--strategy', 'full', '--lora-rank', '2'], /apply to --strategy lora only/],
+      [['--strategy', 'adapters'], /--strategy must be full, head, lora or scratch/],
+      [['--from', notBackbone], /not a pretrained backbone .* holds \[Conv2D/],
+      [['--from', otherArchitecture], /--from .*other.*posEmbed.*another architecture/],
+      [['--from', join(dir, 'missing')], /model folder not found/],
+    ];
+    for (const [args, message] of cases) {
+      const from = args.includes('--from') ? [] : ['--from', backbone];
+      const { code, err } = await zerograd(['finetune', ...from, '--out', join(dir, 'bad'), ...quick, ...args]);
+      expect(code, args.join(' ')).not.toBe(0);
+      expect(err, args.join(' ')).toMatch(message);
+    }
+  });
+});
