@@ -12,11 +12,12 @@ import { register as registerPretrain } from './commands/pretrain.js';
 import { register as registerPredict } from './commands/predict.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerTrain } from './commands/train.js';
+import { register as registerTune } from './commands/tune.js';
 
 type Register = (program: Command) => void;
 
 // Each command module exports `register(program)`; add new commands to this list.
-const commands: Register[] = [registerData, registerTrain, registerEval, registerPredict, registerExplain, registerExport, registerServe, registerPretrain, registerFinetune, registerExperiment, registerCv];
+const commands: Register[] = [registerData, registerTrain, registerEval, registerPredict, registerExplain, registerExport, registerServe, registerPretrain, registerFinetune, registerExperiment, registerCv, registerTune];
 
 /** Builds the program with every registered sub-command. */
 export function buildProgram(): Command {

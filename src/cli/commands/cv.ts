@@ -48,6 +48,8 @@ export function dataOptions(command: Command, defaultFolds: string): Command {
 /** The parsed common settings: spec (with --epochs applied), folds, seed, and the prepared data. */
 export interface CvSetup {
   spec: ModelSpec;
+  /** The model's own epochs, before --epochs (best.json keeps these). */
+  specEpochs: number;
   folds: number;
   seed: number;
   data: PreparedData;
@@ -59,6 +61,7 @@ export async function setupCv(flags: CvDataFlags): Promise<CvSetup> {
   const spec = resolveModelSpec(flags.model ?? 'mlp');
   const folds = parseInteger(flags.folds, '--folds', 2);
   const seed = parseInteger(flags.seed, '--seed', 0);
+  const specEpochs = spec.recipe.epochs;
   if (flags.epochs !== undefined) spec.recipe.epochs = parseInteger(flags.epochs, '--epochs', 1);
   const limit = flags.limit === undefined ? undefined : parseInteger(flags.limit, '--limit', 1);
   if (limit !== undefined && limit < folds) throw new UsageError(`--limit ${limit} leaves fewer examples than --folds ${folds}`);
@@ -66,7 +69,7 @@ export async function setupCv(flags: CvDataFlags): Promise<CvSetup> {
   const backend = await activateBackend(flags.backend, threads);
   const inputShape = spec.architecture.inputShape as number[];
   const data = prepareData(flags.dataset, { normalize: spec.recipe.normalize, layout: layoutOf(inputShape), limit, seed });
-  return { spec, folds, seed, data, backend };
+  return { spec, specEpochs, folds, seed, data, backend };
 }
 
 /** Registers the `cv` sub-command. */
