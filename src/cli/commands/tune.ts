@@ -4,7 +4,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { lineChart } from '../../report/charts.js';
+import { barChart } from '../../report/charts.js';
 import { writeFileAtomic } from '../../report/files.js';
 import { writeFigures, writeJson, writePage } from '../../tune/page.js';
 import { bestSpec, runSearch, type TrialResult } from '../../tune/search.js';
@@ -118,11 +118,15 @@ export async function runTune(flags: TuneFlags): Promise<void> {
   writeJson(join(out, 'results.json'), { settings, space, results: ranked, best: { trial: best.trial, candidate: best.candidate, summary: best.summary } });
   writeJson(join(out, 'best.json'), tuned);
   writeFileAtomic(join(out, 'table.md'), markdownTable(table));
-  const chartRows = ranked.map((r) => ({ lr: r.candidate.lr ?? spec.recipe.lr, accuracy: r.summary.metrics.accuracy.mean, batch: String(r.candidate.batchSize ?? spec.recipe.batchSize) }));
+  const shown = ranked.slice(0, 20);
   const figures = await writeFigures(out, [{
     name: 'trials',
-    spec: lineChart({ rows: chartRows, x: 'lr', y: 'accuracy', color: 'batch', logX: true, title: 'CV accuracy of each trial by learning rate', yTitle: `mean ${folds}-fold CV accuracy`, xTitle: 'learning rate (log)' }),
-    caption: 'Each point is one trial (other parameters vary too); lines join trials of the same batch size.',
+    spec: barChart({
+      rows: shown.map((r) => ({ trial: `#${r.trial}`, accuracy: r.summary.metrics.accuracy.mean })), x: 'trial', y: 'accuracy',
+      title: `Mean ${folds}-fold CV accuracy per trial, best first`, xTitle: 'trial', yTitle: 'CV accuracy', labels: '.3f',
+      yDomain: [Math.max(0, Math.min(...shown.map((r) => r.summary.metrics.accuracy.mean)) - 0.05), 1], width: Math.max(420, 36 * shown.length),
+    }),
+    caption: `The ${shown.length === ranked.length ? '' : `${shown.length} best of the `}${ranked.length} trials; the table above lists each trial's settings.`,
   }]);
   const page = writePage(out, `zerograd tune: ${spec.name}`, [
     { kind: 'paragraph', text: `${flags.search === 'grid' ? 'Grid' : 'Random'} search: ${candidates.length} of ${gridSize} combinations, each scored by stratified ${folds}-fold cross-validation on ${data.train.count} training examples. The test split was not used; evaluate the best configuration once with zerograd train --model ${join(out, 'best.json')}.` },
