@@ -5,6 +5,7 @@ import { register as registerCv } from './commands/cv.js';
 import { register as registerData } from './commands/data.js';
 import { register as registerEval } from './commands/eval.js';
 import { register as registerExperiment } from './commands/experiment.js';
+import './commands/experiment-activations.js'; // registers `experiment activations`
 import { register as registerExplain } from './commands/explain.js';
 import { register as registerExport } from './commands/export.js';
 import { register as registerFinetune } from './commands/finetune.js';
