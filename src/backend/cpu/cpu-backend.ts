@@ -206,9 +206,8 @@ export class CpuBackend implements Backend {
     }
   }
 
-  im2col(x: DataBuffer, cols: DataBuffer, g: WindowGeometry): void {
-    const xs = buf(x);
-    const cs = buf(cols);
+  /** Visits every (column index, input pixel index or -1 for padding) pair of the im2col matrix. */
+  private forEachPatchElement(g: WindowGeometry, visit: (column: number, pixel: number) => void): void {
     const patch = g.channels * g.kernelH * g.kernelW;
     for (let n = 0; n < g.batch; n++) {
       for (let oy = 0; oy < g.outH; oy++) {
@@ -220,9 +219,7 @@ export class CpuBackend implements Backend {
                 const iy = oy * g.strideH - g.padH + ky;
                 const ix = ox * g.strideW - g.padW + kx;
                 const inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
-                cs[row + (c * g.kernelH + ky) * g.kernelW + kx] = inside
-                  ? xs[((n * g.channels + c) * g.height + iy) * g.width + ix]
-                  : 0;
+                visit(row + (c * g.kernelH + ky) * g.kernelW + kx, inside ? ((n * g.channels + c) * g.height + iy) * g.width + ix : -1);
               }
             }
           }
@@ -231,29 +228,17 @@ export class CpuBackend implements Backend {
     }
   }
 
+  im2col(x: DataBuffer, cols: DataBuffer, g: WindowGeometry): void {
+    const xs = buf(x);
+    const cs = buf(cols);
+    this.forEachPatchElement(g, (column, pixel) => { cs[column] = pixel < 0 ? 0 : xs[pixel]; });
+  }
+
   col2im(cols: DataBuffer, dx: DataBuffer, g: WindowGeometry): void {
     const cs = buf(cols);
     const xs = buf(dx);
     xs.fill(0);
-    const patch = g.channels * g.kernelH * g.kernelW;
-    for (let n = 0; n < g.batch; n++) {
-      for (let oy = 0; oy < g.outH; oy++) {
-        for (let ox = 0; ox < g.outW; ox++) {
-          const row = ((n * g.outH + oy) * g.outW + ox) * patch;
-          for (let c = 0; c < g.channels; c++) {
-            for (let ky = 0; ky < g.kernelH; ky++) {
-              for (let kx = 0; kx < g.kernelW; kx++) {
-                const iy = oy * g.strideH - g.padH + ky;
-                const ix = ox * g.strideW - g.padW + kx;
-                if (iy >= 0 && iy < g.height && ix >= 0 && ix < g.width) {
-                  xs[((n * g.channels + c) * g.height + iy) * g.width + ix] += cs[row + (c * g.kernelH + ky) * g.kernelW + kx];
-                }
-              }
-            }
-          }
-        }
-      }
-    }
+    this.forEachPatchElement(g, (column, pixel) => { if (pixel >= 0) xs[pixel] += cs[column]; });
   }
 
   /** Visits every output cell of a pooling window: (plane, outIndex, list of in-bounds input indices within the plane). */
