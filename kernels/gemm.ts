@@ -173,15 +173,21 @@ function micro4x8(kc: i32, pa: usize, pb: usize, pbStep: usize, dst: usize, dstR
 
 // ---- blocked driver --------------------------------------------------------------------------
 
-/** C (m x n, row stride ldc) (=|+=) A (m x k) * B (k x n); A(i,p) = a[i*rsA + p*csA], B(p,j) = b[p*rsB + j*csB]. */
+/**
+ * C (m x n) (=|+=) A (m x k) * B (k x n); A(i,p) = a[i*rsA + p*csA], B(p,j) = b[p*rsB + j*csB], C(i,j) = c[i*ldc + j],
+ * or c[j*ldc + i] when transC (every tile then goes through the scalar write).
+ */
 function gemmBlock(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32,
-  m: i32, n: i32, k: i32, accumulate: bool, scratch: usize): void {
+  m: i32, n: i32, k: i32, accumulate: bool, scratch: usize, transC: bool): void {
   const packedA = scratch;
   const packedB = scratch + PACK_A_BYTES;
   const tile = packedB + PACK_B_BYTES;
   const ldcBytes = <usize>ldc << 2;
   if (k == 0) {
-    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n << 2);
+    if (!accumulate) {
+      const lines = transC ? n : m;
+      for (let i = 0; i < lines; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>(transC ? m : n) << 2);
+    }
     return;
   }
   // Equal k blocks (k = 288 -> 2 x 144, not 256 + 32): every block amortises the C tile's load and store.
@@ -216,6 +222,17 @@ function gemmBlock(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const pa = packedA + (<usize>(ir * kc) << 2);
+            if (transC) {
+              micro4x8(kc, pa, pb, pbStep, tile, NR * 4, true);
+              for (let r = 0; r < mr; r++) {
+                for (let jj = 0; jj < nr; jj++) {
+                  const v = load<f32>(tile + (<usize>(r * NR + jj) << 2));
+                  const p = c + <usize>(jc + jr + jj) * ldcBytes + (<usize>(ic + ir + r) << 2);
+                  store<f32>(p, overwrite ? v : load<f32>(p) + v);
+                }
+              }
+              continue;
+            }
             const dst = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
             if (mr == MR && nr == NR) {
               micro4x8(kc, pa, pb, pbStep, dst, ldcBytes, overwrite);
@@ -252,6 +269,18 @@ export function matmul(a: usize, b: usize, out: usize, m: i32, n: i32, k: i32, t
     const aBase = a + (<usize>batch * <usize>aBatchStride << 2) + (<usize>(rowStart * rsA) << 2);
     const bBase = b + (<usize>batch * <usize>bBatchStride << 2) + (<usize>(colStart * csB) << 2);
     const cBase = out + (<usize>batch * <usize>(m * n) << 2) + (<usize>(rowStart * n + colStart) << 2);
-    gemmBlock(aBase, rsA, csA, bBase, rsB, csB, cBase, n, rowEnd - rowStart, colEnd - colStart, k, accumulate != 0, scratch);
+    const rows = rowEnd - rowStart;
+    const cols = colEnd - colStart;
+    if (paddedWork(cols, rows) * 10 < paddedWork(rows, cols) * 9) {
+      // Narrow output (e.g. n = 9 or 10 against the kernel's 8 columns): C^T = B^T A^T wastes fewer padded lanes.
+      gemmBlock(bBase, csB, rsB, aBase, csA, rsA, cBase, n, cols, rows, k, accumulate != 0, scratch, true);
+    } else {
+      gemmBlock(aBase, rsA, csA, bBase, rsB, csB, cBase, n, rows, cols, k, accumulate != 0, scratch, false);
+    }
   }
+}
+
+/** Micro-kernel lanes computed for an m x n output, padding included. */
+@inline function paddedWork(m: i32, n: i32): i32 {
+  return ((m + MR - 1) / MR * MR) * ((n + NR - 1) / NR * NR);
 }
