@@ -1,11 +1,16 @@
 // Self-training with pseudo-labels (`zerograd finetune --pseudo-label`): the current model labels
 // the unlabeled training images, the confident ones are kept class-balanced, and a fresh student
-// (from the pretrained backbone) is fine-tuned on the true labels plus the pseudo-labels; repeat.
+// (from the pretrained backbone, or the cnn preset) is trained on the true labels plus the pseudo-labels; repeat.
 import type { Dataset } from '../data/dataset.js';
 import { UsageError } from '../errors.js';
 import type { Sequential } from '../nn/layers/sequential.js';
 import { predict } from '../train/evaluate.js';
-import { type Arm, labeledSet, modelForArm, trainClassifier, type PretrainedFolder, type TrainedClassifier, type TrainRecipe } from './finetune-run.js';
+import { buildModel } from '../models/build.js';
+import { preset } from '../models/presets.js';
+import { AdamW } from '../optim/index.js';
+import { manualSeed } from '../tensor/engine.js';
+import { fit, type History } from '../train/fit.js';
+import { type Arm, FINETUNE_AUGMENT, labeledSet, modelForArm, trainClassifier, type PretrainedFolder, type TrainRecipe } from './finetune-run.js';
 import { pseudoLabelAccuracy, selectPseudoLabels } from './pseudo-label.js';
 
 export interface SelfTrainingOptions {
@@ -17,9 +22,19 @@ export interface SelfTrainingOptions {
   fraction: number;
   /** Passes over the pseudo-labeled set per student (default 2). */
   studentEpochs: number;
+  /** The student: a fresh copy of the pretrained backbone fine-tuned with the run's strategy, or the cnn preset from scratch. */
+  student: 'backbone' | 'cnn';
 }
 
-export const SELF_TRAINING_DEFAULTS: Readonly<SelfTrainingOptions> = Object.freeze({ rounds: 3, threshold: 0.9, fraction: 1, studentEpochs: 2 });
+/** A trained student (the model the next round's pseudo-labels come from). */
+export interface Student {
+  model: Sequential;
+  history: History;
+  trainable: number;
+  total: number;
+}
+
+export const SELF_TRAINING_DEFAULTS: Readonly<SelfTrainingOptions> = Object.freeze({ rounds: 3, threshold: 0.9, fraction: 1, studentEpochs: 2, student: 'backbone' });
 
 /** What one round did, for metrics.json and the report. */
 export interface RoundRecord {
@@ -34,6 +49,25 @@ export interface RoundRecord {
   /** Test accuracy of this round's student (reporting only). */
   studentTestAccuracy?: number;
   seconds: number;
+}
+
+/** Trains one student on `data` (true + pseudo-labels). */
+export async function trainStudent(from: PretrainedFolder, arm: Arm, data: Dataset, recipe: TrainRecipe, student: SelfTrainingOptions['student']): Promise<Student> {
+  if (student === 'backbone') {
+    const { model, backbone } = modelForArm(from, arm, recipe.seed);
+    const trained = await trainClassifier(model, backbone, arm, data, recipe);
+    return { model, history: trained.history, trainable: trained.plan.trainable, total: trained.plan.total };
+  }
+  manualSeed(recipe.seed);
+  const model = buildModel(preset('cnn').architecture, 'cnn student');
+  const optimizer = new AdamW(model.parameters(), { lr: 0.002, weightDecay: 0.0005 });
+  const epochs = Math.max(1, Math.round((recipe.steps * recipe.batchSize) / data.count));
+  const history = await fit(model, data, {
+    epochs, batchSize: recipe.batchSize, optimizer, seed: recipe.seed, augment: recipe.augment === false ? null : FINETUNE_AUGMENT,
+    schedule: { type: 'cosine', warmupSteps: 20 }, progress: 'none', log: () => undefined,
+  });
+  const { total } = model.countParameters();
+  return { model, history, trainable: total, total };
 }
 
 /** The unlabeled pool: every training index that is not labeled. */
@@ -67,7 +101,7 @@ export function studentSet(labeled: Int32Array, labeledLabels: ArrayLike<number>
 export async function selfTrain(
   from: PretrainedFolder, arm: Arm, teacher: Sequential, train: Dataset, labeled: Int32Array, recipe: TrainRecipe, options: SelfTrainingOptions,
   hooks: { log?: (line: string) => void; score?: (model: Sequential) => number } = {},
-): Promise<{ final: TrainedClassifier | null; rounds: RoundRecord[] }> {
+): Promise<{ final: Student | null; rounds: RoundRecord[] }> {
   if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new UsageError(`--pseudo-rounds must be a positive integer, got ${options.rounds}`);
   if (!(options.threshold > 0 && options.threshold < 1)) throw new UsageError(`--pseudo-threshold must be between 0 and 1, got ${options.threshold}`);
   const log = hooks.log ?? (() => undefined);
@@ -77,7 +111,7 @@ export async function selfTrain(
   const labeledLabels = Array.from(labeled, (i) => train.labels[i]);
   const rounds: RoundRecord[] = [];
   let current = teacher;
-  let final: TrainedClassifier | null = null;
+  let final: Student | null = null;
   for (let round = 1; round <= options.rounds; round++) {
     const started = performance.now();
     const { probabilities } = predict(current, poolImages.images, { batchSize: 500 }); // (P, classes)
@@ -88,8 +122,7 @@ export async function selfTrain(
     const set = studentSet(labeled, labeledLabels, chosen);
     const data = labeledSet(train, set.indices, set.labels);
     const steps = Math.max(recipe.steps, Math.ceil((options.studentEpochs * data.count) / recipe.batchSize));
-    const { model, backbone } = modelForArm(from, arm, recipe.seed + round);
-    final = await trainClassifier(model, backbone, arm, data, { ...recipe, steps });
+    final = await trainStudent(from, arm, data, { ...recipe, steps, seed: recipe.seed + round }, options.student);
     current = final.model;
     const record: RoundRecord = {
       round, confident: selection.confident, used: selection.indices.length, perClass: selection.perClass,

@@ -34,6 +34,7 @@ export interface FinetuneFlags {
   pseudoLabel?: boolean;
   pseudoRounds: string;
   pseudoThreshold: string;
+  student: string;
   limit?: string;
   report: boolean;
   backend: string;
@@ -61,6 +62,7 @@ export function register(program: Command): void {
     .option('--pseudo-label', 'self-training: pseudo-label the unlabeled training images and fine-tune again')
     .option('--pseudo-rounds <n>', 'rounds of self-training', String(SELF_TRAINING_DEFAULTS.rounds))
     .option('--pseudo-threshold <p>', 'keep pseudo-labels with at least this probability', String(SELF_TRAINING_DEFAULTS.threshold))
+    .option('--student <kind>', 'pseudo-label students: backbone (fresh copy, same strategy) or cnn (the cnn preset from scratch)', 'backbone')
     .option('--limit <n>', 'use only the first N training and N test images (quick runs)')
     .option('--no-report', 'skip the HTML report')
     .option('--backend <name>', 'wasm or cpu', 'wasm')
@@ -71,6 +73,11 @@ export function register(program: Command): void {
 function parseArm(text: string): Arm {
   if (!['full', 'head', 'lora', 'scratch'].includes(text)) throw new UsageError(`--strategy must be full, head, lora or scratch, got '${text}'`);
   return text as Arm;
+}
+
+function parseStudent(text: string): 'backbone' | 'cnn' {
+  if (text !== 'backbone' && text !== 'cnn') throw new UsageError(`--student must be backbone or cnn, got '${text}'`);
+  return text;
 }
 
 /** The work of `zerograd finetune`; resolves to the test accuracy of the saved model. */
@@ -89,6 +96,7 @@ export async function runFinetune(flags: FinetuneFlags): Promise<number> {
     ...SELF_TRAINING_DEFAULTS,
     rounds: parseInteger(flags.pseudoRounds, '--pseudo-rounds', 1),
     threshold: parseFraction(flags.pseudoThreshold, '--pseudo-threshold'),
+    student: parseStudent(flags.student),
   };
   const out = resolve(flags.out ?? join('runs', `finetune-${arm}-k${k}${flags.pseudoLabel ? '-pseudo' : ''}`));
 
@@ -121,7 +129,7 @@ export async function runFinetune(flags: FinetuneFlags): Promise<number> {
   const firstAccuracy = scoreTest(first.model, data.test).accuracy;
   console.log(`test         ${(100 * firstAccuracy).toFixed(2)}% after fine-tuning on ${train.count} labels`);
 
-  let final = first;
+  let final = { model: first.model, history: first.history, trainable: first.plan.trainable, total: first.plan.total };
   let rounds: RoundRecord[] = [];
   if (flags.pseudoLabel) {
     const result = await selfTrain(from, arm, first.model, data.train, labeled, recipe, pseudo, {
@@ -131,24 +139,24 @@ export async function runFinetune(flags: FinetuneFlags): Promise<number> {
     if (result.final) final = result.final;
   }
   const seconds = (performance.now() - started) / 1000;
-  const merged = arm === 'lora' ? mergeForDeployment(final.model) : [];
+  const merged = arm === 'lora' && (!flags.pseudoLabel || pseudo.student === 'backbone') ? mergeForDeployment(final.model) : [];
   const test = scoreOnTest(final.model, data);
   console.log('');
   printTestResult(test, data.classNames);
   const metrics = {
     strategy: arm, labels_per_class: k, labeled_count: train.count, seed, from: from.dir, backbone: from.config.name ?? null,
-    trainable: final.plan.trainable, total: final.plan.total, trainable_fraction: final.plan.fraction, lora: arm === 'lora' ? { ...lora, merged } : null,
+    trainable: final.trainable, total: final.total, trainable_fraction: final.trainable / final.total, lora: arm === 'lora' ? { ...lora, merged } : null,
     recipe, test: testMetrics(test), test_accuracy_before_pseudo_labels: firstAccuracy,
     pseudo_labels: flags.pseudoLabel ? { ...pseudo, rounds } : null,
     seconds, backend, labeled_indices: Array.from(labeled),
   };
-  saveModel(out, final.model, { name: `mnist-${arm}-k${k}${flags.pseudoLabel ? '-pseudo' : ''}`, preprocessing, classNames: data.classNames, data: 'mnist' }, metrics);
+  saveModel(out, final.model, { name: `mnist-${arm}-k${k}${flags.pseudoLabel ? `-pseudo-${pseudo.student}` : ''}`, preprocessing, classNames: data.classNames, data: 'mnist' }, metrics);
   if (rounds.length > 0) writeFileAtomic(join(out, 'pseudo-labels.json'), `${JSON.stringify(rounds, null, 2)}\n`);
   console.log('');
   console.log(`saved        ${out} (model.safetensors, config.json, metrics.json${arm === 'lora' ? '; LoRA merged into the weights' : ''}) in ${seconds.toFixed(0)} s`);
   if (flags.report) {
     const html = await writeRunReport(join(out, 'report'), `zerograd finetune ${arm}, ${k} labels per class`, final.history.history, test, data.classNames, {
-      strategy: arm, labelsPerClass: k, labeled: train.count, seed, from: from.dir, parameters: final.plan.summary,
+      strategy: arm, labelsPerClass: k, labeled: train.count, seed, from: from.dir, parameters: `${final.trainable.toLocaleString('en-US')} of ${final.total.toLocaleString('en-US')} trainable`,
       steps: recipe.steps, pseudoLabel: Boolean(flags.pseudoLabel),
       ...Object.fromEntries(rounds.map((r) => [`pseudo round ${r.round}`, `${r.used} labels, ${(100 * r.accuracy).toFixed(2)}% correct`])),
     });
