@@ -6,6 +6,7 @@ import { register as registerData } from './commands/data.js';
 import { register as registerEval } from './commands/eval.js';
 import { register as registerExperiment } from './commands/experiment.js';
 import './commands/experiment-activations.js'; // registers `experiment activations`
+import './commands/experiment-overfitting.js'; // registers `experiment overfitting`
 import { register as registerExplain } from './commands/explain.js';
 import { register as registerExport } from './commands/export.js';
 import { register as registerFinetune } from './commands/finetune.js';
