@@ -1,5 +1,5 @@
 // Blocked, packed single-precision GEMM (Goto/BLIS style) with a 4x8 f32x4 micro-kernel; packing transposes 4x4
-// tiles in registers, k is cut into equal blocks, and row-major B is read in place when there are few rows.
+// tiles in registers, k is cut into equal blocks, and narrow outputs are computed transposed.
 // V8 hoists all A splats of an iteration, so 5x8 (10 acc + 2 B + 5 A) spills past its 15 xmm registers and ran at
 // half speed here; 4x8 (8 + 2 + 4) does not (bench notes in BENCHMARKS.md). transA/transB are absorbed
 // by the packing routines (element strides), so one kernel serves every combination. No allocation: scratch comes from JS.
@@ -11,8 +11,6 @@ const NR = 8;
 const MC = 128;
 const KC = 256;
 const NC = 512;
-/** Row counts up to which row-major B is read in place rather than packed. */
-const DIRECT_B_MAX_ROWS = 64;
 const PACK_A_BYTES: usize = MC * KC * 4;
 const PACK_B_BYTES: usize = KC * NC * 4;
 const TILE_BYTES: usize = MR * NR * 4;
@@ -127,11 +125,8 @@ function packB(b: usize, rsB: i32, csB: i32, kc: i32, nc: i32, dst: usize): void
 
 // ---- micro-kernel ----------------------------------------------------------------------------
 
-/**
- * dst (4 x 8, row stride dstRowBytes) (=|+=) packed A panel (kc x 4) * B panel (kc rows of 8, pbStep bytes apart:
- * 32 when packed, the row stride of B when read in place).
- */
-function micro4x8(kc: i32, pa: usize, pb: usize, pbStep: usize, dst: usize, dstRowBytes: usize, overwrite: bool): void {
+/** dst (4 x 8, row stride dstRowBytes) (=|+=) packed A panel (kc x 4) * packed B panel (kc x 8). */
+function micro4x8(kc: i32, pa: usize, pb: usize, dst: usize, dstRowBytes: usize, overwrite: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -154,7 +149,7 @@ function micro4x8(kc: i32, pa: usize, pb: usize, pbStep: usize, dst: usize, dstR
     c30 = f32x4.add(c30, f32x4.mul(a, b0));
     c31 = f32x4.add(c31, f32x4.mul(a, b1));
     pa += MR * 4;
-    pb += pbStep;
+    pb += NR * 4;
   }
   if (!overwrite) {
     c00 = f32x4.add(c00, v128.load(dst)); c01 = f32x4.add(c01, v128.load(dst, 16));
@@ -193,37 +188,23 @@ function gemmBlock(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c
   // Equal k blocks (k = 288 -> 2 x 144, not 256 + 32): every block amortises the C tile's load and store.
   const kBlocks = (k + KC - 1) / KC;
   const kcBlock = (k + kBlocks - 1) / kBlocks;
-  // Few rows: each B element is used only m / MR times, so row-major B is read in place instead of packed.
-  const direct = csB == 1 && m <= DIRECT_B_MAX_ROWS;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    const fullCols = nc & ~(NR - 1);
     for (let pc = 0; pc < k; pc += kcBlock) {
       const kc = min(kcBlock, k - pc);
       const overwrite = pc == 0 && !accumulate;
-      const bBlock = b + (<usize>(pc * rsB + jc * csB) << 2);
-      if (!direct) packB(bBlock, rsB, csB, kc, nc, packedB);
-      else if (fullCols < nc) packBPanel(bBlock, rsB, csB, kc, fullCols, nc - fullCols, packedB);
+      packB(b + (<usize>(pc * rsB + jc * csB) << 2), rsB, csB, kc, nc, packedB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA(a + (<usize>(ic * rsA + pc * csA) << 2), rsA, csA, mc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          let pb = packedB + (<usize>(jr * kc) << 2);
-          let pbStep: usize = NR * 4;
-          if (direct) {
-            if (nr == NR) {
-              pb = bBlock + (<usize>jr << 2);
-              pbStep = <usize>rsB << 2;
-            } else {
-              pb = packedB;
-            }
-          }
+          const pb = packedB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const pa = packedA + (<usize>(ir * kc) << 2);
             if (transC) {
-              micro4x8(kc, pa, pb, pbStep, tile, NR * 4, true);
+              micro4x8(kc, pa, pb, tile, NR * 4, true);
               for (let r = 0; r < mr; r++) {
                 for (let jj = 0; jj < nr; jj++) {
                   const v = load<f32>(tile + (<usize>(r * NR + jj) << 2));
@@ -235,9 +216,9 @@ function gemmBlock(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c
             }
             const dst = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
             if (mr == MR && nr == NR) {
-              micro4x8(kc, pa, pb, pbStep, dst, ldcBytes, overwrite);
+              micro4x8(kc, pa, pb, dst, ldcBytes, overwrite);
             } else {
-              micro4x8(kc, pa, pb, pbStep, tile, NR * 4, true);
+              micro4x8(kc, pa, pb, tile, NR * 4, true);
               for (let r = 0; r < mr; r++) {
                 const row = dst + <usize>r * ldcBytes;
                 for (let jj = 0; jj < nr; jj++) {
