@@ -1,4 +1,5 @@
-// zerograd's public API: tensors, ops, autograd, backends and (as they land) nn, optim, data, train.
+// zerograd's public API: the engine (tensors, ops, autograd, backends), nn and optim, data,
+// training and evaluation, model files, metrics, reports and fine-tuning.
 export * from './ops/index.js';
 export { Tensor, type GradNode, type NestedArray } from './tensor/tensor.js';
 export { Random, type RandomState } from './tensor/random.js';
@@ -11,4 +12,13 @@ export { init, type BackendName, type InitOptions } from './backend/registry.js'
 export * from './errors.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
+export * from './data/index.js';
+export * from './train/index.js';
+export * from './io/index.js';
+export * from './models/index.js';
+export * from './metrics/index.js';
+export * from './report/index.js';
 export * from './finetune/index.js';
+// Both ops and data define oneHot: the tensor op keeps the name, the typed-array one is oneHotLabels.
+export { oneHot } from './ops/softmax.js';
+export { oneHot as oneHotLabels } from './data/labels.js';
