@@ -2,7 +2,7 @@
 // in red and pixels that lower it in blue, opacity by strength. RGBA bytes out (for PNG or canvas).
 
 /** Gray digit (rows*cols, 0-1 ink) with a signed heat map on top, scaled `scale` times: RGBA bytes. */
-export function saliencyOverlay(pixels: Float32Array, scores: Float32Array, rows: number, cols: number, scale = 10): Uint8ClampedArray {
+export function saliencyOverlay(pixels: Float32Array, scores: Float32Array, rows: number, cols: number, scale = 10): Uint8ClampedArray<ArrayBuffer> {
   const width = cols * scale;
   const height = rows * scale;
   const out = new Uint8ClampedArray(width * height * 4);
@@ -26,7 +26,7 @@ export function saliencyOverlay(pixels: Float32Array, scores: Float32Array, rows
 }
 
 /** The gray digit alone, scaled: RGBA bytes (dark ink on white). */
-export function digitImage(pixels: Float32Array, rows: number, cols: number, scale = 10): Uint8ClampedArray {
+export function digitImage(pixels: Float32Array, rows: number, cols: number, scale = 10): Uint8ClampedArray<ArrayBuffer> {
   return saliencyOverlay(pixels, new Float32Array(rows * cols), rows, cols, scale);
 }
 

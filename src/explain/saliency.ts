@@ -5,6 +5,7 @@
 import { UsageError } from '../errors.js';
 import type { Sequential } from '../nn/layers/sequential.js';
 import { tensor } from '../ops/create.js';
+import '../ops/methods.js'; // Tensor methods used here: backward
 import { scope } from '../tensor/engine.js';
 
 /** The two attribution methods. */

@@ -6,6 +6,7 @@ import { normalizeUnit } from '../data/normalize.js';
 import { ShapeError } from '../errors.js';
 import type { Sequential } from '../nn/layers/sequential.js';
 import { tensor } from '../ops/create.js';
+import '../ops/methods.js'; // Tensor methods used here: softmax
 import { noGrad, scope } from '../tensor/engine.js';
 
 /** What the classifier needs from a saved model's config.json. */

@@ -25,6 +25,13 @@ export interface ServerOptions extends QueueOptions {
 }
 
 const BODY_TYPES = ['application/json', 'image/png', 'image/jpeg', 'application/octet-stream'];
+/** Fastify's own client errors, renamed and explained. */
+const FASTIFY_ERRORS: Record<string, [string, (limit: number) => string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['body_too_large', (limit) => `the request body is larger than the ${limit}-byte limit`],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['empty_body', () => 'the request body is empty; send { "pixels": [784 numbers 0-1] }'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['bad_json', () => 'the request body is not valid JSON'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_content_type', () => `unsupported Content-Type; use ${BODY_TYPES.join(', ')}`],
+};
 const API_ROUTES = new Set(['/v1/predict', '/v1/explain']);
 
 /** The server, not yet listening; `app.close()` drains the queue first. */
@@ -33,6 +40,7 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
   const classifier = new DigitClassifier(loaded.model, loaded.config);
   const queue = new InferenceQueue((pixels) => classifier.probabilities(pixels), classifier.features, options);
   const metrics = new ServerMetrics();
+  classifier.probabilities(new Float32Array(classifier.features)); // warm-up: the first request should not pay for compilation
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit, requestTimeout: options.requestTimeoutMs ?? 10_000, return503OnClosing: true });
   const predictionCounts = new WeakMap<FastifyRequest, number>();
@@ -54,19 +62,21 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
 
   app.setErrorHandler((error: FastifyError | RequestError, request, reply) => {
     const status = error instanceof RequestError ? error.status : error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
-    const code = error instanceof RequestError ? error.code : status === 500 ? 'internal' : (error.code ?? 'bad_request').replace(/^FST_ERR_/, '').toLowerCase();
+    const known = error instanceof RequestError ? undefined : FASTIFY_ERRORS[error.code];
+    const code = error instanceof RequestError ? error.code : known ? known[0] : status === 500 ? 'internal' : (error.code ?? 'bad_request').replace(/^FST_ERR_/, '').toLowerCase();
     if (status >= 500 && !(error instanceof RequestError)) request.log.error(error);
-    const message = status === 500 && !(error instanceof RequestError) ? 'internal error while handling the request' : error.message;
+    const message = known ? known[1](bodyLimit) : status === 500 && !(error instanceof RequestError) ? 'internal error while handling the request' : error.message;
     if (status === 503) reply.header('retry-after', '1');
     void reply.code(status).send({ statusCode: status, error: code, message });
   });
   app.setNotFoundHandler((request, reply) => {
-    const file = options.page?.get(request.url === '/' ? '/index.html' : request.url.split('?')[0]);
-    if (file && request.method === 'GET') return reply.type(file.type).header('cache-control', 'no-cache').send(file.body);
-    if (request.url.split('?')[0] === '/' && request.method === 'GET') {
+    const path = request.url.split('?')[0];
+    const file = options.page?.get(path.endsWith('/') ? `${path}index.html` : path);
+    if (file && (request.method === 'GET' || request.method === 'HEAD')) return reply.type(file.type).header('cache-control', 'no-cache').send(file.body);
+    if (path === '/' && request.method === 'GET') {
       return reply.type('text/plain; charset=utf-8').send('zerograd API is running, but the web page was not built: run `npm run build:web` (or `npx vite build web`).\n');
     }
-    return reply.code(404).send({ statusCode: 404, error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}; see GET /v1/model, POST /v1/predict, POST /v1/explain, GET /healthz, GET /metrics` });
+    return reply.code(404).send({ statusCode: 404, error: 'not_found', message: `no route ${request.method} ${path}; see GET /v1/model, POST /v1/predict, POST /v1/explain, GET /healthz, GET /metrics` });
   });
 
   /** The pixels of a request body, by content type. */
