@@ -1,0 +1,47 @@
+// `zerograd serve`, spawned: listens on a free port, serves the API and the page, answers a bad
+// request with JSON, and on SIGTERM finishes and exits 0.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { digitPng, ROOT, runCli, SHIPPED_MODEL } from '../serve/helpers.js';
+
+describe('zerograd serve', () => {
+  it('serves predictions and stops gracefully on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'run.ts'), 'serve', '--model', SHIPPED_MODEL, '--port', '0', '--threads', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}${stderr}`)), 60_000);
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        const match = /on (http:\/\/\S+)/.exec(stdout);
+        if (match) { clearTimeout(timer); resolve(match[1]); }
+      });
+    });
+    try {
+      expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ status: 'ok' });
+      const { file, label } = digitPng(0);
+      const res = await fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: file });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { label: number }).label).toBe(label);
+      const bad = await fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"pixels": [1, 2, 3]}' });
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ error: 'wrong_length' });
+      const metrics = (await (await fetch(`${url}/metrics`)).json()) as { requests: number; errors: number };
+      expect(metrics).toMatchObject({ requests: 2, errors: 1 });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/SIGTERM: finishing queued requests, then stopping\nstopped\n$/);
+    expect(stderr).toBe('');
+  });
+
+  it('rejects bad flags before starting', async () => {
+    const run = await runCli(['serve', '--model', SHIPPED_MODEL, '--port', '70000']);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe("zerograd: --port must be an integer from 0 to 65535, got '70000'");
+  });
+});
