@@ -139,11 +139,17 @@ export function overfittingConclusion(rows: readonly OverfitSummary[], runs: rea
     lines.push(`Without regularization the MLP fits its ${settings.trainSize} training images (${pts(none.trainAccuracy.mean)}% train accuracy) but reaches ${pts(none.testAccuracy.mean)}% on the test set: a gap of ${pts(none.gap.mean)} points. Validation loss is lowest at epoch ${bestEpoch} (${bestLoss.toFixed(3)}) and ends at ${(last.val_loss ?? Number.NaN).toFixed(3)} after ${h.length} epochs while training loss falls to ${last.loss.toFixed(4)}${(last.val_loss ?? 0) > bestLoss * 1.05 ? ' — the signature of overfitting' : ' (no clear overfitting yet; train longer or on fewer images)'}.`);
     for (const r of rows.filter((row) => row.arm !== 'none')) {
       const delta = r.testAccuracy.mean - none.testAccuracy.mean;
-      lines.push(`${r.arm}: test ${pts(r.testAccuracy.mean)}% (${delta >= 0 ? '+' : ''}${pts(delta)} points), gap ${pts(r.gap.mean)} points${r.arm === 'early-stopping' || r.arm === 'combined' ? `, stopped after ${r.epochsRun.mean.toFixed(0)} epochs on average` : ''}.`);
+      lines.push(`${r.arm}: test ${pts(r.testAccuracy.mean)}% (${delta >= 0 ? '+' : ''}${pts(delta)} points), test loss ${r.testLoss.mean.toFixed(3)} (vs ${none.testLoss.mean.toFixed(3)}), gap ${pts(r.gap.mean)} points${r.arm === 'early-stopping' || r.arm === 'combined' ? `, ${r.epochsRun.mean.toFixed(0)} epochs run on average` : ''}.`);
     }
   }
   const ranked = [...rows].sort((a, b) => b.testAccuracy.mean - a.testAccuracy.mean);
   lines.push(`Ranking by test accuracy: ${ranked.map((r) => `${r.arm} ${pts(r.testAccuracy.mean)}%`).join(' > ')}.`);
-  lines.push('What to do: hold out validation data and watch its loss; stop early (it costs nothing and saves epochs); add more data when you can, or augmentation, which makes more of the data you have; add dropout or weight decay to shrink the gap, and tune their strength by validation or cross-validation (zerograd tune), never on the test set.');
+  const top = ranked[0];
+  const early = rows.find((r) => r.arm === 'early-stopping');
+  if (none && top.arm !== 'none') lines.push(`The largest gain here comes from ${top.arm} (+${pts(top.testAccuracy.mean - none.testAccuracy.mean)} points on the test set).`);
+  if (none && early) {
+    lines.push(`Early stopping ran ${early.epochsRun.mean.toFixed(0)} of ${settings.epochs} epochs and ${early.testLoss.mean < none.testLoss.mean ? 'lowered' : 'did not lower'} the test loss (${early.testLoss.mean.toFixed(3)} vs ${none.testLoss.mean.toFixed(3)}), with test accuracy ${early.testAccuracy.mean >= none.testAccuracy.mean ? 'as good or better' : `${pts(none.testAccuracy.mean - early.testAccuracy.mean)} points lower`}: past the validation-loss minimum the unregularized model grows over-confident (loss rises) while its accuracy still creeps up.`);
+  }
+  lines.push('What to do: hold out validation data and watch its loss; get more data, or make more of it with augmentation; add dropout or weight decay to narrow the train/test gap and early stopping to save epochs and keep the model calibrated; tune their strengths by validation or cross-validation (zerograd tune), never on the test set.');
   return lines;
 }
