@@ -33,6 +33,27 @@ export function im2col(x: usize, cols: usize, geometry: usize, rowStart: i32, ro
     const ix0 = ox * sw - pw;
     const inside = ix0 >= 0 && ix0 + kw <= width;
     const wide = kw <= 4 && ix0 >= 0 && ix0 + 4 <= width;
+    const iy0 = oy * sh - ph;
+    if (wide && iy0 >= 0 && iy0 + kh <= height) {
+      // The whole window is inside the image: one vector per window row, no bounds checks.
+      const rowBytes = <usize>width << 2;
+      const planeBytes = rowBytes * <usize>height;
+      let plane = x + (<usize>(n * channels) * planeBytes) + <usize>iy0 * rowBytes + (<usize>ix0 << 2);
+      for (let c = 0; c < channels; c++) {
+        let s = plane;
+        for (let ky = 0; ky < kh; ky++) {
+          if (dst <= lastVector) {
+            v128.store(dst, v128.load(s));
+          } else {
+            for (let kx = 0; kx < kw; kx++) store<f32>(dst + (<usize>kx << 2), load<f32>(s + (<usize>kx << 2)));
+          }
+          s += rowBytes;
+          dst += runBytes;
+        }
+        plane += planeBytes;
+      }
+      continue;
+    }
     for (let c = 0; c < channels; c++) {
       const plane = x + (<usize>((n * channels + c) * height) * <usize>width << 2);
       for (let ky = 0; ky < kh; ky++) {
@@ -84,6 +105,29 @@ export function col2im(cols: usize, dx: usize, geometry: usize, imageStart: i32,
         const ix0 = ox * sw - pw;
         const inside = ix0 >= 0 && ix0 + kw <= width;
         const wide = kw <= 4 && ix0 >= 0 && ix0 + 4 <= width;
+        const iy0 = oy * sh - ph;
+        if (wide && iy0 >= 0 && iy0 + kh <= height) {
+          // The whole window is inside the image: one masked vector per window row, no bounds checks.
+          const rowBytes = <usize>width << 2;
+          let plane = image + <usize>iy0 * rowBytes + (<usize>ix0 << 2);
+          for (let c = 0; c < channels; c++) {
+            let p = plane;
+            for (let ky = 0; ky < kh; ky++) {
+              if (src <= lastVector) {
+                v128.store(p, f32x4.add(v128.load(p), v128.and(v128.load(src), mask)));
+              } else {
+                for (let kx = 0; kx < kw; kx++) {
+                  const q = p + (<usize>kx << 2);
+                  store<f32>(q, load<f32>(q) + load<f32>(src + (<usize>kx << 2)));
+                }
+              }
+              p += rowBytes;
+              src += runBytes;
+            }
+            plane += planeBytes;
+          }
+          continue;
+        }
         for (let c = 0; c < channels; c++) {
           const plane = image + <usize>c * planeBytes;
           for (let ky = 0; ky < kh; ky++) {
