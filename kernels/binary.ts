@@ -77,22 +77,36 @@ export function binary(op: i32, a: usize, b: usize, out: usize, rank: i32, plan:
   const inner = load<i32>(shapes + (<usize>last << 2));
   const aInner = load<i32>(aStrides + (<usize>last << 2));
   const bInner = load<i32>(bStrides + (<usize>last << 2));
+  // Offsets of the current row's first element: computed with div/mod once, then stepped along the second-last
+  // axis (an odometer) until it wraps.
+  const rows = rank >= 2 ? load<i32>(shapes + (<usize>(last - 1) << 2)) : 1;
+  const aRowStep = rank >= 2 ? load<i32>(aStrides + (<usize>(last - 1) << 2)) : 0;
+  const bRowStep = rank >= 2 ? load<i32>(bStrides + (<usize>(last - 1) << 2)) : 0;
+  let aRow = 0;
+  let bRow = 0;
+  let rowIndex = rows;
   let flat = start;
   while (flat < end) {
-    // Offsets of the first element of this (partial) row.
-    let rem = flat;
-    let aOff = 0;
-    let bOff = 0;
-    for (let axis = last; axis >= 0; axis--) {
-      const size = load<i32>(shapes + (<usize>axis << 2));
-      const idx = rem % size;
-      rem /= size;
-      aOff += idx * load<i32>(aStrides + (<usize>axis << 2));
-      bOff += idx * load<i32>(bStrides + (<usize>axis << 2));
-    }
     const col = flat % inner;
+    if (rowIndex >= rows) {
+      let rem = flat / inner;
+      aRow = 0;
+      bRow = 0;
+      for (let axis = last - 1; axis >= 0; axis--) {
+        const size = load<i32>(shapes + (<usize>axis << 2));
+        const idx = rem % size;
+        rem /= size;
+        aRow += idx * load<i32>(aStrides + (<usize>axis << 2));
+        bRow += idx * load<i32>(bStrides + (<usize>axis << 2));
+      }
+      rowIndex = rank >= 2 ? (flat / inner) % rows : 0;
+    }
     const len = min(inner - col, end - flat);
-    binaryRow(op, a + (<usize>aOff << 2), aInner, b + (<usize>bOff << 2), bInner, out + (<usize>flat << 2), len);
+    binaryRow(op, a + (<usize>(aRow + col * aInner) << 2), aInner, b + (<usize>(bRow + col * bInner) << 2), bInner,
+      out + (<usize>flat << 2), len);
     flat += len;
+    rowIndex++;
+    aRow += aRowStep;
+    bRow += bRowStep;
   }
 }
