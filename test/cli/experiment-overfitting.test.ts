@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../data/helpers.js';
-import { runCli } from '../tune/helpers.js';
+import { zerograd as runCli } from './helpers-zerograd.js';
 
 describe('zerograd experiment overfitting', () => {
   const dir = tempDir('zerograd-cli-overfit-');

@@ -12,16 +12,32 @@ import { writeFigures, writeJson, writePage } from '../../tune/page.js';
 import { alignedTable, percent, type TextTable } from '../../tune/tables.js';
 import { activateBackend, layoutOf, parseInteger, parsePositive, prepareData, type PreparedData } from '../pipeline.js';
 
+/** The engine flags of cv, tune and the experiments. */
+export interface EngineFlags {
+  backend: string;
+  threads?: string;
+}
+
+/** Adds --backend and --threads. */
+export function engineOptions(command: Command): Command {
+  return command
+    .option('--backend <name>', 'wasm or cpu (the float64 reference, slow)', 'wasm')
+    .option('--threads <n>', 'worker threads of the wasm backend (default: all cores)');
+}
+
+/** Parses --backend and --threads and activates the backend. */
+export async function activateEngine(flags: EngineFlags): Promise<string> {
+  return activateBackend(flags.backend, flags.threads === undefined ? undefined : parseInteger(flags.threads, '--threads', 1));
+}
+
 /** Flags shared by `cv` and `tune` (commander's camel-cased names). */
-export interface CvDataFlags {
+export interface CvDataFlags extends EngineFlags {
   model?: string;
   folds: string;
   epochs?: string;
   limit?: string;
   seed: string;
   dataset: string;
-  backend: string;
-  threads?: string;
 }
 
 /** Flags of `zerograd cv`. */
@@ -34,15 +50,14 @@ export interface CvFlags extends CvDataFlags {
 
 /** Adds the flags `cv` and `tune` share. */
 export function dataOptions(command: Command, defaultFolds: string): Command {
-  return command
+  command
     .option('--model <name>', 'preset (mlp, cnn, cnn-best) or a JSON model spec file', 'mlp')
     .option('--folds <k>', 'number of stratified folds (>= 2)', defaultFolds)
     .option('--epochs <n>', "epochs per fold (default: the model's recipe)")
     .option('--limit <n>', 'use only the first N training examples')
     .option('--seed <n>', 'seed of the folds, weights and shuffling', '0')
-    .option('--dataset <spec>', 'mnist, fashion, a folder or a .csv file', 'mnist')
-    .option('--backend <name>', 'wasm or cpu (the float64 reference, slow)', 'wasm')
-    .option('--threads <n>', 'worker threads of the wasm backend (default: all cores)');
+    .option('--dataset <spec>', 'mnist, fashion, a folder or a .csv file', 'mnist');
+  return engineOptions(command);
 }
 
 /** The parsed common settings: spec (with --epochs applied), folds, seed, and the prepared data. */
@@ -65,8 +80,7 @@ export async function setupCv(flags: CvDataFlags): Promise<CvSetup> {
   if (flags.epochs !== undefined) spec.recipe.epochs = parseInteger(flags.epochs, '--epochs', 1);
   const limit = flags.limit === undefined ? undefined : parseInteger(flags.limit, '--limit', 1);
   if (limit !== undefined && limit < folds) throw new UsageError(`--limit ${limit} leaves fewer examples than --folds ${folds}`);
-  const threads = flags.threads === undefined ? undefined : parseInteger(flags.threads, '--threads', 1);
-  const backend = await activateBackend(flags.backend, threads);
+  const backend = await activateEngine(flags);
   const inputShape = spec.architecture.inputShape as number[];
   const data = prepareData(flags.dataset, { normalize: spec.recipe.normalize, layout: layoutOf(inputShape), limit, seed });
   return { spec, specEpochs, folds, seed, data, backend };

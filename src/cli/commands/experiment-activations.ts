@@ -10,11 +10,12 @@ import { writeFileAtomic } from '../../report/files.js';
 import { activationConclusion, activationSpec, runActivations, summarizeActivations, type ActivationRun, type ActivationSummary } from '../../tune/activations.js';
 import { writeFigures, writeJson, writePage } from '../../tune/page.js';
 import { alignedTable, markdownTable, percent, type TextTable } from '../../tune/tables.js';
-import { activateBackend, parseFraction, parseInteger, prepareData } from '../pipeline.js';
+import { parseFraction, parseInteger, prepareData } from '../pipeline.js';
+import { activateEngine, engineOptions, type EngineFlags } from './cv.js';
 import { registerExperiment } from './experiment.js';
 
 /** Flags of `zerograd experiment activations`. */
-export interface ActivationFlags {
+export interface ActivationFlags extends EngineFlags {
   activations: string;
   seeds: string;
   depth: string;
@@ -24,12 +25,10 @@ export interface ActivationFlags {
   limit?: string;
   quick?: boolean;
   out: string;
-  backend: string;
-  threads?: string;
 }
 
 function builder(parent: Command): void {
-  parent
+  const command = parent
     .command('activations')
     .description('ReLU vs sigmoid vs tanh in the seed MLP (same recipe, several seeds): validation curves, test accuracy, first-layer gradients; writes results.json, table.md, charts and report.html.')
     .option('--activations <list>', 'hidden-layer activations to compare (relu, sigmoid, tanh, gelu, leakyRelu)', 'relu,sigmoid,tanh')
@@ -40,10 +39,8 @@ function builder(parent: Command): void {
     .option('--val-split <f>', 'fraction of the training set held out for the validation curves', '0.1')
     .option('--limit <n>', 'use only the first N training and N test examples')
     .option('--quick', 'CI-sized: 2,000 examples, 2 epochs, seed 0')
-    .option('--out <dir>', 'experiment folder', 'runs/experiment-activations')
-    .option('--backend <name>', 'wasm or cpu', 'wasm')
-    .option('--threads <n>', 'worker threads of the wasm backend (default: all cores)')
-    .action(async (flags: ActivationFlags) => { await runExperimentActivations(flags); });
+    .option('--out <dir>', 'experiment folder', 'runs/experiment-activations');
+  engineOptions(command).action(async (flags: ActivationFlags) => { await runExperimentActivations(flags); });
 }
 
 registerExperiment('activations', builder);
@@ -87,8 +84,7 @@ export async function runExperimentActivations(flags: ActivationFlags): Promise<
   const limit = flags.quick ? 2000 : flags.limit === undefined ? undefined : parseInteger(flags.limit, '--limit', 20);
   for (const a of activations) activationSpec(a, depth, hidden, epochs, validationSplit); // names checked before any data is read
   const settings = { activations, seeds, depth, hidden, epochs, validationSplit };
-  const threads = flags.threads === undefined ? undefined : parseInteger(flags.threads, '--threads', 1);
-  const backend = await activateBackend(flags.backend, threads);
+  const backend = await activateEngine(flags);
   const data = prepareData('mnist', { normalize: 'scale', layout: 'image', limit });
   const out = resolve(flags.out);
   console.log(`experiment   activations ${activations.join(', ')} × seeds ${seeds.join(', ')}: MLP 784-${Array(depth).fill(hidden).join('-')}-10, adam lr 0.001, batch 32, ${epochs} epochs`);

@@ -13,12 +13,13 @@ import {
 } from '../../tune/overfitting.js';
 import { writeFigures, writeJson, writePage } from '../../tune/page.js';
 import { alignedTable, markdownTable, percent, type TextTable } from '../../tune/tables.js';
-import { activateBackend, parseFraction, parseInteger, parsePositive, prepareData } from '../pipeline.js';
+import { parseFraction, parseInteger, parsePositive, prepareData } from '../pipeline.js';
 import { parseIntegerList } from './experiment-activations.js';
+import { activateEngine, engineOptions, type EngineFlags } from './cv.js';
 import { registerExperiment } from './experiment.js';
 
 /** Flags of `zerograd experiment overfitting`. */
-export interface OverfittingFlags {
+export interface OverfittingFlags extends EngineFlags {
   arms: string;
   seeds: string;
   trainSize: string;
@@ -29,12 +30,10 @@ export interface OverfittingFlags {
   patience: string;
   quick?: boolean;
   out: string;
-  backend: string;
-  threads?: string;
 }
 
 function builder(parent: Command): void {
-  parent
+  const command = parent
     .command('overfitting')
     .description('No regularization vs dropout vs weight decay vs early stopping vs augmentation (vs all) on a small training subset: loss curves, train/test gap, test accuracy; writes results.json, table.md, charts and report.html.')
     .option('--arms <list>', `methods to compare (${OVERFIT_ARMS.join(', ')})`, OVERFIT_ARMS.join(','))
@@ -46,10 +45,8 @@ function builder(parent: Command): void {
     .option('--weight-decay <x>', 'L2 weight decay', String(DEFAULT_STRENGTHS.weightDecay))
     .option('--patience <n>', 'early stopping: epochs without a lower validation loss', String(DEFAULT_STRENGTHS.patience))
     .option('--quick', 'CI-sized: 200 training and 200 validation images, 3 epochs, seed 0, 1,000 test images')
-    .option('--out <dir>', 'experiment folder', 'runs/experiment-overfitting')
-    .option('--backend <name>', 'wasm or cpu', 'wasm')
-    .option('--threads <n>', 'worker threads of the wasm backend (default: all cores)')
-    .action(async (flags: OverfittingFlags) => { await runExperimentOverfitting(flags); });
+    .option('--out <dir>', 'experiment folder', 'runs/experiment-overfitting');
+  engineOptions(command).action(async (flags: OverfittingFlags) => { await runExperimentOverfitting(flags); });
 }
 
 registerExperiment('overfitting', builder);
@@ -94,8 +91,7 @@ export async function runExperimentOverfitting(flags: OverfittingFlags): Promise
     epochs: quick ? 3 : parseInteger(flags.epochs, '--epochs', 1),
   };
   for (const arm of arms) overfitSpec(arm, settings.epochs, strengths);
-  const threads = flags.threads === undefined ? undefined : parseInteger(flags.threads, '--threads', 1);
-  const backend = await activateBackend(flags.backend, threads);
+  const backend = await activateEngine(flags);
   const data = prepareData('mnist', { normalize: 'scale', layout: 'image' });
   const test = quick ? { ...data.test, count: 1000 } : data.test;
   const small = smallSplits(data.train, settings.trainSize, settings.validationSize);
