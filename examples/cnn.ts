@@ -5,10 +5,10 @@
 // In your own project the imports read: import { ... } from 'zerograd';
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadMnist, prepare, subset } from '../src/data/index.js';
-import { Adam, Conv2D, Dense, EarlyStopping, evaluate, fit, Flatten, init, manualSeed, MaxPool2D, Sequential } from '../src/index.js';
-import { saveModel } from '../src/io/index.js';
-import { classificationReport, formatClassificationTable } from '../src/metrics/index.js';
+import {
+  Adam, classificationReport, Conv2D, Dense, EarlyStopping, evaluate, fit, Flatten, formatClassificationTable, init, loadMnist,
+  manualSeed, MaxPool2D, prepare, saveModel, Sequential, subset,
+} from '../src/index.js';
 
 // ---- flags ----
 const { values: flags } = parseArgs({
