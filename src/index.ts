@@ -22,3 +22,5 @@ export * from './finetune/index.js';
 // Both ops and data define oneHot: the tensor op keeps the name, the typed-array one is oneHotLabels.
 export { oneHot } from './ops/softmax.js';
 export { oneHot as oneHotLabels } from './data/labels.js';
+export * from './tune/index.js';
+export * as keras from './keras/index.js';
