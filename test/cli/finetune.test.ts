@@ -61,6 +61,17 @@ describe('zerograd finetune', () => {
     expect(rounds[1].used).toBeGreaterThanOrEqual(rounds[0].used > 0 ? 1 : 0);
   });
 
+  it('--student cnn: the rounds train the cnn preset, which is the saved model', async () => {
+    const out = join(dir, 'pseudo-cnn');
+    const { code, err } = await zerograd(['finetune', '--from', backbone, '--labels-per-class', '2', '--pseudo-label', '--pseudo-rounds', '1', '--pseudo-threshold', '0.1', '--student', 'cnn', '--out', out, ...quick]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const { model, config } = loadModel(out);
+    expect(config.name).toBe('mnist-full-k2-pseudo-cnn');
+    expect(model.layers[0].constructor.name).toBe('Conv2D');
+    expect(readMetrics(out).pseudo_labels?.rounds).toHaveLength(1);
+  });
+
   it('names what is wrong', async () => {
     const notBackbone = join(repo, 'models', 'mnist-cnn');
     const otherArchitecture = join(dir, 'other');
@@ -74,6 +85,7 @@ describe('zerograd finetune', () => {
       [['--strategy', 'lora', '--lora-rank', '64'], /rank 64 is larger than layer/],
       [['--strategy', 'full', '--lora-rank', '2'], /apply to --strategy lora only/],
       [['--strategy', 'adapters'], /--strategy must be full, head, lora or scratch/],
+      [['--pseudo-label', '--student', 'mlp'], /--student must be backbone or cnn/],
       [['--from', notBackbone], /not a pretrained backbone .* holds \[Conv2D/],
       [['--from', otherArchitecture], /--from .*other.*posEmbed.*another architecture/],
       [['--from', join(dir, 'missing')], /model folder not found/],
