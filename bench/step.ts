@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import * as zg from '../src/index.js';
 import { replaceSection } from './timing.js';
 
@@ -63,6 +64,7 @@ function measure(model: zg.Sequential, batch: number, steps: number, probe: Retu
 
 export async function main(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
+  const loadBefore = loadavg()[0];
   const base = await zg.init('wasm');
   const probe = instrument(base);
   zg.setBackend(probe.backend);
@@ -80,7 +82,7 @@ export async function main(args: string[]): Promise<void> {
   const body = [
     '## Training step',
     '',
-    `\`npm run bench -- step${quick ? ' --quick' : ''}\` on the wasm backend with ${results.threads} threads: forward, backward and Adam update of one batch, one memory scope per step. "Outside kernels" is wall time minus time inside backend calls (JS per-op overhead: graph recording, allocation, shape checks).`,
+    `\`npm run bench -- step${quick ? ' --quick' : ''}\` on the wasm backend with ${results.threads} threads (load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; ${new Date().toISOString().slice(0, 16)} UTC): forward, backward and Adam update of one batch, one memory scope per step. "Outside kernels" is wall time minus time inside backend calls (JS per-op overhead: graph recording, allocation, shape checks).`,
     '',
     '| model | batch | ms/step | samples/s | ms outside kernels |',
     '|---|---|---|---|---|',
