@@ -2,23 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { encodeCsv } from '../../src/data/csv.js';
 import { decodeImage } from '../../src/data/image.js';
 import { syntheticSet, tempDir } from '../data/helpers.js';
+import { zerograd } from './helpers-zerograd.js';
 
 /** Runs `zerograd data ...` in-process and captures what it prints. */
-async function runData(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { out.push(parts.join(' ')); });
-  vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => { err.push(parts.join(' ')); });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const code = await main(['node', 'zerograd', 'data', ...args]);
-  vi.restoreAllMocks();
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const runData = (args: string[]) => zerograd(['data', ...args]);
 
 afterEach(() => vi.restoreAllMocks());
 

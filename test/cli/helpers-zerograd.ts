@@ -1,4 +1,4 @@
-// Runs `zerograd ...` in-process for the pretrain / finetune / experiment CLI tests and captures what it prints.
+// Runs `zerograd ...` in-process for the CLI tests and captures what it prints.
 import { vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 

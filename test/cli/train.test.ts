@@ -2,26 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { tempDir } from '../data/helpers.js';
+import { zerograd } from './helpers-zerograd.js';
 
 const repo = resolve(import.meta.dirname, '../..');
-
-/** Runs `zerograd ...` in-process and captures what it prints. */
-async function zerograd(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { out.push(parts.join(' ')); });
-  vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => { err.push(parts.join(' ')); });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(['node', 'zerograd', ...args]);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 interface Metrics {
   test: { accuracy: number; loss: number; precision: number[]; recall: number[]; f1: number[]; confusion: number[][] };
