@@ -28,8 +28,9 @@ export function crossEntropy(logits: Tensor, target: Tensor, reduction: Reductio
   if (!sparse && !sameShape(target.shape, logits.shape)) {
     throw new ShapeError(`crossEntropy: one-hot/probability targets must match logits ${formatShape(logits.shape)}, got ${formatShape(target.shape)}`);
   }
-  if (sparse) {
-    const labels = target.values();
+  // Sparse labels are read to the host once: for the range check here and the one-hot rows of the gradient.
+  const labels = sparse ? target.values() : null;
+  if (labels) {
     for (let i = 0; i < labels.length; i++) {
       if (labels[i] < 0 || labels[i] >= cols) throw new ShapeError(`crossEntropy: target ${labels[i]} at row ${i} is outside 0..${cols - 1}`);
     }
@@ -39,7 +40,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, reduction: Reductio
   const probs = empty([rows, cols], 'float32', backend);
   backend.softmaxCrossEntropy(logits.buffer, target.buffer, sparse, losses.buffer, probs.buffer, rows, cols);
   const perRow = record(losses, 'crossEntropy', [logits], (dy) => {
-    const dense = sparse ? oneHot(target, cols) : target;
+    const dense = labels ? oneHot(labels, cols, backend) : target;
     const diff = binary(BinaryOp.Sub, probs, dense); // (N, C)
     return [binary(BinaryOp.Mul, diff, reshape(dy, [rows, 1]))];
   });

@@ -3,7 +3,8 @@
 import { record } from '../autograd/graph.js';
 import { ShapeError } from '../errors.js';
 import { normalizeAxis } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { Backend } from '../backend/backend.js';
+import { Tensor } from '../tensor/tensor.js';
 import { empty, tensor } from './create.js';
 import { transpose } from './movement.js';
 
@@ -36,9 +37,13 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return alongAxis(x, axis, true, 'logSoftmax');
 }
 
-/** (N) int32 class indices -> (N, classes) float32 one-hot rows. Throws on out-of-range labels. */
-export function oneHot(labels: Tensor | ArrayLike<number>, classes: number): Tensor {
-  const values = 'buffer' in labels && 'shape' in labels ? (labels as Tensor).values() : (labels as ArrayLike<number>);
+/**
+ * (N) int32 class indices -> (N, classes) float32 one-hot rows. Throws on out-of-range labels.
+ * Host arrays go to `backend` (default: the active one); tensors stay on their own backend.
+ */
+export function oneHot(labels: Tensor | ArrayLike<number>, classes: number, backend?: Backend): Tensor {
+  const isTensor = labels instanceof Tensor;
+  const values = isTensor ? labels.values() : labels;
   const out = new Float32Array(values.length * classes);
   for (let i = 0; i < values.length; i++) {
     const label = values[i];
@@ -47,6 +52,5 @@ export function oneHot(labels: Tensor | ArrayLike<number>, classes: number): Ten
     }
     out[i * classes + label] = 1;
   }
-  const backend = 'buffer' in labels && 'shape' in labels ? (labels as Tensor).backend : undefined;
-  return tensor(out, { shape: [values.length, classes], backend });
+  return tensor(out, { shape: [values.length, classes], backend: isTensor ? labels.backend : backend });
 }
