@@ -1,6 +1,8 @@
 // The inference queue: requests wait here and are run in micro-batches (one forward pass for
-// everything waiting, up to maxBatch images), one batch per event-loop turn so health checks and
-// new requests get in between. Bounded: when full, submit() rejects at once (HTTP 503, back-pressure).
+// everything waiting, up to maxBatch images). No timer: a batch starts on the next event-loop turn.
+// A synchronous model runs one batch per turn, so health checks and new requests get in between; an
+// asynchronous one (the inference worker) has up to maxInFlight batches out while the next one fills.
+// Bounded: when full, submit() rejects at once (HTTP 503, back-pressure).
 import { RequestError } from './inputs.js';
 
 export interface QueueOptions {
@@ -10,7 +12,12 @@ export interface QueueOptions {
   maxBatch?: number;
   /** An image that waited longer than this is dropped with a 503 (default 5000 ms). */
   timeoutMs?: number;
+  /** Batches an asynchronous model may have running at once (default 2: the next one waits in the worker). */
+  maxInFlight?: number;
 }
+
+/** A forward pass: (count * features) pixels -> (count * classes) outputs, now or later. */
+export type InferFunction = (pixels: Float32Array, count: number) => Float32Array | Promise<Float32Array>;
 
 interface Job {
   pixels: Float32Array;
@@ -25,18 +32,22 @@ export class InferenceQueue {
   readonly maxQueued: number;
   readonly maxBatch: number;
   readonly timeoutMs: number;
+  readonly maxInFlight: number;
   private readonly jobs: Job[] = [];
   private queuedImages = 0;
   private scheduled = false;
   private closed = false;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
   /** Batches run and images in them (for /metrics). */
   batches = 0;
   images = 0;
 
-  constructor(private readonly infer: (pixels: Float32Array, count: number) => Float32Array, private readonly features: number, options: QueueOptions = {}) {
+  constructor(private readonly infer: InferFunction, private readonly features: number, options: QueueOptions = {}) {
     this.maxQueued = options.maxQueued ?? 1024;
     this.maxBatch = options.maxBatch ?? 64;
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.maxInFlight = options.maxInFlight ?? 2;
   }
 
   /** Images waiting now. */
@@ -57,10 +68,15 @@ export class InferenceQueue {
     });
   }
 
-  /** Stops taking jobs; the ones already queued still run. Resolves when the queue is empty. */
-  async drain(): Promise<void> {
+  /** Stops taking jobs; the ones already queued still run. Resolves when they have all finished. */
+  drain(): Promise<void> {
     this.closed = true;
-    while (this.jobs.length > 0) await new Promise((r) => setTimeout(r, 5));
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private get idle(): boolean {
+    return this.jobs.length === 0 && this.inFlight === 0;
   }
 
   private schedule(): void {
@@ -71,6 +87,7 @@ export class InferenceQueue {
 
   private runBatch(): void {
     this.scheduled = false;
+    if (this.inFlight >= this.maxInFlight) return; // a finishing batch schedules the next
     const now = performance.now();
     const batch: Job[] = [];
     let images = 0;
@@ -86,6 +103,13 @@ export class InferenceQueue {
     }
     if (batch.length > 0) this.run(batch, images);
     if (this.jobs.length > 0) this.schedule();
+    else if (this.idle) this.wakeIdleWaiters();
+  }
+
+  private wakeIdleWaiters(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private run(batch: Job[], images: number): void {
@@ -97,15 +121,34 @@ export class InferenceQueue {
         offset += job.pixels.length;
       }
     }
-    let output: Float32Array;
+    let output: Float32Array | Promise<Float32Array>;
     try {
       output = this.infer(input, images);
     } catch (err) {
       for (const job of batch) job.reject(err as Error);
       return;
     }
+    if (output instanceof Float32Array) {
+      this.finish(batch, images, output);
+      return;
+    }
+    this.inFlight++;
+    const fail = (err: unknown): void => { for (const job of batch) job.reject(err instanceof Error ? err : new Error(String(err))); };
+    output.then((result) => this.finish(batch, images, result), fail).catch(fail).finally(() => {
+      this.inFlight--;
+      if (this.jobs.length > 0) this.schedule();
+      else if (this.idle) this.wakeIdleWaiters();
+    });
+  }
+
+  /** Hands each job its rows of the batch's (images * classes) output. */
+  private finish(batch: Job[], images: number, output: Float32Array): void {
     this.batches++;
     this.images += images;
+    if (batch.length === 1) {
+      batch[0].resolve(output);
+      return;
+    }
     const perImage = output.length / images;
     let offset = 0;
     for (const job of batch) {

@@ -1,6 +1,7 @@
 // The HTTP API (Fastify): POST /v1/predict and /v1/explain, GET /healthz, /metrics, /v1/model, the
 // model files for the in-browser engine, and the web page at /. Client mistakes become 4xx JSON
-// errors `{ statusCode, error, message }`; inference runs in micro-batches through a bounded queue.
+// errors `{ statusCode, error, message }`; inference runs in micro-batches through a bounded queue, on
+// this thread or (option `worker`) in an inference worker thread so parsing and compute overlap.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { saliency, SALIENCY_METHODS, type SaliencyMethod } from '../explain/saliency.js';
 import type { LoadedModel } from '../io/model-folder.js';
@@ -9,6 +10,7 @@ import { imagePixels, jsonPixels, RequestError, type PixelBatch } from './inputs
 import { prometheusText, ServerMetrics } from './metrics.js';
 import { InferenceQueue, type QueueOptions } from './queue.js';
 import { ISOLATION_HEADERS, type StaticFile } from './static.js';
+import { InferenceWorker, type InferenceWorkerOptions } from './worker.js';
 
 export interface ServerOptions extends QueueOptions {
   loaded: LoadedModel;
@@ -22,6 +24,11 @@ export interface ServerOptions extends QueueOptions {
   requestTimeoutMs?: number;
   /** Fastify's pino logger (default off). */
   logger?: boolean;
+  /**
+   * Run forward passes in a worker thread (true, or its options) instead of on the event loop (default).
+   * The server starts it, waits for it in `ready()`/`listen()`, and stops it in `close()`.
+   */
+  worker?: boolean | InferenceWorkerOptions;
 }
 
 const BODY_TYPES = ['application/json', 'image/png', 'image/jpeg', 'application/octet-stream'];
@@ -35,12 +42,14 @@ const FASTIFY_ERRORS: Record<string, [string, (limit: number) => string]> = {
 const API_ROUTES = new Set(['/v1/predict', '/v1/explain']);
 
 /** The server, not yet listening; `app.close()` drains the queue first. */
-export function buildServer(options: ServerOptions): { app: FastifyInstance; classifier: DigitClassifier; queue: InferenceQueue; metrics: ServerMetrics } {
+export function buildServer(options: ServerOptions): { app: FastifyInstance; classifier: DigitClassifier; queue: InferenceQueue; metrics: ServerMetrics; worker: InferenceWorker | null } {
   const { loaded } = options;
   const classifier = new DigitClassifier(loaded.model, loaded.config);
-  const queue = new InferenceQueue((pixels) => classifier.probabilities(pixels), classifier.features, options);
+  const worker = options.worker ? new InferenceWorker(loaded, options.worker === true ? {} : options.worker) : null;
+  const infer = worker ? (pixels: Float32Array, count: number) => worker.infer(pixels, count) : (pixels: Float32Array) => classifier.probabilities(pixels);
+  const queue = new InferenceQueue(infer, classifier.features, options);
   const metrics = new ServerMetrics();
-  classifier.probabilities(new Float32Array(classifier.features)); // warm-up: the first request should not pay for compilation
+  classifier.probabilities(new Float32Array(classifier.features)); // warm-up (explain and in-process inference): the first request should not pay for compilation
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit, requestTimeout: options.requestTimeoutMs ?? 10_000, return503OnClosing: true });
   const predictionCounts = new WeakMap<FastifyRequest, number>();
@@ -59,6 +68,10 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
     if (API_ROUTES.has(request.routeOptions.url ?? '')) metrics.record(reply.statusCode, reply.elapsedTime, predictionCounts.get(request) ?? 0);
   });
   app.addHook('preClose', async () => { await queue.drain(); });
+  if (worker) {
+    app.addHook('onReady', async () => { await worker.ready; });
+    app.addHook('onClose', async () => { await worker.close(); });
+  }
 
   app.setErrorHandler((error: FastifyError | RequestError, request, reply) => {
     const status = error instanceof RequestError ? error.status : error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
@@ -126,7 +139,7 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
     return { ...prediction, method, pixels: Array.from(input.pixels, round4), saliency: Array.from(scores, round4) };
   });
 
-  return { app, classifier, queue, metrics };
+  return { app, classifier, queue, metrics, worker };
 }
 
 const round4 = (v: number): number => Math.round(v * 1e4) / 1e4;

@@ -1,5 +1,5 @@
 // `zerograd serve`, spawned: listens on a free port, serves the API and the page, answers a bad
-// request with JSON, and on SIGTERM finishes and exits 0.
+// request with JSON, and on SIGTERM finishes (inference worker included) and exits 0.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,5 +43,8 @@ describe('zerograd serve', () => {
     const run = await runCli(['serve', '--model', SHIPPED_MODEL, '--port', '70000']);
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe("zerograd: --port must be an integer from 0 to 65535, got '70000'");
+    const where = await runCli(['serve', '--model', SHIPPED_MODEL, '--inference', 'gpu']);
+    expect(where.code).toBe(2);
+    expect(where.stderr.trim()).toBe("zerograd: --inference must be 'worker' or 'main', got 'gpu'");
   });
 });

@@ -1,4 +1,5 @@
-// The inference queue on its own: micro-batches, back-pressure, waiting-time limit, drain and errors.
+// The inference queue on its own: micro-batches, back-pressure, waiting-time limit, drain and errors,
+// with a synchronous model and with an asynchronous one (as the inference worker is).
 import { describe, expect, it } from 'vitest';
 import { RequestError } from '../../src/serve/inputs.js';
 import { InferenceQueue } from '../../src/serve/queue.js';
@@ -60,5 +61,43 @@ describe('InferenceQueue', () => {
     for (const job of jobs) await expect(job).rejects.toThrow('kernel trapped');
     fail = false;
     await expect(queue.submit(new Float32Array(2), 1)).resolves.toHaveLength(2);
+  });
+
+  it('keeps at most maxInFlight asynchronous batches out and batches what waits meanwhile', async () => {
+    const model = fakeModel();
+    const started: (() => void)[] = [];
+    const queue = new InferenceQueue((pixels, count) => new Promise((resolve) => started.push(() => resolve(model.infer(pixels, count)))), 2, { maxInFlight: 1 });
+    const first = queue.submit(Float32Array.of(1, 0), 1);
+    await new Promise((r) => setImmediate(r));
+    expect(started).toHaveLength(1); // no timer: an idle queue starts at once
+    const rest = [2, 3, 4].map((v) => queue.submit(Float32Array.of(v, 0), 1));
+    await new Promise((r) => setImmediate(r));
+    expect(started).toHaveLength(1); // the one batch allowed is out; the others wait together
+    expect(queue.depth).toBe(3);
+    started[0]();
+    expect(Array.from(await first)).toEqual([1, 1]);
+    while (started.length < 2) await new Promise((r) => setImmediate(r));
+    started[1]();
+    expect((await Promise.all(rest)).map((r) => Array.from(r))).toEqual([[2, 2], [3, 3], [4, 4]]);
+    expect(model.sizes).toEqual([1, 3]);
+  });
+
+  it('drains asynchronous batches still running, and passes their errors to every job', async () => {
+    let finish = (): void => undefined;
+    const queue = new InferenceQueue((_pixels, count) => new Promise<Float32Array>((resolve) => { finish = () => resolve(new Float32Array(count * 2).fill(5)); }), 2);
+    const pending = queue.submit(new Float32Array(2), 1);
+    await new Promise((r) => setImmediate(r));
+    let drained = false;
+    const drain = queue.drain().then(() => { drained = true; });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(drained).toBe(false); // the batch is still in the model
+    finish();
+    await drain;
+    expect(Array.from(await pending)).toEqual([5, 5]);
+
+    const failing = new InferenceQueue(() => Promise.reject(new Error('worker died')), 2);
+    const jobs = [failing.submit(new Float32Array(2), 1), failing.submit(new Float32Array(2), 1)];
+    for (const job of jobs) await expect(job).rejects.toThrow('worker died');
+    await failing.drain();
   });
 });

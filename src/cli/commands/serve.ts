@@ -1,5 +1,7 @@
-// `zerograd serve --model DIR --port P`: the HTTP API and the draw-a-digit page. Stops gracefully on
-// SIGTERM/SIGINT: no new requests, queued ones finish, then the process exits 0.
+// `zerograd serve --model DIR --port P`: the HTTP API and the draw-a-digit page, forward passes in an
+// inference worker thread (or `--inference main`). Stops gracefully on SIGTERM/SIGINT: no new requests,
+// queued ones finish, the worker stops, then the process exits 0.
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
@@ -12,6 +14,7 @@ interface ServeFlags {
   port: string;
   host: string;
   threads?: string;
+  inference: string;
   maxQueue: string;
   maxBatch: string;
   bodyLimit: string;
@@ -28,7 +31,8 @@ export function register(program: Command): void {
     .requiredOption('--model <dir>', 'a saved model folder (e.g. models/mnist-cnn)')
     .option('--port <n>', 'TCP port (0 = any free port)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--threads <n>', 'worker threads of the WebAssembly engine (default: all cores)')
+    .option('--inference <where>', "where forward passes run: 'worker' (a worker thread, so parsing and compute overlap) or 'main' (the event loop)", 'worker')
+    .option('--threads <n>', 'threads of the WebAssembly engine that runs inference (default: all cores but one with --inference worker, else all)')
     .option('--max-queue <n>', 'images waiting for inference before requests get 503', '1024')
     .option('--max-batch <n>', 'images per forward pass (and per JSON batch request)', '64')
     .option('--body-limit <bytes>', 'largest request body', String(1024 * 1024))
@@ -54,14 +58,26 @@ export async function runServe(flags: ServeFlags): Promise<void> {
       throw new UsageError(`--web ${webDir}: cannot read the page (${(err as Error).message})`);
     }
   }
-  const { loaded } = await loadClassifier(flags.model, { threads: positiveIntegerFlag(flags.threads, '--threads', 1, 64) });
+  if (flags.inference !== 'worker' && flags.inference !== 'main') throw new UsageError(`--inference must be 'worker' or 'main', got '${flags.inference}'`);
+  const threads = positiveIntegerFlag(flags.threads, '--threads', 1, 64);
+  const inWorker = flags.inference === 'worker';
+  // With a worker, this thread only parses requests (and runs /v1/explain): one engine thread here, the rest in the worker.
+  const { loaded } = await loadClassifier(flags.model, { threads: inWorker ? 1 : threads });
   const { app } = buildServer({
     loaded, modelFiles: readModelFiles(flags.model), page, maxQueued, maxBatch, bodyLimit, timeoutMs, requestTimeoutMs: timeoutMs, logger: flags.log ?? false,
+    worker: inWorker ? { threads: threads ?? Math.max(1, availableParallelism() - 1) } : false,
   });
   let address: string;
   try {
+    await app.ready(); // loads the model in the inference worker
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw new UsageError(`--model ${flags.model}: ${(err as Error).message}`);
+  }
+  try {
     address = await app.listen({ port, host: flags.host });
   } catch (err) {
+    await app.close().catch(() => undefined);
     throw new UsageError(`cannot listen on ${flags.host}:${port} (${(err as Error).message})`);
   }
   console.log(`serving ${loaded.config.name ?? flags.model} on ${address}  (page ${page ? 'at /' : 'not built: npm run build:web'}; API: POST /v1/predict, /v1/explain; GET /healthz, /metrics)`);

@@ -1,0 +1,99 @@
+// The inference worker thread: the same outputs as in-process inference, a failing batch rejects (and the
+// thread keeps serving), a dead thread is replaced, close() stops it; and the server on it: identical
+// answers, a 500 JSON error (not a crash) when the thread dies mid-batch, and the thread stopped on close.
+import type { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoadedModel } from '../../src/io/model-config.js';
+import { DigitClassifier } from '../../src/serve/classifier.js';
+import { buildServer } from '../../src/serve/server.js';
+import { InferenceWorker } from '../../src/serve/worker.js';
+import { digitPixels, digitPng, shippedModel } from './helpers.js';
+
+let loaded: LoadedModel;
+let worker: InferenceWorker;
+beforeAll(async () => {
+  loaded = await shippedModel();
+  worker = new InferenceWorker(loaded);
+  await worker.ready;
+});
+afterAll(() => worker.close());
+
+/** The worker_threads Worker behind an InferenceWorker (to kill it as a crash would). */
+const threadOf = (w: InferenceWorker): Worker => (w as unknown as { worker: Worker }).worker;
+
+const batchOf = (indices: number[]): Float32Array => Float32Array.from(indices.flatMap((i) => digitPixels(i).pixels));
+
+describe('InferenceWorker', () => {
+  it('gives exactly the outputs of in-process inference, for any batch size', async () => {
+    const local = new DigitClassifier(loaded.model, loaded.config);
+    for (const indices of [[0], [1, 2, 3], Array.from({ length: 17 }, (_, i) => i + 10)]) {
+      const pixels = batchOf(indices);
+      const remote = await worker.infer(pixels, indices.length);
+      expect(Array.from(remote)).toEqual(Array.from(local.probabilities(pixels)));
+      expect(pixels.length).toBe(indices.length * 784); // the caller's pixels are copied, not moved away
+    }
+  });
+
+  it('rejects a batch that fails in the worker with its error, and keeps serving', async () => {
+    await expect(worker.infer(new Float32Array(5), 1)).rejects.toThrow(/expected a multiple of 784 pixel values/);
+    expect(await worker.infer(batchOf([4]), 1)).toHaveLength(10);
+  });
+
+  it('rejects the batches of a thread that died, and starts a new one for the next batch', async () => {
+    const own = new InferenceWorker(loaded);
+    await own.ready;
+    const lost = own.infer(batchOf([0, 1]), 2);
+    await threadOf(own).terminate();
+    await expect(lost).rejects.toThrow(/inference worker stopped/);
+    const again = await own.infer(batchOf([0]), 1);
+    expect(again).toHaveLength(10);
+    expect(own.restarts).toBe(1);
+    await own.close();
+  });
+
+  it('stops its thread on close and refuses work afterwards', async () => {
+    const own = new InferenceWorker(loaded);
+    await own.ready;
+    const exited = new Promise<number>((resolve) => threadOf(own).once('exit', resolve));
+    await own.close();
+    await exited;
+    await expect(own.infer(batchOf([0]), 1)).rejects.toThrow(/closed/);
+  });
+});
+
+describe('the server with an inference worker', () => {
+  it('answers as the in-process server does', async () => {
+    const { app } = buildServer({ loaded, worker: true });
+    const { app: inProcess } = buildServer({ loaded });
+    for (const request of [
+      { method: 'POST' as const, url: '/v1/predict', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ pixels: [5, 6, 7].map((i) => digitPixels(i).pixels) }) },
+      { method: 'POST' as const, url: '/v1/predict', headers: { 'content-type': 'image/png' }, payload: digitPng(8).file },
+      { method: 'POST' as const, url: '/v1/explain?steps=4', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ pixels: digitPixels(9).pixels }) },
+    ]) {
+      const [a, b] = await Promise.all([app.inject(request), inProcess.inject(request)]);
+      expect(a.statusCode).toBe(200);
+      expect(a.json()).toEqual(b.json());
+    }
+    await Promise.all([app.close(), inProcess.close()]);
+  });
+
+  it('answers 500 JSON when the worker dies mid-batch, then serves again; close() stops the worker', async () => {
+    const { app, worker: own } = buildServer({ loaded, worker: { threads: 1 } });
+    await app.ready();
+    const thread = threadOf(own as InferenceWorker);
+    const payload = { method: 'POST' as const, url: '/v1/predict', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ pixels: digitPixels(0).pixels }) };
+    const pending = app.inject(payload);
+    while ((own as InferenceWorker).inFlight === 0) await new Promise((r) => setImmediate(r));
+    await thread.terminate();
+    const failed = await pending;
+    expect(failed.statusCode).toBe(500);
+    expect(failed.json()).toMatchObject({ statusCode: 500, error: 'internal' });
+    const ok = await app.inject(payload);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().label).toBe(digitPixels(0).label);
+    const replacement = threadOf(own as InferenceWorker);
+    const exited = new Promise<number>((resolve) => replacement.once('exit', resolve));
+    await app.close();
+    await exited;
+  });
+});
