@@ -7,6 +7,7 @@ export { stridedCopy, gather, scatterAdd } from './movement';
 export { im2col, col2im, maxPool, maxPoolBackward, avgPool, avgPoolBackward } from './window';
 export { matmul, gemmScratchBytes } from './gemm';
 export { adamStep, sgdStep } from './optim';
+export { batchNormForward, batchNormBackward } from './norm';
 
 /** End of static data; the JS allocator must start above it. */
 export function heapBase(): usize {

@@ -141,6 +141,16 @@ export interface SgdParams {
 }
 
 /**
+ * Batch normalisation's view of its input: (batch, channels, spatial), NCHW with spatial = H*W or (N, C) with
+ * spatial = 1. Statistics are per channel, over batch * spatial values.
+ */
+export interface BatchNormGeometry {
+  readonly batch: number;
+  readonly channels: number;
+  readonly spatial: number;
+}
+
+/**
  * What every backend implements. All buffers are contiguous and row-major; "rows x cols"
  * means the last axis is the fast one. Kernels never allocate tensors, never see autograd,
  * and may assume arguments were validated by the engine. `out` never aliases an input
@@ -213,6 +223,21 @@ export interface Backend {
    * the softmax probabilities (rows, cols), from which the gradient is (probs - target) / rows.
    */
   softmaxCrossEntropy(logits: DataBuffer, target: DataBuffer, sparse: boolean, losses: DataBuffer, probs: DataBuffer, rows: number, cols: number): void;
+  /**
+   * Batch normalisation y = (x - mean) * invStd * weight + bias per channel (weight, bias null: 1 and 0).
+   * training: writes the batch mean and biased variance of x into `mean` and `variance` (each (channels));
+   * otherwise reads them (the running statistics). Always writes invStd = 1 / sqrt(variance + eps).
+   */
+  batchNormForward(x: DataBuffer, weight: DataBuffer | null, bias: DataBuffer | null, mean: DataBuffer, variance: DataBuffer,
+    invStd: DataBuffer, y: DataBuffer, geometry: BatchNormGeometry, training: boolean, eps: number): void;
+  /**
+   * Backward of batchNormForward from the mean and invStd it used (xhat = (x - mean) * invStd is recomputed).
+   * Overwrites dweight = sum(dy * xhat) and dbias = sum(dy) per channel, and dx: in training (statistics of x)
+   * dx = weight * invStd * (dy - sum(dy) / M - xhat * sum(dy * xhat) / M) with M = batch * spatial, otherwise
+   * dx = weight * invStd * dy. A null output is skipped.
+   */
+  batchNormBackward(x: DataBuffer, dy: DataBuffer, mean: DataBuffer, invStd: DataBuffer, weight: DataBuffer | null,
+    dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, geometry: BatchNormGeometry, training: boolean): void;
   /** In place: param, m, v updated from grad. */
   adamStep(param: DataBuffer, grad: DataBuffer, m: DataBuffer, v: DataBuffer, params: AdamParams): void;
   /** In place: param and velocity updated from grad (velocity unused when momentum is 0). */

@@ -2,7 +2,7 @@
 // It is the oracle that the WebAssembly kernels are tested against and the backend for
 // float64 gradient checks. Speed is not a goal here.
 import type {
-  AdamParams, Backend, BroadcastPlan, DataBuffer, DType, MatmulParams, SgdParams, StridedCopy, WindowGeometry,
+  AdamParams, Backend, BatchNormGeometry, BroadcastPlan, DataBuffer, DType, MatmulParams, SgdParams, StridedCopy, WindowGeometry,
 } from '../backend.js';
 import { BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { binaryScalar, unaryDerivative, unaryScalar } from './scalar-math.js';
@@ -365,6 +365,60 @@ export class CpuBackend implements Backend {
         for (let c = 0; c < cols; c++) loss += ts[base + c] * (logSum - xs[base + c]);
         ls[r] = loss;
       }
+    }
+  }
+
+  /** Calls `visit(index)` for the flat index of every value of `channel` in (batch, channels, spatial). */
+  private forEachInChannel(g: BatchNormGeometry, channel: number, visit: (index: number) => void): void {
+    for (let n = 0; n < g.batch; n++) {
+      const base = (n * g.channels + channel) * g.spatial;
+      for (let s = 0; s < g.spatial; s++) visit(base + s);
+    }
+  }
+
+  batchNormForward(x: DataBuffer, weight: DataBuffer | null, bias: DataBuffer | null, mean: DataBuffer, variance: DataBuffer,
+    invStd: DataBuffer, y: DataBuffer, g: BatchNormGeometry, training: boolean, eps: number): void {
+    const [xs, ys, ms, vs, is] = [buf(x), buf(y), buf(mean), buf(variance), buf(invStd)];
+    const count = g.batch * g.spatial;
+    for (let c = 0; c < g.channels; c++) {
+      if (training) {
+        let sum = 0;
+        this.forEachInChannel(g, c, (i) => { sum += xs[i]; });
+        const m = sum / count;
+        let squares = 0;
+        this.forEachInChannel(g, c, (i) => { squares += (xs[i] - m) ** 2; });
+        ms[c] = m;
+        vs[c] = squares / count;
+      }
+      is[c] = 1 / Math.sqrt(vs[c] + eps);
+      const scale = is[c] * (weight ? buf(weight)[c] : 1);
+      const shift = bias ? buf(bias)[c] : 0;
+      this.forEachInChannel(g, c, (i) => { ys[i] = (xs[i] - ms[c]) * scale + shift; });
+    }
+  }
+
+  batchNormBackward(x: DataBuffer, dy: DataBuffer, mean: DataBuffer, invStd: DataBuffer, weight: DataBuffer | null,
+    dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, g: BatchNormGeometry, training: boolean): void {
+    const [xs, dys, ms, is] = [buf(x), buf(dy), buf(mean), buf(invStd)];
+    const count = g.batch * g.spatial;
+    for (let c = 0; c < g.channels; c++) {
+      let sumDy = 0;
+      let sumDyXhat = 0;
+      this.forEachInChannel(g, c, (i) => {
+        sumDy += dys[i];
+        sumDyXhat += dys[i] * (xs[i] - ms[c]) * is[c];
+      });
+      if (dweight) buf(dweight)[c] = sumDyXhat;
+      if (dbias) buf(dbias)[c] = sumDy;
+      if (!dx) continue;
+      const dxs = buf(dx);
+      const w = weight ? buf(weight)[c] : 1;
+      this.forEachInChannel(g, c, (i) => {
+        const xhat = (xs[i] - ms[c]) * is[c];
+        dxs[i] = training
+          ? (is[c] / count) * (w * dys[i] * count - w * sumDy - xhat * w * sumDyXhat)
+          : w * is[c] * dys[i];
+      });
     }
   }
 

@@ -35,6 +35,11 @@ export interface KernelExports {
   maxPoolBackward(dy: number, argmax: number, dx: number, geometry: number, planeStart: number, planeEnd: number): void;
   avgPool(x: number, out: number, geometry: number, planeStart: number, planeEnd: number): void;
   avgPoolBackward(dy: number, dx: number, geometry: number, planeStart: number, planeEnd: number): void;
+  batchNormForward(x: number, weight: number, bias: number, mean: number, variance: number, invStd: number, y: number,
+    batch: number, channels: number, spatial: number, training: number, eps: number, channelStart: number, channelEnd: number): void;
+  batchNormBackward(x: number, dy: number, mean: number, invStd: number, weight: number, dx: number, dweight: number,
+    dbias: number, batch: number, channels: number, spatial: number, training: number, channelStart: number,
+    channelEnd: number): void;
   adamStep(param: number, grad: number, m: number, v: number, start: number, end: number, lr: number, beta1: number,
     beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number, decayFactor: number,
     inverseCorrection1: number, inverseCorrection2: number): void;
@@ -46,7 +51,7 @@ export interface KernelExports {
 export const parallelKernels = [
   'fill', 'unary', 'unaryBackward', 'affine', 'cast', 'binary', 'reduce', 'argmax', 'softmax', 'softmaxBackward',
   'softmaxCrossEntropy', 'stridedCopy', 'gather', 'scatterAdd', 'matmul', 'im2col', 'col2im', 'maxPool',
-  'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'adamStep', 'sgdStep',
+  'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'adamStep', 'sgdStep', 'batchNormForward', 'batchNormBackward',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 export type ParallelKernel = (typeof parallelKernels)[number];

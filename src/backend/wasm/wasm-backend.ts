@@ -2,7 +2,7 @@
 // kernels/*.ts, large calls split across worker threads (thread-pool.ts), small ones run inline.
 // Memory layout: [AS static data | control block + params | heap managed by Allocator].
 import type {
-  AdamParams, Backend, BinaryOp, BroadcastPlan, DataBuffer, DType, MatmulParams, ReduceOp, SgdParams, StridedCopy,
+  AdamParams, Backend, BatchNormGeometry, BinaryOp, BroadcastPlan, DataBuffer, DType, MatmulParams, ReduceOp, SgdParams, StridedCopy,
   UnaryOp, WindowGeometry,
 } from '../backend.js';
 import { Allocator } from './allocator.js';
@@ -353,6 +353,36 @@ export class WasmBackend implements Backend {
 
   private rowsPerThread(cols: number): number {
     return Math.max(1, Math.ceil(this.thresholds.reduction / Math.max(cols, 1)));
+  }
+
+  batchNormForward(x: DataBuffer, weight: DataBuffer | null, bias: DataBuffer | null, mean: DataBuffer, variance: DataBuffer,
+    invStd: DataBuffer, y: DataBuffer, g: BatchNormGeometry, training: boolean, eps: number): void {
+    const [xp, wp, bp] = [this.ptr(x), this.ptrOrZero(weight), this.ptrOrZero(bias)];
+    const [mp, vp, ip, yp] = [this.ptr(mean), this.ptr(variance), this.ptr(invStd), this.ptr(y)];
+    this.splitChannels('batchNormForward', g, (s, e) => [
+      xp, wp, bp, mp, vp, ip, yp, g.batch, g.channels, g.spatial, training ? 1 : 0, eps, s, e,
+    ]);
+  }
+
+  batchNormBackward(x: DataBuffer, dy: DataBuffer, mean: DataBuffer, invStd: DataBuffer, weight: DataBuffer | null,
+    dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, g: BatchNormGeometry, training: boolean): void {
+    const [xp, dyp, mp, ip, wp] = [this.ptr(x), this.ptr(dy), this.ptr(mean), this.ptr(invStd), this.ptrOrZero(weight)];
+    const [dxp, dwp, dbp] = [this.ptrOrZero(dx), this.ptrOrZero(dweight), this.ptrOrZero(dbias)];
+    this.splitChannels('batchNormBackward', g, (s, e) => [
+      xp, dyp, mp, ip, wp, dxp, dwp, dbp, g.batch, g.channels, g.spatial, training ? 1 : 0, s, e,
+    ]);
+  }
+
+  /** Splits batch norm over channels (each reads its batch * spatial values about three times). */
+  private splitChannels(kernel: ParallelKernel, g: BatchNormGeometry, args: (start: number, end: number) => number[]): void {
+    const channelsPerThread = Math.max(1, Math.ceil(this.thresholds.reduction / Math.max(g.batch * g.spatial, 1)));
+    // With spatial == 1 four channels share a vector: keep inner boundaries on multiples of 4.
+    this.split(kernel, g.channels, channelsPerThread, g.spatial === 1 ? 4 : 1, args);
+  }
+
+  /** A buffer's address, or 0 (which no buffer has) for an absent optional one. */
+  private ptrOrZero(buffer: DataBuffer | null): number {
+    return buffer === null ? 0 : this.ptr(buffer);
   }
 
   adamStep(param: DataBuffer, grad: DataBuffer, m: DataBuffer, v: DataBuffer, p: AdamParams): void {
