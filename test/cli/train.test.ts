@@ -68,7 +68,7 @@ describe('zerograd train and eval', () => {
       [['--lr', 'fast'], /--lr must be a positive number, got 'fast'/],
       [['--val-split', '1.5'], /--val-split must be a fraction between 0 and 1/],
       [['--backend', 'gpu', '--limit', '10'], /--backend must be wasm or cpu, got 'gpu'/],
-      [['--model', 'resnet'], /unknown model preset 'resnet'; expected one of mlp, cnn, cnn-best/],
+      [['--model', 'resnet'], /unknown model preset 'resnet'; expected one of mlp, cnn, cnn-fast, cnn-best/],
       [['--model', bad], /bad\.json' is not valid JSON/],
       [['--model', join(dir, 'missing.json')], /missing\.json' does not exist/],
       [['--progress', 'fancy'], /--progress must be auto, bar, lines or none/],

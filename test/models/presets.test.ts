@@ -28,10 +28,26 @@ describe('model presets', () => {
     expect(spec.recipe).toMatchObject({ optimizer: 'adam', batchSize: 64, epochs: 3 });
   });
 
+  it('cnn-fast is a LeNet-style BN net trained for one one-cycle epoch', () => {
+    const spec = preset('cnn-fast');
+    const model = buildModel(spec.architecture);
+    expect(model.outputShape([1, 28, 28])).toEqual([10]);
+    // conv 16*25, BN 32, conv 32*400, BN 64, dense 512*128+128, dense 1290
+    expect(model.countParameters().total).toBe(400 + 32 + 12_800 + 64 + 65_664 + 1_290);
+    expect(spec.recipe).toMatchObject({ optimizer: 'adam', lr: 0.01, batchSize: 64, epochs: 1, schedule: { type: 'onecycle' } });
+  });
+
   it('cnn-best uses batch norm, augmentation and a one-cycle schedule', () => {
     const spec = preset('cnn-best');
     const model = buildModel(spec.architecture);
     expect(model.layers.filter((l) => l.config().type === 'BatchNorm')).toHaveLength(5);
+    const pooled: number[][] = [];
+    let shape = [1, 28, 28];
+    for (const layer of model.layers) {
+      shape = layer.outputShape(shape);
+      if (layer.config().type === 'MaxPool2D') pooled.push(shape);
+    }
+    expect(pooled).toEqual([[32, 12, 12], [64, 4, 4]]); // valid padding: 28 -> 26 -> 24 -> 12 -> 10 -> 8 -> 4
     expect(model.outputShape([1, 28, 28])).toEqual([10]);
     expect(spec.recipe.augment).toBeTruthy();
     expect(spec.recipe.schedule?.type).toBe('onecycle');
@@ -79,7 +95,7 @@ describe('model spec files', () => {
   });
 
   it('names the problem in unknown presets, missing files, bad JSON and bad fields', () => {
-    expect(thrown(() => resolveModelSpec('resnet')).message).toMatch(/unknown model preset 'resnet'; expected one of mlp, cnn, cnn-best or a \.json file/);
+    expect(thrown(() => resolveModelSpec('resnet')).message).toMatch(/unknown model preset 'resnet'; expected one of mlp, cnn, cnn-fast, cnn-best or a \.json file/);
     expect(thrown(() => resolveModelSpec(join(dir, 'none.json'))).message).toMatch(/none\.json' does not exist/);
     expect(thrown(() => resolveModelSpec(file('bad.json', '{ "architecture": '))).message).toMatch(/bad\.json' is not valid JSON/);
     expect(thrown(() => resolveModelSpec(file('noarch.json', '{"recipe": {}}'))).message).toMatch(/'architecture' must be a Sequential config/);

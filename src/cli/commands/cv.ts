@@ -51,7 +51,7 @@ export interface CvFlags extends CvDataFlags {
 /** Adds the flags `cv` and `tune` share. */
 export function dataOptions(command: Command, defaultFolds: string): Command {
   command
-    .option('--model <name>', 'preset (mlp, cnn, cnn-best) or a JSON model spec file', 'mlp')
+    .option('--model <name>', 'preset (mlp, cnn, cnn-fast, cnn-best) or a JSON model spec file', 'mlp')
     .option('--folds <k>', 'number of stratified folds (>= 2)', defaultFolds)
     .option('--epochs <n>', "epochs per fold (default: the model's recipe)")
     .option('--limit <n>', 'use only the first N training examples')

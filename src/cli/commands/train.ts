@@ -54,7 +54,7 @@ export function register(program: Command): void {
   program
     .command('train')
     .description('Train a model on MNIST (or another source), evaluate it on the test split, save the model folder and an HTML report.')
-    .option('--model <name>', 'preset (mlp, cnn, cnn-best) or a JSON model spec file (default mlp)')
+    .option('--model <name>', 'preset (mlp, cnn, cnn-fast, cnn-best) or a JSON model spec file (default mlp)')
     .option('--epochs <n>', "number of epochs (default: the model's recipe)")
     .option('--batch-size <n>', "examples per step (default: the model's recipe)")
     .option('--lr <x>', "learning rate (default: the model's recipe)")
