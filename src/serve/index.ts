@@ -1,8 +1,9 @@
-// Serving models: the shared classifier, request parsing, the inference queue and the HTTP server.
+// Serving models: the shared classifier, request parsing, the inference queue and worker, the HTTP server.
 export * from './classifier.js';
 export * from './inputs.js';
 export * from './queue.js';
 export * from './metrics.js';
 export * from './static.js';
 export * from './server.js';
+export * from './worker.js';
 export * from './load.js';

@@ -45,7 +45,7 @@ const API_ROUTES = new Set(['/v1/predict', '/v1/explain']);
 export function buildServer(options: ServerOptions): { app: FastifyInstance; classifier: DigitClassifier; queue: InferenceQueue; metrics: ServerMetrics; worker: InferenceWorker | null } {
   const { loaded } = options;
   const classifier = new DigitClassifier(loaded.model, loaded.config);
-  const worker = options.worker ? new InferenceWorker(loaded, options.worker === true ? {} : options.worker) : null;
+  const worker = options.worker ? new InferenceWorker(loaded, { timeoutMs: options.timeoutMs, ...(options.worker === true ? {} : options.worker) }) : null;
   const infer = worker ? (pixels: Float32Array, count: number) => worker.infer(pixels, count) : (pixels: Float32Array) => classifier.probabilities(pixels);
   const queue = new InferenceQueue(infer, classifier.features, options);
   const metrics = new ServerMetrics();

@@ -1,6 +1,7 @@
 // InferenceWorker: runs a model's forward passes in a worker thread (inference-worker.ts), so the event loop
 // that parses HTTP requests and JSON keeps going while a batch computes. A batch that throws in the worker
-// rejects with that error; a worker that dies rejects what it had and is started again for the next batch.
+// rejects with that error; a worker that dies, or takes longer than `timeoutMs` over a batch (it is then
+// stopped), rejects what it had and is started again for the next batch.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -39,6 +40,8 @@ export interface InferenceWorkerOptions {
   backend?: BackendName;
   /** Threads of the wasm backend inside the worker (default 1: the other core parses requests). */
   threads?: number;
+  /** A batch still running after this long means the thread is stuck: it is stopped and replaced (default 30000 ms). */
+  timeoutMs?: number;
 }
 
 /** A failure of the worker thread itself (it could not start, or it died). */
@@ -47,15 +50,18 @@ export class InferenceWorkerError extends ZerogradError {}
 interface Pending {
   resolve(output: Float32Array): void;
   reject(error: Error): void;
+  watchdog: ReturnType<typeof setTimeout>;
 }
 
 export class InferenceWorker {
   private readonly setup: WorkerSetup;
+  private readonly timeoutMs: number;
   private worker!: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private closed = false;
   private startError: Error | null = null;
+  private stuck = false;
   /** Resolves when the current worker thread has loaded the model and warmed up; rejects if it could not. */
   ready!: Promise<void>;
   /** Times the worker thread died and was started again. */
@@ -67,6 +73,7 @@ export class InferenceWorker {
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`InferenceWorker: threads must be a positive integer, got ${threads}`);
     this.setup = { backend, threads, config: loaded.config, weights: encodeSafetensors(modelTensors(loaded.model)) };
+    this.timeoutMs = options.timeoutMs ?? 30_000;
     this.start();
   }
 
@@ -81,9 +88,15 @@ export class InferenceWorker {
     if (this.startError) this.start(); // it died earlier: try a fresh one for this batch
     const id = this.nextId++;
     const copy = pixels.slice(); // our own buffer, moved (not cloned) to the worker
+    const worker = this.worker;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, pixels: copy } satisfies WorkerRequest, [copy.buffer]);
+      const watchdog = setTimeout(() => {
+        if (this.worker !== worker) return;
+        this.stuck = true;
+        void worker.terminate(); // its exit rejects every batch it had
+      }, this.timeoutMs);
+      this.pending.set(id, { resolve, reject, watchdog });
+      worker.postMessage({ id, pixels: copy } satisfies WorkerRequest, [copy.buffer]);
     });
   }
 
@@ -98,6 +111,7 @@ export class InferenceWorker {
 
   private start(): void {
     this.startError = null;
+    this.stuck = false;
     const worker = spawnWorker(this.setup);
     this.worker = worker;
     let lastError: Error | null = null;
@@ -114,7 +128,9 @@ export class InferenceWorker {
         if (this.worker !== worker) return;
         const error = this.closed
           ? new InferenceWorkerError('the inference worker was closed')
-          : new InferenceWorkerError(`the inference worker stopped (exit code ${code}${lastError ? `: ${lastError.message}` : ''})`);
+          : this.stuck
+            ? new InferenceWorkerError(`the inference worker took longer than ${this.timeoutMs} ms over a batch and was stopped`)
+            : new InferenceWorkerError(`the inference worker stopped (exit code ${code}${lastError ? `: ${lastError.message}` : ''})`);
         reject(error);
         this.failPending(error);
         if (!this.closed) {
@@ -130,12 +146,16 @@ export class InferenceWorker {
     const job = this.pending.get(message.id);
     if (!job) return;
     this.pending.delete(message.id);
+    clearTimeout(job.watchdog);
     if (message.type === 'output') job.resolve(message.output);
     else job.reject(Object.assign(new Error(message.message), { name: message.name }));
   }
 
   private failPending(error: Error): void {
-    for (const job of this.pending.values()) job.reject(error);
+    for (const job of this.pending.values()) {
+      clearTimeout(job.watchdog);
+      job.reject(error);
+    }
     this.pending.clear();
   }
 }

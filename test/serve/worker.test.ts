@@ -1,5 +1,5 @@
 // The inference worker thread: the same outputs as in-process inference, a failing batch rejects (and the
-// thread keeps serving), a dead thread is replaced, close() stops it; and the server on it: identical
+// thread keeps serving), a dead or stuck thread is replaced, close() stops it; and the server on it: identical
 // answers, a 500 JSON error (not a crash) when the thread dies mid-batch, and the thread stopped on close.
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,14 @@ describe('InferenceWorker', () => {
     await expect(lost).rejects.toThrow(/inference worker stopped/);
     const again = await own.infer(batchOf([0]), 1);
     expect(again).toHaveLength(10);
+    expect(own.restarts).toBe(1);
+    await own.close();
+  });
+
+  it('stops a thread stuck over a batch for longer than timeoutMs, rejecting the batch', async () => {
+    const own = new InferenceWorker(loaded, { timeoutMs: 1 });
+    await own.ready;
+    await expect(own.infer(batchOf(Array.from({ length: 64 }, (_, i) => i)), 64)).rejects.toThrow(/took longer than 1 ms over a batch and was stopped/);
     expect(own.restarts).toBe(1);
     await own.close();
   });
