@@ -1,9 +1,12 @@
-// Normalisation: batch norm (training statistics with running averages, or inference with
-// the running ones) and layer norm, composed from differentiable primitives.
+// Normalisation: batch norm (training statistics with running averages, or inference with the running ones) as
+// one fused backend kernel each way, and layer norm composed from differentiable primitives.
+import type { BatchNormGeometry } from '../backend/backend.js';
+import { record } from '../autograd/graph.js';
 import { ShapeError } from '../errors.js';
 import { noGrad } from '../tensor/engine.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { empty } from './create.js';
 import { add, addScalar, affine, mul, rsqrt, sub } from './elementwise.js';
 import { assign, reshape } from './movement.js';
 import { mean, variance } from './reduce.js';
@@ -16,8 +19,9 @@ export interface BatchNormOptions {
 }
 
 /**
- * Batch normalisation over (N, C) or (N, C, H, W), per channel C. In training mode the batch
- * statistics are used and the running ones updated in place (unbiased variance, as PyTorch).
+ * Batch normalisation over (N, C) or (N, C, H, W), per channel C: one fused kernel forward and one backward
+ * (gradients to x, weight and bias). In training mode the batch statistics are used and the running ones updated
+ * in place (unbiased variance, as PyTorch).
  */
 export function batchNorm(
   x: Tensor, weight: Tensor | null, bias: Tensor | null, runningMean: Tensor, runningVar: Tensor, options: BatchNormOptions,
@@ -27,34 +31,41 @@ export function batchNorm(
   if (runningMean.size !== channels || runningVar.size !== channels) {
     throw new ShapeError(`batchNorm: running statistics have ${runningMean.size} entries, input has ${channels} channels`);
   }
+  for (const [name, param] of [['weight', weight], ['bias', bias]] as const) {
+    if (param && param.size !== channels) throw new ShapeError(`batchNorm: ${name} has ${param.size} entries, input has ${channels} channels`);
+  }
   const eps = options.eps ?? 1e-5;
-  const axes = x.rank === 2 ? [0] : [0, 2, 3];
-  const statShape = x.rank === 2 ? [1, channels] : [1, channels, 1, 1];
-  let centered: Tensor;
-  let inverseStd: Tensor;
-  if (options.training) {
-    const count = x.size / channels;
-    if (count < 2) throw new ShapeError(`batchNorm: training needs more than one value per channel, got input ${formatShape(x.shape)}`);
-    const batchMean = mean(x, axes, { keepDims: true });
-    centered = sub(x, batchMean);
-    const batchVar = mean(mul(centered, centered), axes, { keepDims: true });
-    inverseStd = rsqrt(addScalar(batchVar, eps));
+  const { training } = options;
+  const geometry: BatchNormGeometry = { batch: x.shape[0], channels, spatial: x.rank === 4 ? x.shape[2] * x.shape[3] : 1 };
+  const count = geometry.batch * geometry.spatial;
+  if (training && count < 2) throw new ShapeError(`batchNorm: training needs more than one value per channel, got input ${formatShape(x.shape)}`);
+  const backend = x.backend;
+  // Training: batch statistics are written here; inference: the running ones are read.
+  const channelMean = training ? empty([channels], 'float32', backend) : runningMean;
+  const channelVar = training ? empty([channels], 'float32', backend) : runningVar;
+  const invStd = empty([channels], 'float32', backend);
+  const y = empty(x.shape, 'float32', backend);
+  backend.batchNormForward(x.buffer, weight?.buffer ?? null, bias?.buffer ?? null, channelMean.buffer, channelVar.buffer, invStd.buffer,
+    y.buffer, geometry, training, eps);
+  if (training) {
     const momentum = options.momentum ?? 0.1;
     noGrad(() => {
-      const newMean = add(affine(runningMean, 1 - momentum, 0), affine(reshape(batchMean, [channels]), momentum, 0));
-      const unbiased = affine(reshape(batchVar, [channels]), count / (count - 1), 0);
+      const newMean = add(affine(runningMean, 1 - momentum, 0), affine(reshape(channelMean, runningMean.shape), momentum, 0));
+      const unbiased = affine(reshape(channelVar, runningVar.shape), count / (count - 1), 0);
       const newVar = add(affine(runningVar, 1 - momentum, 0), affine(unbiased, momentum, 0));
-      assign(runningMean, reshape(newMean, runningMean.shape));
-      assign(runningVar, reshape(newVar, runningVar.shape));
+      assign(runningMean, newMean);
+      assign(runningVar, newVar);
     });
-  } else {
-    centered = sub(x, reshape(runningMean, statShape));
-    inverseStd = rsqrt(addScalar(reshape(runningVar, statShape), eps));
   }
-  let y = mul(centered, inverseStd);
-  if (weight) y = mul(y, reshape(weight, statShape));
-  if (bias) y = add(y, reshape(bias, statShape));
-  return y;
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return record(y, 'batchNorm', inputs, (dy) => {
+    const dx = x.requiresGrad ? empty(x.shape, 'float32', backend) : null;
+    const dweight = weight?.requiresGrad ? empty(weight.shape, 'float32', backend) : null;
+    const dbias = bias?.requiresGrad ? empty(bias.shape, 'float32', backend) : null;
+    backend.batchNormBackward(x.buffer, dy.buffer, channelMean.buffer, invStd.buffer, weight?.buffer ?? null,
+      dx?.buffer ?? null, dweight?.buffer ?? null, dbias?.buffer ?? null, geometry, training);
+    return [dx, ...(weight ? [dweight] : []), ...(bias ? [dbias] : [])];
+  });
 }
 
 /** Layer normalisation over the last `normalizedAxes` axes (default 1), with optional affine. */
