@@ -102,7 +102,7 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
 
   app.get('/healthz', async () => ({ status: 'ok', model: loaded.config.name ?? 'model', queueDepth: queue.depth }));
   app.get('/metrics', async (request: FastifyRequest<{ Querystring: { format?: string } }>, reply: FastifyReply) => {
-    const snapshot = metrics.snapshot(queue);
+    const snapshot = metrics.snapshot(queue, worker);
     if (request.query.format === 'prometheus') return reply.type('text/plain; version=0.0.4').send(prometheusText(snapshot));
     return snapshot;
   });

@@ -99,6 +99,7 @@ describe('the server with an inference worker', () => {
     const ok = await app.inject(payload);
     expect(ok.statusCode).toBe(200);
     expect(ok.json().label).toBe(digitPixels(0).label);
+    expect((await app.inject('/metrics')).json()).toMatchObject({ inference: { where: 'worker', workerRestarts: 1 }, errorsByStatus: { 500: 1 } });
     const replacement = threadOf(own as InferenceWorker);
     const exited = new Promise<number>((resolve) => replacement.once('exit', resolve));
     await app.close();
