@@ -19,6 +19,7 @@ function uniform(rng: Random, shape: number[], fanIn: number): np.Array {
 }
 
 function initParams(model: ModelName, seed: number): Params {
+  if (model === 'cnn-fast') throw new Error('the jax-js peer runs only the mlp and cnn jobs');
   const rng = new Random(seed);
   if (model === 'mlp') {
     return { w1: uniform(rng, [784, 128], 784), b1: uniform(rng, [128], 784), w2: uniform(rng, [128, 10], 128), b2: uniform(rng, [10], 128) };

@@ -2,7 +2,8 @@
 // one job as JSON on the command line, one `RESULT {json}` line on stdout; plus the statistics
 // the report uses. Pure functions only, so test/bench can check them without running a peer.
 
-export type ModelName = 'mlp' | 'cnn';
+/** The seed MLP, the small CNN, and the time-to-99% recipe's net (zerograd's `cnn-fast` preset). */
+export type ModelName = 'mlp' | 'cnn' | 'cnn-fast';
 
 /** Training throughput: `repeats` fresh models, each trained for `steps` batches (null = one epoch). */
 export interface TrainJob {
@@ -23,13 +24,20 @@ export interface TrainJob {
   seed: number;
 }
 
-/** Time to a test accuracy: train epoch by epoch, score all 10,000 test images after each. */
+/**
+ * Time to a test accuracy: train with a recipe (peak `lr`, one-cycle over `scheduleEpochs` or constant) and
+ * score all 10,000 test images `evalsPerEpoch` times per epoch; the clock counts training only.
+ */
 export interface To99Job {
   kind: 'to99';
   model: ModelName;
   batchSize: number;
   lr: number;
   normalize: 'scale' | 'standardize';
+  /** One-cycle as src/optim/schedules.ts defines it (linear warm-up over `pctStart`, cosine down), or constant. */
+  schedule: { type: 'constant' } | { type: 'onecycle'; pctStart: number };
+  scheduleEpochs: number;
+  evalsPerEpoch: number;
   target: number;
   maxEpochs: number;
   /** Stop after the epoch during which training time passed this. */
@@ -65,6 +73,7 @@ export interface TrainRun {
 }
 
 export interface TrainResult { runs: TrainRun[] }
+/** `epoch` is fractional (1.25 = a quarter into the second epoch). */
 export interface To99Result { epochs: { epoch: number; trainSeconds: number; testAccuracy: number }[]; secondsToTarget: number | null }
 /** latency: seconds per batch-1 call; throughput: images/s of each batch-1000 call. */
 export interface InferResult { latencySeconds?: number[]; throughput?: number[] }

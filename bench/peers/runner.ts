@@ -2,6 +2,7 @@
 // build a model, take one training step and predict; this file times them the same way for all.
 // MNIST comes from zerograd's data layer (an IDX reader, outside every timed region).
 import { batches, loadMnist, prepare, Random, type Dataset } from '../../src/data/index.js';
+import { learningRateAt } from '../../src/optim/schedules.js';
 import {
   peakRssMiB, RESULT_PREFIX,
   type InferJob, type InferResult, type Job, type MatmulResult, type ModelName, type To99Job, type To99Result, type TrainJob, type TrainResult, type TrainRun,
@@ -11,10 +12,11 @@ type MaybePromise<T> = T | Promise<T>;
 
 /** One model and its optimizer inside a peer. x is (size, 784) normalized pixels. */
 export interface Trainer {
-  step(x: Float32Array, y: Int32Array, size: number): MaybePromise<void>;
+  /** One step; `lr` (when given) is the learning rate for this step (the recipe's schedule). */
+  step(x: Float32Array, y: Int32Array, size: number, lr?: number): MaybePromise<void>;
   /** Waits for queued work (asynchronous engines); returns the last step's loss where cheap. */
   sync(): MaybePromise<number | null>;
-  /** Logits (size, 10) of the current model. */
+  /** Logits (size, 10) of the current model in inference mode (batch norm uses its running statistics). */
   logits(x: Float32Array, size: number): MaybePromise<Float32Array>;
   dispose(): void;
 }
@@ -95,20 +97,31 @@ async function to99(peer: NodePeer, job: To99Job): Promise<To99Result> {
   const { train: trainSet, test } = mnist(job.normalize);
   const trainer = await peer.trainer(job.model, job.lr, job.seed);
   const rng = new Random(job.seed);
+  const stepsPerEpoch = Math.floor(trainSet.count / job.batchSize);
+  const totalSteps = stepsPerEpoch * job.scheduleEpochs;
+  // Score at the end of each 1/evalsPerEpoch of an epoch (the last mark is the epoch's end).
+  const marks = new Set(Array.from({ length: job.evalsPerEpoch }, (_, q) => Math.round((stepsPerEpoch * (q + 1)) / job.evalsPerEpoch)));
   const epochs: To99Result['epochs'] = [];
   let trainSeconds = 0;
-  for (let epoch = 1; epoch <= job.maxEpochs; epoch++) {
-    const t0 = performance.now();
+  let step = 0;
+  let done = false;
+  for (let epoch = 0; epoch < job.maxEpochs && !done; epoch++) {
+    let t0 = performance.now();
+    let inEpoch = 0;
     for (const batch of batches(trainSet, { batchSize: job.batchSize, shuffle: true, rng, dropLast: true })) {
-      const pending = trainer.step(batch.x, batch.y, batch.size);
+      const pending = trainer.step(batch.x, batch.y, batch.size, learningRateAt(job.schedule, job.lr, step, totalSteps));
       if (pending instanceof Promise) await pending;
+      step++;
+      inEpoch++;
+      if (!marks.has(inEpoch)) continue;
+      await trainer.sync();
+      trainSeconds += (performance.now() - t0) / 1000;
+      const testAccuracy = await accuracy(trainer, test, test.count);
+      epochs.push({ epoch: step / stepsPerEpoch, trainSeconds, testAccuracy });
+      console.error(`to99 epoch ${(step / stepsPerEpoch).toFixed(2)}: ${trainSeconds.toFixed(1)} s, test accuracy ${(testAccuracy * 100).toFixed(2)}%`);
+      if (testAccuracy >= job.target || trainSeconds > job.maxSeconds) { done = true; break; }
+      t0 = performance.now();
     }
-    await trainer.sync();
-    trainSeconds += (performance.now() - t0) / 1000;
-    const testAccuracy = await accuracy(trainer, test, test.count);
-    epochs.push({ epoch, trainSeconds, testAccuracy });
-    console.error(`to99 epoch ${epoch}: ${trainSeconds.toFixed(1)} s, test accuracy ${(testAccuracy * 100).toFixed(2)}%`);
-    if (testAccuracy >= job.target || trainSeconds > job.maxSeconds) break;
   }
   trainer.dispose();
   const reached = epochs.find((e) => e.testAccuracy >= job.target);

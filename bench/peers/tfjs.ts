@@ -13,6 +13,7 @@ const backendName = process.argv[3] === 'cpu' ? 'cpu' : 'wasm';
 
 function buildModel(model: ModelName, seed: number): tf.Sequential {
   const init = (offset: number) => tf.initializers.glorotUniform({ seed: seed * 10 + offset });
+  if (model === 'cnn-fast') throw new Error('the TF.js peer runs only the mlp and cnn jobs');
   const net = tf.sequential();
   if (model === 'mlp') {
     net.add(tf.layers.flatten({ inputShape: [28, 28, 1] }));

@@ -4,6 +4,7 @@
 # Run it the way compare.ts does (OpenBLAS via LD_LIBRARY_PATH, tuned glibc malloc, threads = cores):
 #   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 bench/peers/torch_mnist.py '{"kind":"matmul","sizes":[512]}'
 import json
+import math
 import os
 import re
 import resource
@@ -71,8 +72,40 @@ class SmallCNN(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+class FastCNN(nn.Module):
+    """zerograd's `cnn-fast` preset: LeNet-style with batch norm and a hidden dense layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, 5, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.conv2 = nn.Conv2d(16, 32, 5, bias=False)
+        self.bn2 = nn.BatchNorm2d(32)
+        self.fc1 = nn.Linear(512, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):  # (B, 1, 28, 28) -> (B, 16, 12, 12) -> (B, 32, 4, 4) -> (B, 10) logits
+        x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 2)
+        x = F.max_pool2d(F.relu(self.bn2(self.conv2(x))), 2)
+        return self.fc2(F.relu(self.fc1(torch.flatten(x, 1))))
+
+
 def make_model(name):
-    return MLP() if name == "mlp" else SmallCNN()
+    return {"mlp": MLP, "cnn": SmallCNN, "cnn-fast": FastCNN}[name]()
+
+
+def learning_rate_at(schedule, lr, step, total_steps):
+    """The same schedule formula as zerograd's src/optim/schedules.ts (constant or one-cycle)."""
+    if schedule["type"] == "constant":
+        return lr
+    total = max(1, total_steps)
+    initial = lr / 25
+    final = initial / 1e4
+    peak = max(1, math.floor(schedule["pctStart"] * total))
+    if step < peak:
+        return initial + (lr - initial) * step / peak
+    progress = min(1.0, (step - peak) / max(1, total - peak))
+    return final + 0.5 * (lr - final) * (1 + math.cos(math.pi * progress))
 
 
 def accuracy(model, data, count):
@@ -133,21 +166,40 @@ def job_train(job):
 
 def job_to99(job):
     data = load_mnist(job["normalize"])
+    x, y = data["train"]
     batch = job["batchSize"]
-    steps_per_epoch = len(data["train"][1]) // batch
+    steps_per_epoch = len(y) // batch
+    total_steps = steps_per_epoch * job["scheduleEpochs"]
+    marks = {round(steps_per_epoch * (q + 1) / job["evalsPerEpoch"]) for q in range(job["evalsPerEpoch"])}
     torch.manual_seed(job["seed"])
     model = make_model(job["model"])
     optimizer = torch.optim.Adam(model.parameters(), lr=job["lr"])
     train_seconds = 0.0
     epochs = []
-    for epoch in range(job["maxEpochs"]):
-        order = torch.randperm(len(data["train"][1]))
+    step = 0
+    done = False
+    for _ in range(job["maxEpochs"]):
+        order = torch.randperm(len(y))
         t0 = time.perf_counter()
-        train_steps(model, optimizer, data["train"], batch, order, 0, steps_per_epoch)
-        train_seconds += time.perf_counter() - t0
-        acc = accuracy(model, data["test"], 10000)
-        epochs.append({"epoch": epoch + 1, "trainSeconds": train_seconds, "testAccuracy": acc})
-        if acc >= job["target"] or train_seconds > job["maxSeconds"]:
+        for s in range(steps_per_epoch):
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate_at(job["schedule"], job["lr"], step, total_steps)
+            idx = order[s * batch:(s + 1) * batch]
+            optimizer.zero_grad()
+            F.cross_entropy(model(x[idx]), y[idx]).backward()
+            optimizer.step()
+            step += 1
+            if s + 1 not in marks:
+                continue
+            train_seconds += time.perf_counter() - t0
+            acc = accuracy(model, data["test"], 10000)
+            epochs.append({"epoch": step / steps_per_epoch, "trainSeconds": train_seconds, "testAccuracy": acc})
+            print(f"to99 epoch {step / steps_per_epoch:.2f}: {train_seconds:.1f} s, test accuracy {acc * 100:.2f}%", file=sys.stderr)
+            if acc >= job["target"] or train_seconds > job["maxSeconds"]:
+                done = True
+                break
+            t0 = time.perf_counter()
+        if done:
             break
     reached = next((e for e in epochs if e["testAccuracy"] >= job["target"]), None)
     return {"epochs": epochs, "secondsToTarget": reached["trainSeconds"] if reached else None}

@@ -4,13 +4,15 @@
 // uses runner.ts's epoch loop (one scope() per step) so its scoring matches the other peers.
 // Usage (what bench/compare.ts runs): node --import tsx bench/peers/zerograd.ts '<job json>'
 import * as zg from '../../src/index.js';
+import { buildModel as buildFromConfig, preset } from '../../src/models/index.js';
 import type { MatmulResult, ModelName } from './protocol.js';
 import { runMain, type NodePeer, type Trainer } from './runner.js';
 import { evaluate, fit, type Callback } from '../../src/train/index.js';
 import { time } from '../timing.js';
 
-/** The seed MLP (784-128-10 relu) or the small CNN, ending in logits (cross-entropy is fused). */
+/** The seed MLP (784-128-10 relu), the small CNN or the cnn-fast preset, ending in logits (cross-entropy is fused). */
 export function buildModel(model: ModelName): zg.Sequential {
+  if (model === 'cnn-fast') return buildFromConfig(preset('cnn-fast').architecture);
   if (model === 'mlp') {
     return new zg.Sequential([new zg.Flatten(), new zg.Dense({ units: 128, activation: 'relu' }), new zg.Dense({ units: 10 })], { inputShape: [1, 28, 28] });
   }
@@ -66,7 +68,8 @@ const peer: NodePeer = {
     let loss: number | null = null;
     let lossTensor: zg.Tensor | null = null;
     const trainer: Trainer = {
-      step(x, y, size) {
+      step(x, y, size, lr) {
+        if (lr !== undefined) optimizer.lr = lr;
         lossTensor?.dispose();
         lossTensor = zg.scope(() => {
           optimizer.zeroGrad();
@@ -81,7 +84,10 @@ const peer: NodePeer = {
         return loss;
       },
       logits(x, size) {
-        return zg.noGrad(() => zg.scope(() => net.forwardLogits(zg.tensor(x, { shape: [size, 1, 28, 28] })).data() as Float32Array));
+        net.eval();
+        const out = zg.noGrad(() => zg.scope(() => net.forwardLogits(zg.tensor(x, { shape: [size, 1, 28, 28] })).data() as Float32Array));
+        net.train();
+        return out;
       },
       dispose() {
         lossTensor?.dispose();
