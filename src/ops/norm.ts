@@ -3,12 +3,12 @@
 import type { BatchNormGeometry } from '../backend/backend.js';
 import { record } from '../autograd/graph.js';
 import { ShapeError } from '../errors.js';
-import { noGrad } from '../tensor/engine.js';
+import { isGradEnabled, noGrad } from '../tensor/engine.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { empty } from './create.js';
 import { add, addScalar, affine, mul, rsqrt, sub } from './elementwise.js';
-import { assign, reshape } from './movement.js';
+import { assign, clone, reshape } from './movement.js';
 import { mean, variance } from './reduce.js';
 
 export interface BatchNormOptions {
@@ -40,6 +40,7 @@ export function batchNorm(
   const count = geometry.batch * geometry.spatial;
   if (training && count < 2) throw new ShapeError(`batchNorm: training needs more than one value per channel, got input ${formatShape(x.shape)}`);
   const backend = x.backend;
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   // Training: batch statistics are written here; inference: the running ones are read.
   const channelMean = training ? empty([channels], 'float32', backend) : runningMean;
   const channelVar = training ? empty([channels], 'float32', backend) : runningVar;
@@ -57,12 +58,13 @@ export function batchNorm(
       assign(runningVar, newVar);
     });
   }
-  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  // Inference reads the running mean again in backward: keep a copy, as a training step in between updates it in place.
+  const backwardMean = !training && isGradEnabled() && inputs.some((t) => t.requiresGrad) ? clone(runningMean) : channelMean;
   return record(y, 'batchNorm', inputs, (dy) => {
     const dx = x.requiresGrad ? empty(x.shape, 'float32', backend) : null;
     const dweight = weight?.requiresGrad ? empty(weight.shape, 'float32', backend) : null;
     const dbias = bias?.requiresGrad ? empty(bias.shape, 'float32', backend) : null;
-    backend.batchNormBackward(x.buffer, dy.buffer, channelMean.buffer, invStd.buffer, weight?.buffer ?? null,
+    backend.batchNormBackward(x.buffer, dy.buffer, backwardMean.buffer, invStd.buffer, weight?.buffer ?? null,
       dx?.buffer ?? null, dweight?.buffer ?? null, dbias?.buffer ?? null, geometry, training);
     return [dx, ...(weight ? [dweight] : []), ...(bias ? [dbias] : [])];
   });

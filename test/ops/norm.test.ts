@@ -148,6 +148,19 @@ describe('batchNorm autograd bookkeeping and errors', () => {
     expectNear(frozenX[1] as number[], all[1] as number[], 1e-12, 'weight with a constant input');
   });
 
+  it('an inference-mode backward uses the running statistics of its forward, not later ones', () => {
+    zg.setBackend(new zg.CpuBackend());
+    const weightGrad = (trainInBetween: boolean) => zg.scope(() => {
+      const weight = zg.tensor([1.5, -0.5], { requiresGrad: true });
+      const [m, v] = [zg.tensor([0.3, -0.2]), zg.tensor([2, 0.5])];
+      const out = zg.batchNorm(zg.tensor(values(8, 10), { shape: [4, 2] }), weight, null, m, v, { training: false });
+      if (trainInBetween) zg.batchNorm(zg.tensor(values(8, 11, 5), { shape: [4, 2] }), null, null, m, v, { training: true });
+      out.mul(zg.tensor(values(8, 12), { shape: [4, 2] })).sum().backward();
+      return Array.from((weight.grad as zg.Tensor).values());
+    });
+    expectNear(weightGrad(true), weightGrad(false), 1e-12, 'weight gradient');
+  });
+
   it('records nothing under noGrad', () => {
     zg.setBackend(new zg.CpuBackend());
     const x = zg.tensor(values(6, 9), { shape: [3, 2], requiresGrad: true });
