@@ -1,9 +1,10 @@
-// Decoding and encoding of image files for the data layer: PNG (pngjs) and JPEG (jpeg-js) in,
-// PNG out. Decoded images are RGBA bytes; errors name the file and what was wrong.
+// Decoding and encoding of image files for the data layer: PNG (png.ts for 8-bit gray/RGB(A), else pngjs)
+// and JPEG (jpeg-js) in, PNG out. Decoded images are RGBA bytes; errors name the file and what was wrong.
 import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { DataError } from '../errors.js';
+import { decodeSimplePng } from './png.js';
 
 const { PNG } = pngjs;
 
@@ -21,6 +22,8 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47];
 export function decodeImage(bytes: Uint8Array, file: string): PixelImage {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (PNG_SIGNATURE.every((b, i) => buffer[i] === b)) {
+    const simple = decodeSimplePng(buffer); // 8-bit gray/RGB(A): fast path; anything else goes to pngjs
+    if (simple) return { ...simple, channels: 4 };
     try {
       const png = PNG.sync.read(buffer);
       return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), width: png.width, height: png.height, channels: 4 };
