@@ -1,13 +1,13 @@
 // Self-training with pseudo-labels (`zerograd finetune --pseudo-label`): the current model labels
 // the unlabeled training images, the confident ones are kept class-balanced, and a fresh student
-// (from the pretrained backbone, or the cnn preset) is trained on the true labels plus the pseudo-labels; repeat.
+// (from the pretrained backbone, or a CNN preset from scratch) is trained on the true labels plus the pseudo-labels; repeat.
 import type { Dataset } from '../data/dataset.js';
 import { UsageError } from '../errors.js';
 import type { Sequential } from '../nn/layers/sequential.js';
 import { predict } from '../train/evaluate.js';
 import { buildModel } from '../models/build.js';
 import { preset } from '../models/presets.js';
-import { AdamW } from '../optim/index.js';
+import { AdamW, type ScheduleConfig } from '../optim/index.js';
 import { manualSeed } from '../tensor/engine.js';
 import { fit, type History } from '../train/fit.js';
 import { type Arm, FINETUNE_AUGMENT, labeledSet, modelForArm, trainClassifier, type PretrainedFolder, type TrainRecipe } from './finetune-run.js';
@@ -22,8 +22,22 @@ export interface SelfTrainingOptions {
   fraction: number;
   /** Passes over the pseudo-labeled set per student (default 2). */
   studentEpochs: number;
-  /** The student: a fresh copy of the pretrained backbone fine-tuned with the run's strategy, or the cnn preset from scratch. */
-  student: 'backbone' | 'cnn';
+  /** The student: a fresh copy of the pretrained backbone fine-tuned with the run's strategy, or a CNN preset from scratch. */
+  student: StudentKind;
+}
+
+/** The presets a student can be trained from scratch as. */
+export const STUDENT_PRESETS = ['cnn', 'cnn-fast', 'cnn-best'] as const;
+export type StudentKind = 'backbone' | (typeof STUDENT_PRESETS)[number];
+
+/**
+ * How a preset student is trained (AdamW, weight decay 5e-4, augmentation): `cnn` with peak 2e-3 and cosine
+ * (the recipe the documented runs used); the batch-norm presets with their own peak rate and one-cycle schedule.
+ */
+function studentTraining(name: (typeof STUDENT_PRESETS)[number]): { lr: number; schedule: ScheduleConfig } {
+  if (name === 'cnn') return { lr: 0.002, schedule: { type: 'cosine', warmupSteps: 20 } };
+  const { recipe } = preset(name);
+  return { lr: recipe.lr, schedule: recipe.schedule ?? { type: 'constant' } };
 }
 
 /** A trained student (the model the next round's pseudo-labels come from). */
@@ -59,12 +73,13 @@ export async function trainStudent(from: PretrainedFolder, arm: Arm, data: Datas
     return { model, history: trained.history, trainable: trained.plan.trainable, total: trained.plan.total };
   }
   manualSeed(recipe.seed);
-  const model = buildModel(preset('cnn').architecture, 'cnn student');
-  const optimizer = new AdamW(model.parameters(), { lr: 0.002, weightDecay: 0.0005 });
+  const model = buildModel(preset(student).architecture, `${student} student`);
+  const { lr, schedule } = studentTraining(student);
+  const optimizer = new AdamW(model.parameters(), { lr, weightDecay: 0.0005 });
   const epochs = Math.max(1, Math.round((recipe.steps * recipe.batchSize) / data.count));
   const history = await fit(model, data, {
     epochs, batchSize: recipe.batchSize, optimizer, seed: recipe.seed, augment: recipe.augment === false ? null : FINETUNE_AUGMENT,
-    schedule: { type: 'cosine', warmupSteps: 20 }, progress: 'none', log: () => undefined,
+    schedule, progress: 'none', log: () => undefined,
   });
   const { total } = model.countParameters();
   return { model, history, trainable: total, total };

@@ -85,7 +85,7 @@ describe('zerograd finetune', () => {
       [['--strategy', 'lora', '--lora-rank', '64'], /rank 64 is larger than layer/],
       [['--strategy', 'full', '--lora-rank', '2'], /apply to --strategy lora only/],
       [['--strategy', 'adapters'], /--strategy must be full, head, lora or scratch/],
-      [['--pseudo-label', '--student', 'mlp'], /--student must be backbone or cnn/],
+      [['--pseudo-label', '--student', 'mlp'], /--student must be backbone, cnn, cnn-fast or cnn-best, got 'mlp'/],
       [['--from', notBackbone], /not a pretrained backbone .* holds \[Conv2D/],
       [['--from', otherArchitecture], /--from .*other.*posEmbed.*another architecture/],
       [['--from', join(dir, 'missing')], /model folder not found/],

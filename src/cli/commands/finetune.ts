@@ -10,7 +10,7 @@ import {
   defaultSteps, DEFAULT_LORA, labeledIndices, labeledSet, loadBackboneFolder, mergeForDeployment, modelForArm, scoreTest, trainClassifier,
   type Arm, type TrainRecipe,
 } from '../../finetune/finetune-run.js';
-import { SELF_TRAINING_DEFAULTS, selfTrain, type RoundRecord } from '../../finetune/self-training.js';
+import { SELF_TRAINING_DEFAULTS, selfTrain, STUDENT_PRESETS, type RoundRecord, type StudentKind } from '../../finetune/self-training.js';
 import { saveModel } from '../../io/model-folder.js';
 import { activateBackend, parseFraction, parseInteger, parsePositive, prepareData, printTestResult, scoreOnTest, testMetrics, writeRunReport } from '../pipeline.js';
 
@@ -47,6 +47,7 @@ export interface FinetuneFlags {
   pseudoRounds: string;
   pseudoThreshold: string;
   student: string;
+  studentEpochs: string;
   limit?: string;
   report: boolean;
   backend: string;
@@ -74,7 +75,8 @@ export function register(program: Command): void {
     .option('--pseudo-label', 'self-training: pseudo-label the unlabeled training images and fine-tune again')
     .option('--pseudo-rounds <n>', 'rounds of self-training', String(SELF_TRAINING_DEFAULTS.rounds))
     .option('--pseudo-threshold <p>', 'keep pseudo-labels with at least this probability', String(SELF_TRAINING_DEFAULTS.threshold))
-    .option('--student <kind>', 'pseudo-label students: backbone (fresh copy, same strategy) or cnn (the cnn preset from scratch)', 'backbone')
+    .option('--student <kind>', `pseudo-label students: backbone (fresh copy, same strategy) or a preset from scratch (${STUDENT_PRESETS.join(', ')})`, 'backbone')
+    .option('--student-epochs <n>', 'passes over the labeled + pseudo-labeled set per student', String(SELF_TRAINING_DEFAULTS.studentEpochs))
     .option('--limit <n>', 'use only the first N training and N test images (quick runs)')
     .option('--no-report', 'skip the HTML report')
     .option('--backend <name>', 'wasm or cpu', 'wasm')
@@ -87,9 +89,10 @@ function parseArm(text: string): Arm {
   return text as Arm;
 }
 
-function parseStudent(text: string): 'backbone' | 'cnn' {
-  if (text !== 'backbone' && text !== 'cnn') throw new UsageError(`--student must be backbone or cnn, got '${text}'`);
-  return text;
+function parseStudent(text: string): StudentKind {
+  const kinds: readonly string[] = ['backbone', ...STUDENT_PRESETS];
+  if (!kinds.includes(text)) throw new UsageError(`--student must be ${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}, got '${text}'`);
+  return text as StudentKind;
 }
 
 /** The work of `zerograd finetune`; resolves to the test accuracy of the saved model. */
@@ -109,6 +112,7 @@ export async function runFinetune(flags: FinetuneFlags): Promise<number> {
     rounds: parseInteger(flags.pseudoRounds, '--pseudo-rounds', 1),
     threshold: parseFraction(flags.pseudoThreshold, '--pseudo-threshold'),
     student: parseStudent(flags.student),
+    studentEpochs: parseInteger(flags.studentEpochs, '--student-epochs', 1),
   };
   const out = resolve(flags.out ?? join('runs', `finetune-${arm}-k${k}${flags.pseudoLabel ? '-pseudo' : ''}`));
 
