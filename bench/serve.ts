@@ -4,7 +4,7 @@
 // the CPU time of the server and of autocannon. Writes bench/results/serve.json and the "Deployment"
 // section of BENCHMARKS.md.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,13 @@ const MODEL = join(root, 'models', 'mnist-cnn');
  */
 const HEADLINE_CONNECTIONS = 8;
 
+interface CpuSplit {
+  total: number;
+  main: number;
+  busiestOther: number;
+  rest: number;
+}
+
 interface LoadResult {
   name: string;
   /** Where the server runs forward passes (`zerograd serve --inference`). */
@@ -40,7 +47,7 @@ interface LoadResult {
   rssBeforeMB: number;
   rssAfterMB: number;
   /** CPU time over the run divided by its duration (1 = one core busy): the server process (all its threads) and autocannon. */
-  serverCores: number | null;
+  serverCores: CpuSplit | null;
   clientCores: number;
   /** 1-minute load average when the measured run started (the machine may be shared). */
   loadAverage: number;
@@ -88,14 +95,28 @@ async function rss(url: string): Promise<number> {
   return ((await (await fetch(`${url}/metrics`)).json()) as { memory: { rssMB: number } }).memory.rssMB;
 }
 
-/** CPU seconds (user + system, all threads) a process used so far, from /proc; null where there is no /proc. */
-function cpuSeconds(pid: number | undefined): number | null {
+/** CPU seconds (user + system) each thread of a process used so far, by thread id, from /proc; null where there is no /proc. */
+function threadCpuSeconds(pid: number | undefined): Map<number, number> | null {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); // after "pid (comm) "
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100)
+    const out = new Map<number, number>();
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' '); // after "tid (comm) "
+      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / 100); // utime + stime in clock ticks (USER_HZ = 100)
+    }
+    return out;
   } catch {
     return null;
   }
+}
+
+/** CPU used between two readings, as cores over `seconds`: the whole process, its main thread, its busiest other thread (the inference worker, when there is one), and the rest. */
+function cpuSplit(pid: number | undefined, before: Map<number, number> | null, after: Map<number, number> | null, seconds: number): CpuSplit | null {
+  if (!before || !after) return null;
+  const used = [...after].map(([tid, s]) => [tid, s - (before.get(tid) ?? 0)] as const);
+  const total = used.reduce((sum, [, s]) => sum + s, 0);
+  const main = used.find(([tid]) => tid === pid)?.[1] ?? 0;
+  const busiest = Math.max(0, ...used.filter(([tid]) => tid !== pid).map(([, s]) => s));
+  return { total: total / seconds, main: main / seconds, busiestOther: busiest / seconds, rest: (total - main - busiest) / seconds };
 }
 
 /** autocannon in its own process: `amount` requests over `connections`, at most `maxSeconds`; the body is sent as raw bytes. Adds `cpuSeconds` (its own CPU time). */
@@ -131,18 +152,18 @@ async function load(server: Server, name: string, bodyFile: string, contentType:
   await autocannon(url, bodyFile, contentType, connections, Math.min(1000, amount), 30); // warm-up
   const rssBeforeMB = await rss(url);
   const loadAverage = loadavg()[0];
-  const serverCpuBefore = cpuSeconds(server.child.pid);
+  const serverCpuBefore = threadCpuSeconds(server.child.pid);
   const r = await autocannon(url, bodyFile, contentType, connections, amount, 120) as {
     requests: { total: number }; latency: { p50: number; p90: number; p99: number; max: number }; errors: number; non2xx: number; duration: number; cpuSeconds: number;
   };
-  const serverCpuAfter = cpuSeconds(server.child.pid);
+  const serverCpuAfter = threadCpuSeconds(server.child.pid);
   const rssAfterMB = await rss(url);
   const result: LoadResult = {
     name, inference: server.inference, connections, requests: r.requests.total, imagesPerRequest,
     predictionsPerSecond: (r.requests.total - r.non2xx) * imagesPerRequest / r.duration,
     latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
     errors: r.errors, non2xx: r.non2xx, seconds: r.duration, rssBeforeMB, rssAfterMB,
-    serverCores: serverCpuBefore === null || serverCpuAfter === null ? null : (serverCpuAfter - serverCpuBefore) / r.duration,
+    serverCores: cpuSplit(server.child.pid, serverCpuBefore, serverCpuAfter, r.duration),
     clientCores: r.cpuSeconds / r.duration, // includes its start-up, which is small next to the run
     loadAverage,
   };
@@ -221,11 +242,16 @@ function writeSection(r: { date: string; node: string; cpu: string; cores: numbe
     '',
     '### HTTP API under load (POST /v1/predict, shipped CNN)',
     '',
-    `The server runs forward passes in an inference worker thread (\`zerograd serve\`'s default, wasm engine with 1 thread there) while its main thread parses HTTP and JSON, so the two overlap on two cores; the last row is the same load with \`--inference main\` (forward passes on the event loop, as before). Connections: ${HEADLINE_CONNECTIONS} for the headline runs, because by Little's law (connections = throughput × mean latency) 2,000 predictions/s at 32 connections means a 16 ms mean latency, so p99 < 10 ms cannot hold there; the 32-connection run is reported too. CPU columns: CPU time over the run's duration (1.00 = one core busy), for the server process (all threads) and for autocannon, which shares the machine's ${r.cores} cores.`,
+    `The server runs forward passes in an inference worker thread (\`zerograd serve\`'s default, wasm engine with 1 thread there) while its main thread parses HTTP and JSON, so the two overlap on two cores; the last row is the same load with \`--inference main\` (forward passes on the event loop, as before). Connections: ${HEADLINE_CONNECTIONS} for the headline runs, because by Little's law (connections = throughput × mean latency) 2,000 predictions/s at 32 connections means a 16 ms mean latency, so p99 < 10 ms cannot hold there; the 32-connection run is reported too. CPU columns: CPU time over the run's duration (1.00 = one core busy): the server process (all threads), its main thread, its inference worker thread (with \`--inference main\`: its busiest other thread), and autocannon, which shares the machine's ${r.cores} cores. CPU per prediction is the server's total over predictions/s.`,
     '',
-    '| workload | inference | connections | requests | predictions/s | p50 (ms) | p90 (ms) | p99 (ms) | errors | non-2xx | RSS before → after (MB) | server CPU (cores) | autocannon CPU (cores) | load avg |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...r.http.map((h) => `| ${h.name} | ${h.inference} | ${h.connections} | ${h.requests.toLocaleString('en-US')} | ${f(h.predictionsPerSecond, 0)} | ${h.latencyMs.p50} | ${h.latencyMs.p90} | ${h.latencyMs.p99} | ${h.errors} | ${h.non2xx} | ${f(h.rssBeforeMB, 0)} → ${f(h.rssAfterMB, 0)} | ${h.serverCores === null ? 'n/a' : f(h.serverCores)} | ${f(h.clientCores)} | ${f(h.loadAverage)} |`),
+    '| workload | inference | connections | requests | predictions/s | p50 (ms) | p90 (ms) | p99 (ms) | errors | non-2xx | RSS before → after (MB) | server CPU: total / main / worker (cores) | server CPU per prediction (ms) | autocannon CPU (cores) | load avg |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...r.http.map((h) => {
+      const cpu = h.serverCores;
+      const split = cpu === null ? 'n/a' : `${f(cpu.total)} / ${f(cpu.main)} / ${f(cpu.busiestOther)}`;
+      const perPrediction = cpu === null ? 'n/a' : f(cpu.total / h.predictionsPerSecond * 1000, 3);
+      return `| ${h.name} | ${h.inference} | ${h.connections} | ${h.requests.toLocaleString('en-US')} | ${f(h.predictionsPerSecond, 0)} | ${h.latencyMs.p50} | ${h.latencyMs.p90} | ${h.latencyMs.p99} | ${h.errors} | ${h.non2xx} | ${f(h.rssBeforeMB, 0)} → ${f(h.rssAfterMB, 0)} | ${split} | ${perPrediction} | ${f(h.clientCores)} | ${f(h.loadAverage)} |`;
+    }),
     '',
     'Targets: under 1 ms for one CNN image in-process; at least 2,000 predictions/s with p99 under 10 ms and zero errors over the API; memory flat over 10,000 requests (RSS measured after a 1,000-request warm-up and after the run).',
   ].join('\n');
