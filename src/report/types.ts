@@ -1,18 +1,9 @@
 // The input of `writeReport` and the paths it returns.
 import type { ClassificationReport } from '../metrics/classification.js';
+import type { EpochLogs } from '../train/types.js';
 
-/** One epoch of training history, as the fit loop records it. */
-export interface HistoryEntry {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  val_loss?: number;
-  val_accuracy?: number;
-  /** Wall-clock seconds the epoch took. */
-  seconds: number;
-  /** Learning rate at the end of the epoch. */
-  lr?: number;
-}
+/** One epoch of training history: the fit loop's EpochLogs (the learning rate may be absent in older runs' metrics.json). */
+export type HistoryEntry = Omit<EpochLogs, 'lr'> & Partial<Pick<EpochLogs, 'lr'>>;
 
 /** A test sample the model got wrong. */
 export interface MisclassifiedExample {
