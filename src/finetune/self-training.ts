@@ -24,6 +24,11 @@ export interface SelfTrainingOptions {
   studentEpochs: number;
   /** The student: a fresh copy of the pretrained backbone fine-tuned with the run's strategy, or a CNN preset from scratch. */
   student: StudentKind;
+  /**
+   * Temporal ensemble: label with a running average of every round's probabilities, each new model weighted
+   * `ensemble` (0 = off, the default: label with the current model only; 0.5 halves older rounds' weight each round).
+   */
+  ensemble: number;
 }
 
 /** The presets a student can be trained from scratch as. */
@@ -48,7 +53,7 @@ export interface Student {
   total: number;
 }
 
-export const SELF_TRAINING_DEFAULTS: Readonly<SelfTrainingOptions> = Object.freeze({ rounds: 3, threshold: 0.9, fraction: 1, studentEpochs: 2, student: 'backbone' });
+export const SELF_TRAINING_DEFAULTS: Readonly<SelfTrainingOptions> = Object.freeze({ rounds: 3, threshold: 0.9, fraction: 1, studentEpochs: 2, student: 'backbone', ensemble: 0 });
 
 /** What one round did, for metrics.json and the report. */
 export interface RoundRecord {
@@ -119,6 +124,7 @@ export async function selfTrain(
 ): Promise<{ final: Student | null; rounds: RoundRecord[] }> {
   if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new UsageError(`--pseudo-rounds must be a positive integer, got ${options.rounds}`);
   if (!(options.threshold > 0 && options.threshold < 1)) throw new UsageError(`--pseudo-threshold must be between 0 and 1, got ${options.threshold}`);
+  if (!(options.ensemble >= 0 && options.ensemble < 1)) throw new UsageError(`--pseudo-ensemble must be in [0, 1), got ${options.ensemble}`);
   const log = hooks.log ?? (() => undefined);
   const classes = train.classNames.length;
   const pool = unlabeledPool(train.count, labeled);
@@ -127,9 +133,15 @@ export async function selfTrain(
   const rounds: RoundRecord[] = [];
   let current = teacher;
   let final: Student | null = null;
+  let averaged: Float32Array | null = null; // the temporal ensemble's probabilities, (P, classes)
   for (let round = 1; round <= options.rounds; round++) {
     const started = performance.now();
-    const { probabilities } = predict(current, poolImages.images, { batchSize: 500 }); // (P, classes)
+    let { probabilities } = predict(current, poolImages.images, { batchSize: 500 }); // (P, classes)
+    if (options.ensemble > 0) {
+      if (averaged) for (let i = 0; i < probabilities.length; i++) averaged[i] += options.ensemble * (probabilities[i] - averaged[i]);
+      else averaged = probabilities; // the first teacher is the whole ensemble
+      probabilities = averaged;
+    }
     const cap = Math.max(1, Math.floor((options.fraction * pool.length * round) / (options.rounds * classes)));
     const selection = selectPseudoLabels(probabilities, classes, { threshold: options.threshold, maxPerClass: cap });
     const measured = pseudoLabelAccuracy(selection, poolImages.labels);

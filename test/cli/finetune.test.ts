@@ -72,6 +72,18 @@ describe('zerograd finetune', () => {
     expect(readMetrics(out).pseudo_labels?.rounds).toHaveLength(1);
   });
 
+  it('--student cnn-fast with a temporal ensemble: two rounds label with averaged probabilities', async () => {
+    const out = join(dir, 'pseudo-ensemble');
+    const { code, err } = await zerograd(['finetune', '--from', backbone, '--labels-per-class', '2', '--pseudo-label', '--pseudo-rounds', '2', '--pseudo-threshold', '0.1',
+      '--student', 'cnn-fast', '--student-epochs', '1', '--pseudo-ensemble', '0.5', '--out', out, ...quick]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const { model, config } = loadModel(out);
+    expect(config.name).toBe('mnist-full-k2-pseudo-cnn-fast');
+    expect(model.layers.map((l) => l.constructor.name)).toContain('BatchNorm');
+    expect(readMetrics(out).pseudo_labels?.rounds).toHaveLength(2);
+  });
+
   it('names what is wrong', async () => {
     const notBackbone = join(repo, 'models', 'mnist-cnn');
     const otherArchitecture = join(dir, 'other');
@@ -86,6 +98,7 @@ describe('zerograd finetune', () => {
       [['--strategy', 'full', '--lora-rank', '2'], /apply to --strategy lora only/],
       [['--strategy', 'adapters'], /--strategy must be full, head, lora or scratch/],
       [['--pseudo-label', '--student', 'mlp'], /--student must be backbone, cnn, cnn-fast or cnn-best, got 'mlp'/],
+      [['--pseudo-label', '--pseudo-ensemble', '1'], /--pseudo-ensemble must be 0 \(off\) or a weight between 0 and 1, got '1'/],
       [['--from', notBackbone], /not a pretrained backbone .* holds \[Conv2D/],
       [['--from', otherArchitecture], /--from .*other.*posEmbed.*another architecture/],
       [['--from', join(dir, 'missing')], /model folder not found/],

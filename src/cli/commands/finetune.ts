@@ -48,6 +48,7 @@ export interface FinetuneFlags {
   pseudoThreshold: string;
   student: string;
   studentEpochs: string;
+  pseudoEnsemble: string;
   limit?: string;
   report: boolean;
   backend: string;
@@ -77,6 +78,7 @@ export function register(program: Command): void {
     .option('--pseudo-threshold <p>', 'keep pseudo-labels with at least this probability', String(SELF_TRAINING_DEFAULTS.threshold))
     .option('--student <kind>', `pseudo-label students: backbone (fresh copy, same strategy) or a preset from scratch (${STUDENT_PRESETS.join(', ')})`, 'backbone')
     .option('--student-epochs <n>', 'passes over the labeled + pseudo-labeled set per student', String(SELF_TRAINING_DEFAULTS.studentEpochs))
+    .option('--pseudo-ensemble <w>', 'label with a running average of all rounds\' probabilities, the newest model weighted w (0 = off)', String(SELF_TRAINING_DEFAULTS.ensemble))
     .option('--limit <n>', 'use only the first N training and N test images (quick runs)')
     .option('--no-report', 'skip the HTML report')
     .option('--backend <name>', 'wasm or cpu', 'wasm')
@@ -87,6 +89,13 @@ export function register(program: Command): void {
 function parseArm(text: string): Arm {
   if (!['full', 'head', 'lora', 'scratch'].includes(text)) throw new UsageError(`--strategy must be full, head, lora or scratch, got '${text}'`);
   return text as Arm;
+}
+
+/** 0 (off) or a weight in (0, 1). */
+function parseEnsembleWeight(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !(value >= 0 && value < 1)) throw new UsageError(`--pseudo-ensemble must be 0 (off) or a weight between 0 and 1, got '${text}'`);
+  return value;
 }
 
 function parseStudent(text: string): StudentKind {
@@ -113,6 +122,7 @@ export async function runFinetune(flags: FinetuneFlags): Promise<number> {
     threshold: parseFraction(flags.pseudoThreshold, '--pseudo-threshold'),
     student: parseStudent(flags.student),
     studentEpochs: parseInteger(flags.studentEpochs, '--student-epochs', 1),
+    ensemble: parseEnsembleWeight(flags.pseudoEnsemble),
   };
   const out = resolve(flags.out ?? join('runs', `finetune-${arm}-k${k}${flags.pseudoLabel ? '-pseudo' : ''}`));
 
