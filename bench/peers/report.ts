@@ -107,7 +107,7 @@ function to99Table(results: CompareResults): string[] {
   const jobs = results.jobs.filter((j) => j.job.kind === 'to99');
   if (jobs.length === 0) return [];
   const lines = ['', '### Time to 99% test accuracy', '',
-    "zerograd's fastest recipe, the same in both peers: the `cnn-fast` preset (Conv 16 5x5-BN-relu → pool → Conv 32 5x5-BN-relu → pool → Dense 128 relu → Dense 10), Adam with a one-cycle schedule over one epoch (peak 1e-2, 20% warm-up, cosine down), batch 64, standardized pixels, no augmentation; test accuracy on all 10,000 test images every quarter epoch; time counts training only (scoring excluded).", '',
+    "zerograd's fastest recipe, the same in both peers: the `cnn-fast` preset (Conv 16 5x5-BN-relu → pool → Conv 32 5x5-BN-relu → pool → Dense 128 relu → Dense 10), Adam with a one-cycle schedule over two epochs (peak 1e-2, 20% warm-up, cosine down), batch 64, standardized pixels, no augmentation; test accuracy on all 10,000 test images every quarter epoch; time counts training only (scoring excluded).", '',
     '| peer | seconds to 99% | test accuracy at each quarter epoch (cumulative training s) |', '|---|---|---|'];
   for (const job of jobs) {
     if (job.status !== 'ok') { lines.push(`| ${PEER_LABELS[job.peer]} | ${notMeasured(job)} | |`); continue; }

@@ -28,13 +28,13 @@ describe('model presets', () => {
     expect(spec.recipe).toMatchObject({ optimizer: 'adam', batchSize: 64, epochs: 3 });
   });
 
-  it('cnn-fast is a LeNet-style BN net trained for one one-cycle epoch', () => {
+  it('cnn-fast is a LeNet-style BN net trained for two one-cycle epochs', () => {
     const spec = preset('cnn-fast');
     const model = buildModel(spec.architecture);
     expect(model.outputShape([1, 28, 28])).toEqual([10]);
     // conv 16*25, BN 32, conv 32*400, BN 64, dense 512*128+128, dense 1290
     expect(model.countParameters().total).toBe(400 + 32 + 12_800 + 64 + 65_664 + 1_290);
-    expect(spec.recipe).toMatchObject({ optimizer: 'adam', lr: 0.01, batchSize: 64, epochs: 1, schedule: { type: 'onecycle' } });
+    expect(spec.recipe).toMatchObject({ optimizer: 'adam', lr: 0.01, batchSize: 64, epochs: 2, schedule: { type: 'onecycle' } });
   });
 
   it('cnn-best uses batch norm, augmentation and a one-cycle schedule', () => {

@@ -22,6 +22,6 @@ export const defaultThresholds: Thresholds = {
   transcendental: 16384,
   reduction: 262144,
   window: 1 << 20,
-  optimizer: 65536,
+  optimizer: 32768, // Adam on the seed MLP's 100,352-weight matrix: 0.123 ms on one thread, 0.088 ms split in two (bench/scratch/adam-split.ts)
   matmul: 1 << 20,
 };
