@@ -8,6 +8,7 @@ export { im2col, col2im, maxPool, maxPoolBackward, avgPool, avgPoolBackward } fr
 export { matmul, gemmScratchBytes } from './gemm';
 export { adamStep, sgdStep } from './optim';
 export { batchNormForward, batchNormBackward } from './norm';
+export { convEpilogue, convEpilogueBackward } from './conv';
 
 /** End of static data; the JS allocator must start above it. */
 export function heapBase(): usize {

@@ -150,6 +150,13 @@ export interface BatchNormGeometry {
   readonly spatial: number;
 }
 
+/** A convolution output's layout: (batch, channels, spatial) with spatial = outH * outW. */
+export interface ConvOutputGeometry {
+  readonly batch: number;
+  readonly channels: number;
+  readonly spatial: number;
+}
+
 /**
  * What every backend implements. All buffers are contiguous and row-major; "rows x cols"
  * means the last axis is the fast one. Kernels never allocate tensors, never see autograd,
@@ -239,6 +246,13 @@ export interface Backend {
   batchNormBackward(x: DataBuffer, dy: DataBuffer, mean: DataBuffer, invStd: DataBuffer, weight: DataBuffer | null,
     dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, geometry: BatchNormGeometry, training: boolean): void;
   /** In place: param, m, v updated from grad. */
+  /**
+   * Convolution epilogue: the GEMM's rows flat (batch * spatial, channels) -> out (batch, channels, spatial) with
+   * out = flat + bias[c] (bias null: none), then max(0, .) when `relu`.
+   */
+  convEpilogue(flat: DataBuffer, bias: DataBuffer | null, out: DataBuffer, geometry: ConvOutputGeometry, relu: boolean): void;
+  /** Backward of convEpilogue: dflat (batch * spatial, channels) = dy (batch, channels, spatial), zero where y <= 0 when y (the fused ReLU's output) is given. */
+  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, geometry: ConvOutputGeometry): void;
   adamStep(param: DataBuffer, grad: DataBuffer, m: DataBuffer, v: DataBuffer, params: AdamParams): void;
   /** In place: param and velocity updated from grad (velocity unused when momentum is 0). */
   sgdStep(param: DataBuffer, grad: DataBuffer, velocity: DataBuffer, params: SgdParams): void;

@@ -1,16 +1,12 @@
 // 2-D convolution and pooling on NCHW tensors (batch, channels, height, width).
-// conv2d is im2col + one GEMM: cols (N*OH*OW, C*KH*KW) @ W^T (C*KH*KW, O) -> (N*OH*OW, O),
-// then permuted to (N, O, OH, OW). Weights are (O, C, KH, KW) as in PyTorch.
+// conv2d is im2col + one GEMM: cols (N*OH*OW, C*KH*KW) @ W^T (C*KH*KW, O) -> (N*OH*OW, O), then one
+// epilogue pass to (N, O, OH, OW) with the bias and an optional fused ReLU. Weights are (O, C, KH, KW) as in PyTorch.
 import type { WindowGeometry } from '../backend/backend.js';
 import { record } from '../autograd/graph.js';
 import { ShapeError } from '../errors.js';
-import { noGrad } from '../tensor/engine.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { empty } from './create.js';
-import { binary } from './elementwise.js';
-import { BinaryOp } from '../backend/backend.js';
-import { permute, reshape } from './movement.js';
 import { sum } from './reduce.js';
 
 export type Pair = number | readonly [number, number];
@@ -18,6 +14,8 @@ export type Pair = number | readonly [number, number];
 export interface Conv2dOptions {
   stride?: Pair;
   padding?: Pair;
+  /** Apply ReLU to the output in the same pass as the bias (what `Conv2D({ activation: 'relu' })` does). */
+  relu?: boolean;
 }
 
 function pair(value: Pair | undefined, fallback: number): [number, number] {
@@ -61,13 +59,14 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   backend.matmul(cols.buffer, weight.buffer, flat.buffer, {
     batch: 1, m: rows, n: outChannels, k: patch, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0, accumulate: false,
   });
-  const out = noGrad(() => {
-    const withBias = bias ? binary(BinaryOp.Add, flat, bias) : flat;
-    return permute(reshape(withBias, [g.batch, g.outH, g.outW, outChannels]), [0, 3, 1, 2]);
-  });
+  const relu = options.relu ?? false;
+  const output = { batch: g.batch, channels: outChannels, spatial: g.outH * g.outW };
+  const out = empty([g.batch, outChannels, g.outH, g.outW], 'float32', backend);
+  backend.convEpilogue(flat.buffer, bias ? bias.buffer : null, out.buffer, output, relu);
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(out, 'conv2d', inputs, (dy) => {
-    const dyFlat = reshape(permute(dy, [0, 2, 3, 1]), [rows, outChannels]); // (N*OH*OW, O)
+  return record(out, relu ? 'conv2d+relu' : 'conv2d', inputs, (dy) => {
+    const dyFlat = empty([rows, outChannels], 'float32', backend); // (N*OH*OW, O), masked by the fused ReLU
+    backend.convEpilogueBackward(dy.buffer, relu ? out.buffer : null, dyFlat.buffer, output);
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       const dcols = empty([rows, patch], 'float32', backend);

@@ -96,6 +96,11 @@ describe('gradients of neural-network ops', () => {
     gradcheck((x, w, b) => zg.conv2d(x, w, b, { stride: 1, padding: 1 }), [{ shape: [2, 2, 5, 5] }, { shape: [3, 2, 3, 3] }, { shape: [3] }]);
     gradcheck((x, w) => zg.conv2d(x, w, null, { stride: 2, padding: [0, 1] }), [{ shape: [1, 3, 6, 5] }, { shape: [2, 3, 2, 3] }]);
   });
+
+  it('conv2d with the fused ReLU', () => {
+    gradcheck((x, w, b) => zg.conv2d(x, w, b, { padding: 1, relu: true }), [{ shape: [2, 2, 5, 5] }, { shape: [5, 2, 3, 3] }, { shape: [5] }]);
+    gradcheck((x, w) => zg.conv2d(x, w, null, { stride: 2, relu: true }), [{ shape: [1, 3, 7, 6] }, { shape: [4, 3, 2, 3] }]);
+  });
   it('max and average pooling', () => {
     gradcheck((x) => x.maxPool2d(2), [{ shape: [2, 2, 4, 5] }]);
     gradcheck((x) => x.maxPool2d(3, { stride: 2, padding: 1 }), [{ shape: [1, 2, 5, 5] }]);

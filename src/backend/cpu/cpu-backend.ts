@@ -2,7 +2,7 @@
 // It is the oracle that the WebAssembly kernels are tested against and the backend for
 // float64 gradient checks. Speed is not a goal here.
 import type {
-  AdamParams, Backend, BatchNormGeometry, BroadcastPlan, DataBuffer, DType, MatmulParams, SgdParams, StridedCopy, WindowGeometry,
+  AdamParams, Backend, BatchNormGeometry, BroadcastPlan, ConvOutputGeometry, DataBuffer, DType, MatmulParams, SgdParams, StridedCopy, WindowGeometry,
 } from '../backend.js';
 import { BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { binaryScalar, unaryDerivative, unaryScalar } from './scalar-math.js';
@@ -373,6 +373,32 @@ export class CpuBackend implements Backend {
     for (let n = 0; n < g.batch; n++) {
       const base = (n * g.channels + channel) * g.spatial;
       for (let s = 0; s < g.spatial; s++) visit(base + s);
+    }
+  }
+
+  convEpilogue(flat: DataBuffer, bias: DataBuffer | null, out: DataBuffer, g: ConvOutputGeometry, relu: boolean): void {
+    const [fs, os] = [buf(flat), buf(out)];
+    const bs = bias ? buf(bias) : null;
+    for (let n = 0; n < g.batch; n++) {
+      for (let c = 0; c < g.channels; c++) {
+        for (let s = 0; s < g.spatial; s++) {
+          const v = fs[(n * g.spatial + s) * g.channels + c] + (bs ? bs[c] : 0);
+          os[(n * g.channels + c) * g.spatial + s] = relu ? Math.max(v, 0) : v;
+        }
+      }
+    }
+  }
+
+  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, g: ConvOutputGeometry): void {
+    const [ds, fs] = [buf(dy), buf(dflat)];
+    const ys = y ? buf(y) : null;
+    for (let n = 0; n < g.batch; n++) {
+      for (let c = 0; c < g.channels; c++) {
+        for (let s = 0; s < g.spatial; s++) {
+          const i = (n * g.channels + c) * g.spatial + s;
+          fs[(n * g.spatial + s) * g.channels + c] = ys && !(ys[i] > 0) ? 0 : ds[i];
+        }
+      }
     }
   }
 

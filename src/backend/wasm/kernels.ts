@@ -40,6 +40,10 @@ export interface KernelExports {
   batchNormBackward(x: number, dy: number, mean: number, invStd: number, weight: number, dx: number, dweight: number,
     dbias: number, batch: number, channels: number, spatial: number, training: number, channelStart: number,
     channelEnd: number): void;
+  convEpilogue(flat: number, bias: number, out: number, spatial: number, channels: number, relu: number,
+    imageStart: number, imageEnd: number): void;
+  convEpilogueBackward(dy: number, y: number, dflat: number, spatial: number, channels: number,
+    imageStart: number, imageEnd: number): void;
   adamStep(param: number, grad: number, m: number, v: number, start: number, end: number, lr: number, beta1: number,
     beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number, decayFactor: number,
     inverseCorrection1: number, inverseCorrection2: number): void;
@@ -52,6 +56,7 @@ export const parallelKernels = [
   'fill', 'unary', 'unaryBackward', 'affine', 'cast', 'binary', 'reduce', 'argmax', 'softmax', 'softmaxBackward',
   'softmaxCrossEntropy', 'stridedCopy', 'gather', 'scatterAdd', 'matmul', 'im2col', 'col2im', 'maxPool',
   'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'adamStep', 'sgdStep', 'batchNormForward', 'batchNormBackward',
+  'convEpilogue', 'convEpilogueBackward',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 export type ParallelKernel = (typeof parallelKernels)[number];

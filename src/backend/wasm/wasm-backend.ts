@@ -2,7 +2,7 @@
 // kernels/*.ts, large calls split across worker threads (thread-pool.ts), small ones run inline.
 // Memory layout: [AS static data | control block + params | heap managed by Allocator].
 import type {
-  AdamParams, Backend, BatchNormGeometry, BinaryOp, BroadcastPlan, DataBuffer, DType, MatmulParams, ReduceOp, SgdParams, StridedCopy,
+  AdamParams, Backend, BatchNormGeometry, BinaryOp, ConvOutputGeometry, BroadcastPlan, DataBuffer, DType, MatmulParams, ReduceOp, SgdParams, StridedCopy,
   UnaryOp, WindowGeometry,
 } from '../backend.js';
 import { Allocator } from './allocator.js';
@@ -353,6 +353,22 @@ export class WasmBackend implements Backend {
 
   private rowsPerThread(cols: number): number {
     return Math.max(1, Math.ceil(this.thresholds.reduction / Math.max(cols, 1)));
+  }
+
+  convEpilogue(flat: DataBuffer, bias: DataBuffer | null, out: DataBuffer, g: ConvOutputGeometry, relu: boolean): void {
+    const [fp, bp, op2] = [this.ptr(flat), this.ptrOrZero(bias), this.ptr(out)];
+    this.splitImages('convEpilogue', g, (s, e) => [fp, bp, op2, g.spatial, g.channels, relu ? 1 : 0, s, e]);
+  }
+
+  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, g: ConvOutputGeometry): void {
+    const [dyp, yp, fp] = [this.ptr(dy), this.ptrOrZero(y), this.ptr(dflat)];
+    this.splitImages('convEpilogueBackward', g, (s, e) => [dyp, yp, fp, g.spatial, g.channels, s, e]);
+  }
+
+  /** Splits a conv epilogue over whole images (memory-bound: the element-wise threshold). */
+  private splitImages(kernel: ParallelKernel, g: ConvOutputGeometry, args: (start: number, end: number) => number[]): void {
+    const imagesPerThread = Math.max(1, Math.ceil(this.thresholds.elementwise / Math.max(g.channels * g.spatial, 1)));
+    this.split(kernel, g.batch, imagesPerThread, 1, args);
   }
 
   batchNormForward(x: DataBuffer, weight: DataBuffer | null, bias: DataBuffer | null, mean: DataBuffer, variance: DataBuffer,

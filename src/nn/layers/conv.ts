@@ -75,8 +75,9 @@ export class Conv2D extends Module {
   forward(x: Tensor): Tensor {
     if (x.rank !== 4) throw new ShapeError(`Conv2D: expects (batch, channels, height, width), got ${formatShape(x.shape)}`);
     this.build(x.shape[1]);
-    const y = conv2d(x, this.weight as Tensor, this.bias, { stride: this.stride, padding: this.pad });
-    return applyActivation(this.activation, y);
+    const relu = this.activation === 'relu'; // fused into the convolution's output pass
+    const y = conv2d(x, this.weight as Tensor, this.bias, { stride: this.stride, padding: this.pad, relu });
+    return relu ? y : applyActivation(this.activation, y);
   }
 
   config(): LayerConfig {
