@@ -1,0 +1,77 @@
+// Where a training step's time goes: every backend call of one step of the seed MLP, the small CNN or the cnn-fast
+// preset, summed per kernel (ms per step, calls per step), and each matmul shape with its GFLOP/s.
+// Usage: npm run bench -- profile [mlp|cnn|cnn-fast] [--threads N]   (prints tables; writes bench/results/profile-<model>.json)
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
+import * as zg from '../src/index.js';
+import { buildModel, preset } from '../src/models/index.js';
+import { mlp, smallCnn } from './step.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Tally { ms: number; calls: number; flop: number }
+
+/** Wraps a backend so every call's wall time is summed per method (and per shape for matmul). */
+function instrument(backend: zg.Backend): { backend: zg.Backend; kernels: Map<string, Tally>; shapes: Map<string, Tally> } {
+  const kernels = new Map<string, Tally>();
+  const shapes = new Map<string, Tally>();
+  const add = (map: Map<string, Tally>, key: string, ms: number, flop: number) => {
+    const t = map.get(key) ?? { ms: 0, calls: 0, flop: 0 };
+    t.ms += ms; t.calls++; t.flop += flop;
+    map.set(key, t);
+  };
+  const proxy = new Proxy(backend, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function' || prop === 'memoryInUse') return value;
+      const fn = value as (...args: unknown[]) => unknown;
+      return (...args: unknown[]) => {
+        const t0 = performance.now();
+        const result = fn.apply(target, args);
+        const ms = performance.now() - t0;
+        add(kernels, String(prop), ms, 0);
+        if (prop === 'matmul') {
+          const p = args[3] as zg.MatmulParams;
+          add(shapes, `${p.batch > 1 ? `${p.batch} x ` : ''}(${p.m} x ${p.k}) @ (${p.k} x ${p.n})${p.transA ? ' transA' : ''}${p.transB ? ' transB' : ''}`, ms, 2 * p.batch * p.m * p.n * p.k);
+        }
+        return result;
+      };
+    },
+  });
+  return { backend: proxy, kernels, shapes };
+}
+
+export async function main(args: string[]): Promise<void> {
+  const which = args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a)) ?? 'cnn';
+  const threadsAt = args.indexOf('--threads');
+  const base = await zg.init('wasm', threadsAt >= 0 ? { threads: Number(args[threadsAt + 1]) } : {});
+  const probe = instrument(base);
+  zg.setBackend(probe.backend);
+  zg.manualSeed(0);
+  const model = which === 'mlp' ? mlp() : which === 'cnn' ? smallCnn() : which === 'cnn-fast' ? buildModel(preset('cnn-fast').architecture) : null;
+  if (!model) throw new Error(`profile: unknown model '${which}'; expected mlp, cnn or cnn-fast`);
+  const batch = which === 'mlp' ? 32 : 64;
+  const optimizer = new zg.Adam(model.parameters(), { lr: 1e-3 });
+  const x = zg.rand([batch, 1, 28, 28]).keep();
+  const y = zg.tensor(Int32Array.from({ length: batch }, (_, i) => i % 10)).keep();
+  const step = () => zg.scope(() => { optimizer.zeroGrad(); zg.crossEntropy(model.forwardLogits(x), y).backward(); optimizer.step(); });
+  const steps = which === 'mlp' ? 1000 : 40;
+  for (let i = 0; i < steps / 4; i++) step();
+  probe.kernels.clear();
+  probe.shapes.clear();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  const msPerStep = (performance.now() - t0) / steps;
+  const perStep = (m: Map<string, Tally>) => [...m.entries()].map(([name, t]) => ({ name, ms: t.ms / steps, calls: t.calls / steps, gflops: t.flop ? t.flop / t.ms / 1e6 : undefined })).sort((a, b) => b.ms - a.ms);
+  const kernels = perStep(probe.kernels);
+  const inBackend = kernels.reduce((s, k) => s + k.ms, 0);
+  const result = { model: which, batch, threads: base.threads, loadAverage: loadavg()[0], msPerStep, msInBackend: inBackend, msOutside: msPerStep - inBackend, kernels, matmuls: perStep(probe.shapes) };
+  console.log(`${which}, batch ${batch}, ${base.threads} threads (load ${result.loadAverage.toFixed(1)}): ${msPerStep.toFixed(3)} ms/step, ${inBackend.toFixed(3)} in backend calls, ${(msPerStep - inBackend).toFixed(3)} outside (timing every call adds a little)`);
+  console.table(kernels.map((k) => ({ kernel: k.name, 'ms/step': Number(k.ms.toFixed(3)), 'calls/step': k.calls })));
+  console.table(result.matmuls.map((k) => ({ matmul: k.name, 'ms/step': Number(k.ms.toFixed(3)), 'GFLOP/s': Number((k.gflops ?? 0).toFixed(1)) })));
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(join(root, `bench/results/profile-${which}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  (base as { dispose?: () => void }).dispose?.();
+}
