@@ -36,6 +36,8 @@ interface LoadResult {
   name: string;
   /** Where the server runs forward passes (`zerograd serve --inference`). */
   inference: 'worker' | 'main';
+  /** Inference worker threads (`--workers`; 0 with --inference main). */
+  workers: number;
   connections: number;
   requests: number;
   imagesPerRequest: number;
@@ -77,8 +79,8 @@ function inProcess(threads: number): { model: string; threads: number; singleMs:
 
 // ---- over HTTP ----------------------------------------------------------------------------------
 
-function startServer(threads: number, inference: 'worker' | 'main'): Promise<{ child: ChildProcess; url: string }> {
-  const args = ['serve', '--model', MODEL, '--port', '0', '--threads', String(threads), '--inference', inference, '--max-queue', '4096'];
+function startServer(threads: number, inference: 'worker' | 'main', workers?: number): Promise<{ child: ChildProcess; url: string }> {
+  const args = ['serve', '--model', MODEL, '--port', '0', '--threads', String(threads), '--inference', inference, '--max-queue', '4096', ...(workers === undefined ? [] : ['--workers', String(workers)])];
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/run.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let text = '';
@@ -91,8 +93,12 @@ function startServer(threads: number, inference: 'worker' | 'main'): Promise<{ c
   });
 }
 
+async function serverMetrics(url: string): Promise<{ memory: { rssMB: number }; inference: { workers: number } }> {
+  return (await (await fetch(`${url}/metrics`)).json()) as { memory: { rssMB: number }; inference: { workers: number } };
+}
+
 async function rss(url: string): Promise<number> {
-  return ((await (await fetch(`${url}/metrics`)).json()) as { memory: { rssMB: number } }).memory.rssMB;
+  return (await serverMetrics(url)).memory.rssMB;
 }
 
 /** CPU seconds (user + system) each thread of a process used so far, by thread id, from /proc; null where there is no /proc. */
@@ -109,7 +115,7 @@ function threadCpuSeconds(pid: number | undefined): Map<number, number> | null {
   }
 }
 
-/** CPU used between two readings, as cores over `seconds`: the whole process, its main thread, its busiest other thread (the inference worker, when there is one), and the rest. */
+/** CPU used between two readings, as cores over `seconds`: the whole process, its main thread, its busiest other thread (an inference worker, when there are any), and the rest. */
 function cpuSplit(pid: number | undefined, before: Map<number, number> | null, after: Map<number, number> | null, seconds: number): CpuSplit | null {
   if (!before || !after) return null;
   const used = [...after].map(([tid, s]) => [tid, s - (before.get(tid) ?? 0)] as const);
@@ -119,12 +125,16 @@ function cpuSplit(pid: number | undefined, before: Map<number, number> | null, a
   return { total: total / seconds, main: main / seconds, busiestOther: busiest / seconds, rest: (total - main - busiest) / seconds };
 }
 
-/** autocannon in its own process: `amount` requests over `connections`, at most `maxSeconds`; the body is sent as raw bytes. Adds `cpuSeconds` (its own CPU time). */
+/**
+ * autocannon in its own process: `amount` requests over `connections`, at most `maxSeconds`; the body is sent as raw bytes.
+ * Adds `cpuSeconds` (its own CPU time). `sampleInt` is 20 ms because autocannon only notices that `amount` is done at its
+ * next sample: with its default of 1 s, every duration was rounded up to a whole second (10,000 requests in 4.2 s read as 5.01 s).
+ */
 function autocannon(url: string, bodyFile: string, contentType: string, connections: number, amount: number, maxSeconds: number): Promise<Record<string, unknown>> {
   const script = `import autocannon from 'autocannon'; import { readFileSync } from 'node:fs';
 const [url, file, type, connections, amount, seconds] = process.argv.slice(1);
 const instance = autocannon({ url: url + '/v1/predict', method: 'POST', headers: { 'content-type': type }, body: readFileSync(file),
-  connections: Number(connections), amount: Number(amount), timeout: 10 }, (err, result) => {
+  connections: Number(connections), amount: Number(amount), timeout: 10, sampleInt: 20 }, (err, result) => {
   if (err) { console.error(err.message); process.exit(1); }
   const cpu = process.cpuUsage();
   console.log(JSON.stringify({ ...result, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));
@@ -145,6 +155,7 @@ interface Server {
   child: ChildProcess;
   url: string;
   inference: 'worker' | 'main';
+  workers: number;
 }
 
 async function load(server: Server, name: string, bodyFile: string, contentType: string, imagesPerRequest: number, connections: number, amount: number): Promise<LoadResult> {
@@ -159,7 +170,7 @@ async function load(server: Server, name: string, bodyFile: string, contentType:
   const serverCpuAfter = threadCpuSeconds(server.child.pid);
   const rssAfterMB = await rss(url);
   const result: LoadResult = {
-    name, inference: server.inference, connections, requests: r.requests.total, imagesPerRequest,
+    name, inference: server.inference, workers: server.workers, connections, requests: r.requests.total, imagesPerRequest,
     predictionsPerSecond: (r.requests.total - r.non2xx) * imagesPerRequest / r.duration,
     latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
     errors: r.errors, non2xx: r.non2xx, seconds: r.duration, rssBeforeMB, rssAfterMB,
@@ -171,11 +182,11 @@ async function load(server: Server, name: string, bodyFile: string, contentType:
   return result;
 }
 
-/** Runs `work` against a fresh `zerograd serve --inference <inference>` and stops it (SIGTERM) afterwards. */
-async function withServer(inference: 'worker' | 'main', work: (server: Server) => Promise<void>): Promise<void> {
-  const { child, url } = await startServer(1, inference);
+/** Runs `work` against a fresh `zerograd serve --inference <inference> [--workers <workers>]` and stops it (SIGTERM) afterwards. */
+async function withServer(inference: 'worker' | 'main', workers: number | undefined, work: (server: Server) => Promise<void>): Promise<void> {
+  const { child, url } = await startServer(1, inference, workers);
   try {
-    await work({ child, url, inference });
+    await work({ child, url, inference, workers: (await serverMetrics(url)).inference.workers });
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('close', resolve));
@@ -206,13 +217,16 @@ export async function main(args: string[]): Promise<void> {
   console.table(local);
 
   const http: LoadResult[] = [];
-  await withServer('worker', async (server) => {
+  await withServer('worker', undefined, async (server) => { // the default pool of inference workers
     http.push(await load(server, 'JSON, 1 image per request', jsonFile, 'application/json', 1, HEADLINE_CONNECTIONS, amount));
     http.push(await load(server, 'JSON, 1 image per request', jsonFile, 'application/json', 1, 32, amount));
     http.push(await load(server, 'PNG upload (84x84), preprocessed on the server', pngFile, 'image/png', 1, HEADLINE_CONNECTIONS, amount));
     http.push(await load(server, 'JSON batch of 16 images per request', batchFile, 'application/json', 16, HEADLINE_CONNECTIONS, Math.ceil(amount / 16)));
   });
-  await withServer('main', async (server) => {
+  await withServer('worker', 1, async (server) => {
+    http.push(await load(server, 'JSON, 1 image per request', jsonFile, 'application/json', 1, HEADLINE_CONNECTIONS, amount));
+  });
+  await withServer('main', undefined, async (server) => {
     http.push(await load(server, 'JSON, 1 image per request', jsonFile, 'application/json', 1, HEADLINE_CONNECTIONS, amount));
   });
   const results = {
@@ -226,6 +240,7 @@ export async function main(args: string[]): Promise<void> {
 function writeSection(r: { date: string; node: string; cpu: string; cores: number; loadAverageBefore: number; loadAverageAfter: number; quick: boolean; inProcess: ReturnType<typeof inProcess>; http: LoadResult[] }): void {
   const f = (v: number, digits = 2): string => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const singles = r.inProcess.filter((x) => x.batch === 64);
+  const defaultWorkers = r.http.find((h) => h.inference === 'worker')?.workers ?? 0;
   const body = [
     '## Deployment',
     '',
@@ -242,15 +257,15 @@ function writeSection(r: { date: string; node: string; cpu: string; cores: numbe
     '',
     '### HTTP API under load (POST /v1/predict, shipped CNN)',
     '',
-    `The server runs forward passes in an inference worker thread (\`zerograd serve\`'s default, wasm engine with 1 thread there) while its main thread parses HTTP and JSON, so the two overlap on two cores; the last row is the same load with \`--inference main\` (forward passes on the event loop, as before). Connections: ${HEADLINE_CONNECTIONS} for the headline runs, because by Little's law (connections = throughput × mean latency) 2,000 predictions/s at 32 connections means a 16 ms mean latency, so p99 < 10 ms cannot hold there; the 32-connection run is reported too. CPU columns: CPU time over the run's duration (1.00 = one core busy): the server process (all threads), its main thread, its inference worker thread (with \`--inference main\`: its busiest other thread), and autocannon, which shares the machine's ${r.cores} cores. CPU per prediction is the server's total over predictions/s.`,
+    `The server runs forward passes in a pool of inference worker threads (\`zerograd serve\`'s default: ${defaultWorkers} worker${defaultWorkers === 1 ? '' : 's'} on these ${r.cores} cores, each with its own wasm engine at 1 thread and its own copy of the model; a micro-batch goes to the least busy one) while its main thread parses HTTP and JSON; the column *workers* says how many. The last two rows are the same load with \`--workers 1\` (one inference worker, as before) and with \`--inference main\` (forward passes on the event loop). Throughput is requests over autocannon's duration, sampled every 20 ms (its default 1 s sample rounded every run up to a whole second, which read e.g. 2,400/s as 1,996/s). Connections: ${HEADLINE_CONNECTIONS} for the headline runs, because by Little's law (connections = throughput × mean latency) 2,000 predictions/s at 32 connections means a 16 ms mean latency, so p99 < 10 ms cannot hold there; the 32-connection run is reported too. CPU columns: CPU time over the run's duration (1.00 = one core busy): the server process (all threads), its main thread, its busiest other thread (an inference worker; with \`--inference main\`: whichever), and autocannon, which shares the machine's ${r.cores} cores. CPU per prediction is the server's total over predictions/s.`,
     '',
-    '| workload | inference | connections | requests | predictions/s | p50 (ms) | p90 (ms) | p99 (ms) | errors | non-2xx | RSS before → after (MB) | server CPU: total / main / worker (cores) | server CPU per prediction (ms) | autocannon CPU (cores) | load avg |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| workload | inference | workers | connections | requests | predictions/s | p50 (ms) | p90 (ms) | p99 (ms) | errors | non-2xx | RSS before → after (MB) | server CPU: total / main / busiest worker (cores) | server CPU per prediction (ms) | autocannon CPU (cores) | load avg |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...r.http.map((h) => {
       const cpu = h.serverCores;
       const split = cpu === null ? 'n/a' : `${f(cpu.total)} / ${f(cpu.main)} / ${f(cpu.busiestOther)}`;
       const perPrediction = cpu === null ? 'n/a' : f(cpu.total / h.predictionsPerSecond * 1000, 3);
-      return `| ${h.name} | ${h.inference} | ${h.connections} | ${h.requests.toLocaleString('en-US')} | ${f(h.predictionsPerSecond, 0)} | ${h.latencyMs.p50} | ${h.latencyMs.p90} | ${h.latencyMs.p99} | ${h.errors} | ${h.non2xx} | ${f(h.rssBeforeMB, 0)} → ${f(h.rssAfterMB, 0)} | ${split} | ${perPrediction} | ${f(h.clientCores)} | ${f(h.loadAverage)} |`;
+      return `| ${h.name} | ${h.inference} | ${h.workers} | ${h.connections} | ${h.requests.toLocaleString('en-US')} | ${f(h.predictionsPerSecond, 0)} | ${h.latencyMs.p50} | ${h.latencyMs.p90} | ${h.latencyMs.p99} | ${h.errors} | ${h.non2xx} | ${f(h.rssBeforeMB, 0)} → ${f(h.rssAfterMB, 0)} | ${split} | ${perPrediction} | ${f(h.clientCores)} | ${f(h.loadAverage)} |`;
     }),
     '',
     'Targets: under 1 ms for one CNN image in-process; at least 2,000 predictions/s with p99 under 10 ms and zero errors over the API; memory flat over 10,000 requests (RSS measured after a 1,000-request warm-up and after the run).',

@@ -10,8 +10,8 @@ export interface MetricsSnapshot {
   errorsByStatus: Record<string, number>;
   latencyMs: { count: number; p50: number; p90: number; p99: number; max: number; mean: number };
   queue: { depth: number; limit: number; batches: number; meanBatch: number };
-  /** Where forward passes run, and how often the inference worker thread was replaced after dying. */
-  inference: { where: 'worker' | 'main'; workerRestarts: number };
+  /** Where forward passes run, how many inference worker threads, and how often they were replaced after dying (in all, and per worker). */
+  inference: { where: 'worker' | 'main'; workers: number; workerRestarts: number; restartsByWorker: number[] };
   memory: { rssMB: number; heapUsedMB: number };
 }
 
@@ -43,7 +43,7 @@ export class ServerMetrics {
     this.filled = Math.min(this.filled + 1, this.window.length);
   }
 
-  snapshot(queue: { depth: number; maxQueued: number; batches: number; images: number }, worker: { restarts: number } | null = null): MetricsSnapshot {
+  snapshot(queue: { depth: number; maxQueued: number; batches: number; images: number }, pool: { size: number; restarts: number; restartsByWorker: number[] } | null = null): MetricsSnapshot {
     const sorted = Float64Array.from(this.window.subarray(0, this.filled)).sort();
     const at = (q: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
     const mean = sorted.length === 0 ? 0 : sorted.reduce((p, v) => p + v, 0) / sorted.length;
@@ -57,7 +57,7 @@ export class ServerMetrics {
       errorsByStatus: { ...this.errorsByStatus },
       latencyMs: { count: sorted.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(at(1)), mean: round(mean) },
       queue: { depth: queue.depth, limit: queue.maxQueued, batches: queue.batches, meanBatch: round(queue.batches ? queue.images / queue.batches : 0) },
-      inference: { where: worker ? 'worker' : 'main', workerRestarts: worker?.restarts ?? 0 },
+      inference: { where: pool ? 'worker' : 'main', workers: pool?.size ?? 0, workerRestarts: pool?.restarts ?? 0, restartsByWorker: pool?.restartsByWorker ?? [] },
       memory: { rssMB: round(memory.rss / 2 ** 20), heapUsedMB: round(memory.heapUsed / 2 ** 20) },
     };
   }
@@ -74,7 +74,9 @@ export function prometheusText(s: MetricsSnapshot): string {
     ...(['p50', 'p90', 'p99'] as const).map((q) => `zerograd_latency_ms{quantile="0.${q.slice(1)}"} ${s.latencyMs[q]}`),
     `zerograd_latency_ms_count ${s.latencyMs.count}`,
     '# TYPE zerograd_queue_depth gauge', `zerograd_queue_depth ${s.queue.depth}`,
+    '# TYPE zerograd_inference_workers gauge', `zerograd_inference_workers ${s.inference.workers}`,
     '# TYPE zerograd_worker_restarts_total counter', `zerograd_worker_restarts_total ${s.inference.workerRestarts}`,
+    ...s.inference.restartsByWorker.map((n, i) => `zerograd_worker_restarts_total{worker="${i}"} ${n}`),
     '# TYPE zerograd_rss_megabytes gauge', `zerograd_rss_megabytes ${s.memory.rssMB}`,
   ];
   return `${lines.join('\n')}\n`;

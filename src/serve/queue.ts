@@ -1,7 +1,7 @@
 // The inference queue: requests wait here and are run in micro-batches (one forward pass for
 // everything waiting, up to maxBatch images). No timer: a batch starts on the next event-loop turn.
 // A synchronous model runs one batch per turn, so health checks and new requests get in between; an
-// asynchronous one (the inference worker) has up to maxInFlight batches out while the next one fills.
+// asynchronous one (the inference workers) has up to maxInFlight batches out while the next one fills.
 // Bounded: when full, submit() rejects at once (HTTP 503, back-pressure).
 import { RequestError } from './inputs.js';
 
@@ -12,7 +12,7 @@ export interface QueueOptions {
   maxBatch?: number;
   /** An image that waited longer than this is dropped with a 503 (default 5000 ms). */
   timeoutMs?: number;
-  /** Batches an asynchronous model may have running at once (default 2: the next one waits in the worker). */
+  /** Batches an asynchronous model may have running at once (default 2: the next one waits in the worker; the server sets 2 per worker). */
   maxInFlight?: number;
 }
 

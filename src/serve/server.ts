@@ -1,7 +1,7 @@
 // The HTTP API (Fastify): POST /v1/predict and /v1/explain, GET /healthz, /metrics, /v1/model, the
 // model files for the in-browser engine, and the web page at /. Client mistakes become 4xx JSON
 // errors `{ statusCode, error, message }`; inference runs in micro-batches through a bounded queue, on
-// this thread or (option `worker`) in an inference worker thread so parsing and compute overlap.
+// this thread or (option `worker`) in a pool of inference worker threads so parsing and compute overlap.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { saliency, SALIENCY_METHODS, type SaliencyMethod } from '../explain/saliency.js';
 import type { LoadedModel } from '../io/model-folder.js';
@@ -10,7 +10,7 @@ import { imagePixels, jsonPixels, RequestError, type PixelBatch } from './inputs
 import { prometheusText, ServerMetrics } from './metrics.js';
 import { InferenceQueue, type QueueOptions } from './queue.js';
 import { ISOLATION_HEADERS, type StaticFile } from './static.js';
-import { InferenceWorker, type InferenceWorkerOptions } from './worker.js';
+import { InferenceWorkerPool, type InferenceWorkerPoolOptions } from './worker-pool.js';
 
 export interface ServerOptions extends QueueOptions {
   loaded: LoadedModel;
@@ -25,10 +25,11 @@ export interface ServerOptions extends QueueOptions {
   /** Fastify's pino logger (default off). */
   logger?: boolean;
   /**
-   * Run forward passes in a worker thread (true, or its options) instead of on the event loop (default).
-   * The server starts it, waits for it in `ready()`/`listen()`, and stops it in `close()`.
+   * Run forward passes in inference worker threads (true: one; or the pool's options, e.g. `{ workers: 2 }`)
+   * instead of on the event loop (default). The server starts them, waits for them in `ready()`/`listen()`,
+   * and stops them in `close()`. Unless `maxInFlight` is given, each worker holds up to 2 batches.
    */
-  worker?: boolean | InferenceWorkerOptions;
+  worker?: boolean | InferenceWorkerPoolOptions;
 }
 
 const BODY_TYPES = ['application/json', 'image/png', 'image/jpeg', 'application/octet-stream'];
@@ -42,12 +43,13 @@ const FASTIFY_ERRORS: Record<string, [string, (limit: number) => string]> = {
 const API_ROUTES = new Set(['/v1/predict', '/v1/explain']);
 
 /** The server, not yet listening; `app.close()` drains the queue first. */
-export function buildServer(options: ServerOptions): { app: FastifyInstance; classifier: DigitClassifier; queue: InferenceQueue; metrics: ServerMetrics; worker: InferenceWorker | null } {
+export function buildServer(options: ServerOptions): { app: FastifyInstance; classifier: DigitClassifier; queue: InferenceQueue; metrics: ServerMetrics; pool: InferenceWorkerPool | null } {
   const { loaded } = options;
   const classifier = new DigitClassifier(loaded.model, loaded.config);
-  const worker = options.worker ? new InferenceWorker(loaded, { timeoutMs: options.timeoutMs, ...(options.worker === true ? {} : options.worker) }) : null;
-  const infer = worker ? (pixels: Float32Array, count: number) => worker.infer(pixels, count) : (pixels: Float32Array) => classifier.probabilities(pixels);
-  const queue = new InferenceQueue(infer, classifier.features, options);
+  const pool = options.worker ? new InferenceWorkerPool(loaded, { timeoutMs: options.timeoutMs, ...(options.worker === true ? {} : options.worker) }) : null;
+  const infer = pool ? (pixels: Float32Array, count: number) => pool.infer(pixels, count) : (pixels: Float32Array) => classifier.probabilities(pixels);
+  const maxInFlight = options.maxInFlight ?? (pool ? InferenceWorkerPool.batchesPerWorker * pool.size : undefined);
+  const queue = new InferenceQueue(infer, classifier.features, { ...options, maxInFlight });
   const metrics = new ServerMetrics();
   classifier.probabilities(new Float32Array(classifier.features)); // warm-up (explain and in-process inference): the first request should not pay for compilation
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
@@ -72,9 +74,9 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
     done();
   });
   app.addHook('preClose', async () => { await queue.drain(); });
-  if (worker) {
-    app.addHook('onReady', async () => { await worker.ready; });
-    app.addHook('onClose', async () => { await worker.close(); });
+  if (pool) {
+    app.addHook('onReady', async () => { await pool.ready; });
+    app.addHook('onClose', async () => { await pool.close(); });
   }
 
   app.setErrorHandler((error: FastifyError | RequestError, request, reply) => {
@@ -106,7 +108,7 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
 
   app.get('/healthz', async () => ({ status: 'ok', model: loaded.config.name ?? 'model', queueDepth: queue.depth }));
   app.get('/metrics', async (request: FastifyRequest<{ Querystring: { format?: string } }>, reply: FastifyReply) => {
-    const snapshot = metrics.snapshot(queue, worker);
+    const snapshot = metrics.snapshot(queue, pool);
     if (request.query.format === 'prometheus') return reply.type('text/plain; version=0.0.4').send(prometheusText(snapshot));
     return snapshot;
   });
@@ -143,7 +145,7 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
     return { ...prediction, method, pixels: Array.from(input.pixels, round4), saliency: Array.from(scores, round4) };
   });
 
-  return { app, classifier, queue, metrics, worker };
+  return { app, classifier, queue, metrics, pool };
 }
 
 const round4 = (v: number): number => Math.round(v * 1e4) / 1e4;

@@ -1,5 +1,5 @@
 // `zerograd serve`, spawned: listens on a free port, serves the API and the page, answers a bad
-// request with JSON, and on SIGTERM finishes (inference worker included) and exits 0.
+// request with JSON, and on SIGTERM finishes (its inference workers included) and exits 0.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { digitPng, ROOT, runCli, SHIPPED_MODEL } from '../serve/helpers.js';
 
 describe('zerograd serve', () => {
   it('serves predictions and stops gracefully on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'run.ts'), 'serve', '--model', SHIPPED_MODEL, '--port', '0', '--threads', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'run.ts'), 'serve', '--model', SHIPPED_MODEL, '--port', '0', '--workers', '2', '--threads', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
@@ -30,7 +30,7 @@ describe('zerograd serve', () => {
       expect(bad.status).toBe(400);
       expect(await bad.json()).toMatchObject({ error: 'wrong_length' });
       const metrics = (await (await fetch(`${url}/metrics`)).json()) as { requests: number; errors: number };
-      expect(metrics).toMatchObject({ requests: 2, errors: 1 });
+      expect(metrics).toMatchObject({ requests: 2, errors: 1, inference: { where: 'worker', workers: 2, workerRestarts: 0 } });
     } finally {
       child.kill('SIGTERM');
     }
@@ -46,5 +46,11 @@ describe('zerograd serve', () => {
     const where = await runCli(['serve', '--model', SHIPPED_MODEL, '--inference', 'gpu']);
     expect(where.code).toBe(2);
     expect(where.stderr.trim()).toBe("zerograd: --inference must be 'worker' or 'main', got 'gpu'");
+    const workers = await runCli(['serve', '--model', SHIPPED_MODEL, '--workers', '0']);
+    expect(workers.code).toBe(2);
+    expect(workers.stderr.trim()).toBe("zerograd: --workers must be an integer from 1 to 64, got '0'");
+    const mainWorkers = await runCli(['serve', '--model', SHIPPED_MODEL, '--inference', 'main', '--workers', '2']);
+    expect(mainWorkers.code).toBe(2);
+    expect(mainWorkers.stderr).toMatch(/--workers needs --inference worker/);
   });
 });

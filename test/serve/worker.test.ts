@@ -1,12 +1,13 @@
 // The inference worker thread: the same outputs as in-process inference, a failing batch rejects (and the
-// thread keeps serving), a dead or stuck thread is replaced, close() stops it; and the server on it: identical
-// answers, a 500 JSON error (not a crash) when the thread dies mid-batch, and the thread stopped on close.
+// thread keeps serving), a dead or stuck thread is replaced, close() stops it; a pool of them; and the server
+// on them: identical answers, a 500 JSON error (not a crash) when a thread dies mid-batch, threads stopped on close.
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedModel } from '../../src/io/model-config.js';
 import { DigitClassifier } from '../../src/serve/classifier.js';
 import { buildServer } from '../../src/serve/server.js';
 import { InferenceWorker } from '../../src/serve/worker.js';
+import { defaultWorkerCount, InferenceWorkerPool } from '../../src/serve/worker-pool.js';
 import { digitPixels, digitPng, shippedModel } from './helpers.js';
 
 let loaded: LoadedModel;
@@ -86,12 +87,13 @@ describe('the server with an inference worker', () => {
   });
 
   it('answers 500 JSON when the worker dies mid-batch, then serves again; close() stops the worker', async () => {
-    const { app, worker: own } = buildServer({ loaded, worker: { threads: 1 } });
+    const { app, pool } = buildServer({ loaded, worker: { threads: 1 } });
+    const own = (pool as InferenceWorkerPool).workers[0];
     await app.ready();
-    const thread = threadOf(own as InferenceWorker);
+    const thread = threadOf(own);
     const payload = { method: 'POST' as const, url: '/v1/predict', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ pixels: digitPixels(0).pixels }) };
     const pending = app.inject(payload);
-    while ((own as InferenceWorker).inFlight === 0) await new Promise((r) => setImmediate(r));
+    while (own.inFlight === 0) await new Promise((r) => setImmediate(r));
     await thread.terminate();
     const failed = await pending;
     expect(failed.statusCode).toBe(500);
@@ -99,10 +101,76 @@ describe('the server with an inference worker', () => {
     const ok = await app.inject(payload);
     expect(ok.statusCode).toBe(200);
     expect(ok.json().label).toBe(digitPixels(0).label);
-    expect((await app.inject('/metrics')).json()).toMatchObject({ inference: { where: 'worker', workerRestarts: 1 }, errorsByStatus: { 500: 1 } });
-    const replacement = threadOf(own as InferenceWorker);
+    expect((await app.inject('/metrics')).json()).toMatchObject({ inference: { where: 'worker', workers: 1, workerRestarts: 1 }, errorsByStatus: { 500: 1 } });
+    const replacement = threadOf(own);
     const exited = new Promise<number>((resolve) => replacement.once('exit', resolve));
     await app.close();
     await exited;
+  });
+});
+
+describe('InferenceWorkerPool', () => {
+  it('uses all cores but one, at least 2 on 2 cores, and never more workers than cores', () => {
+    expect([1, 2, 4, 8].map((cores) => defaultWorkerCount(cores))).toEqual([1, 2, 3, 7]);
+  });
+
+  it('spreads batches over its workers and gives exactly the outputs of in-process inference', async () => {
+    const pool = new InferenceWorkerPool(loaded, { workers: 2 });
+    await pool.ready;
+    const local = new DigitClassifier(loaded.model, loaded.config);
+    const batches = [[0], [1, 2, 3], [4, 5], Array.from({ length: 17 }, (_, i) => i + 10)].map(batchOf);
+    const outputs = batches.map((pixels) => pool.infer(pixels));
+    expect(pool.workers.map((w) => w.inFlight)).toEqual([2, 2]); // least busy first: each worker got two
+    for (const [i, output] of (await Promise.all(outputs)).entries()) expect(Array.from(output)).toEqual(Array.from(local.probabilities(batches[i])));
+    expect(() => new InferenceWorkerPool(loaded, { workers: 0 })).toThrow(/workers must be a positive integer, got 0/);
+    await pool.close();
+  });
+});
+
+describe('the server with a pool of 2 inference workers', () => {
+  const predict = (index: number) => ({ method: 'POST' as const, url: '/v1/predict', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ pixels: digitPixels(index).pixels }) });
+
+  it('answers as the in-process server does, with at most 2 batches in each worker', async () => {
+    const { app, pool, queue } = buildServer({ loaded, worker: { workers: 2 }, maxBatch: 2 });
+    const { app: inProcess } = buildServer({ loaded });
+    await app.ready();
+    expect(queue.maxInFlight).toBe(4);
+    let most = 0;
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        for (const w of (pool as InferenceWorkerPool).workers) most = Math.max(most, w.inFlight);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const requests = Array.from({ length: 40 }, (_, i) => predict(i));
+    const [pooled, local] = await Promise.all([Promise.all(requests.map((r) => app.inject(r))), Promise.all(requests.map((r) => inProcess.inject(r)))]);
+    watching = false;
+    await watch;
+    expect(pooled.map((r) => r.statusCode)).toEqual(requests.map(() => 200));
+    expect(pooled.map((r) => r.json())).toEqual(local.map((r) => r.json()));
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(2);
+    await Promise.all([app.close(), inProcess.close()]);
+  });
+
+  it('replaces a killed worker and keeps answering; /metrics counts workers and restarts; close() stops every thread', async () => {
+    const { app, pool } = buildServer({ loaded, worker: { workers: 2 } });
+    await app.ready();
+    const [first, second] = (pool as InferenceWorkerPool).workers;
+    const pending = app.inject(predict(0));
+    while (first.inFlight === 0) await new Promise((r) => setImmediate(r));
+    await threadOf(first).terminate();
+    expect((await pending).statusCode).toBe(500);
+    const after = await Promise.all(Array.from({ length: 8 }, (_, i) => app.inject(predict(i))));
+    expect(after.map((r) => r.statusCode)).toEqual(after.map(() => 200));
+    expect(after.map((r) => r.json().label)).toEqual(after.map((_, i) => digitPixels(i).label));
+    const metrics = (await app.inject('/metrics')).json();
+    expect(metrics).toMatchObject({ inference: { where: 'worker', workers: 2, workerRestarts: 1, restartsByWorker: [1, 0] }, errorsByStatus: { 500: 1 } });
+    expect((await app.inject('/metrics?format=prometheus')).body).toMatch(/^zerograd_inference_workers 2$[\s\S]*^zerograd_worker_restarts_total\{worker="0"\} 1$/m);
+    const exited = [first, second].map((w) => new Promise<number>((resolve) => threadOf(w).once('exit', resolve)));
+    await app.close();
+    await Promise.all(exited);
+    await expect((pool as InferenceWorkerPool).infer(batchOf([0]))).rejects.toThrow(/closed/);
   });
 });

@@ -1,19 +1,20 @@
-// `zerograd serve --model DIR --port P`: the HTTP API and the draw-a-digit page, forward passes in an
-// inference worker thread (or `--inference main`). Stops gracefully on SIGTERM/SIGINT: no new requests,
-// queued ones finish, the worker stops, then the process exits 0.
-import { availableParallelism } from 'node:os';
+// `zerograd serve --model DIR --port P`: the HTTP API and the draw-a-digit page, forward passes in a pool
+// of inference worker threads (or `--inference main`). Stops gracefully on SIGTERM/SIGINT: no new requests,
+// queued ones finish, the workers stop, then the process exits 0.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { buildServer } from '../../serve/server.js';
 import { findWebDist, loadStaticDir } from '../../serve/static.js';
 import { loadClassifier, positiveIntegerFlag, readModelFiles } from '../../serve/load.js';
+import { defaultWorkerCount } from '../../serve/worker-pool.js';
 
 interface ServeFlags {
   model: string;
   port: string;
   host: string;
   threads?: string;
+  workers?: string;
   inference: string;
   maxQueue: string;
   maxBatch: string;
@@ -31,8 +32,9 @@ export function register(program: Command): void {
     .requiredOption('--model <dir>', 'a saved model folder (e.g. models/mnist-cnn)')
     .option('--port <n>', 'TCP port (0 = any free port)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--inference <where>', "where forward passes run: 'worker' (a worker thread, so parsing and compute overlap) or 'main' (the event loop)", 'worker')
-    .option('--threads <n>', 'threads of the WebAssembly engine that runs inference (default: all cores but one with --inference worker, else all)')
+    .option('--inference <where>', "where forward passes run: 'worker' (inference worker threads, so parsing and compute overlap) or 'main' (the event loop)", 'worker')
+    .option('--workers <n>', 'inference worker threads, each with its own engine and copy of the model (default: all cores but one, at least 2)')
+    .option('--threads <n>', 'threads of the WebAssembly engine in each inference worker (default 1), or with --inference main on the event loop (default: all cores)')
     .option('--max-queue <n>', 'images waiting for inference before requests get 503', '1024')
     .option('--max-batch <n>', 'images per forward pass (and per JSON batch request)', '64')
     .option('--body-limit <bytes>', 'largest request body', String(1024 * 1024))
@@ -60,16 +62,18 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   }
   if (flags.inference !== 'worker' && flags.inference !== 'main') throw new UsageError(`--inference must be 'worker' or 'main', got '${flags.inference}'`);
   const threads = positiveIntegerFlag(flags.threads, '--threads', 1, 64);
+  const workers = positiveIntegerFlag(flags.workers, '--workers', 1, 64);
   const inWorker = flags.inference === 'worker';
-  // With a worker, this thread only parses requests (and runs /v1/explain): one engine thread here, the rest in the worker.
+  if (!inWorker && workers !== undefined) throw new UsageError('--workers needs --inference worker (with --inference main forward passes run on the event loop)');
+  // With workers, this thread only parses requests (and runs /v1/explain): one engine thread here; each worker has its own.
   const { loaded } = await loadClassifier(flags.model, { threads: inWorker ? 1 : threads });
   const { app } = buildServer({
     loaded, modelFiles: readModelFiles(flags.model), page, maxQueued, maxBatch, bodyLimit, timeoutMs, requestTimeoutMs: timeoutMs, logger: flags.log ?? false,
-    worker: inWorker ? { threads: threads ?? Math.max(1, availableParallelism() - 1) } : false,
+    worker: inWorker ? { workers: workers ?? defaultWorkerCount(), threads: threads ?? 1 } : false,
   });
   let address: string;
   try {
-    await app.ready(); // loads the model in the inference worker
+    await app.ready(); // loads the model in every inference worker
   } catch (err) {
     await app.close().catch(() => undefined);
     throw new UsageError(`--model ${flags.model}: ${(err as Error).message}`);
@@ -80,7 +84,8 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     await app.close().catch(() => undefined);
     throw new UsageError(`cannot listen on ${flags.host}:${port} (${(err as Error).message})`);
   }
-  console.log(`serving ${loaded.config.name ?? flags.model} on ${address}  (page ${page ? 'at /' : 'not built: npm run build:web'}; API: POST /v1/predict, /v1/explain; GET /healthz, /metrics)`);
+  const where = inWorker ? `${workers ?? defaultWorkerCount()} inference worker${(workers ?? defaultWorkerCount()) === 1 ? '' : 's'}` : 'inference on the main thread';
+  console.log(`serving ${loaded.config.name ?? flags.model} on ${address}  (${where}; page ${page ? 'at /' : 'not built: npm run build:web'}; API: POST /v1/predict, /v1/explain; GET /healthz, /metrics)`);
   await new Promise<void>((done) => {
     const stop = (signal: string): void => {
       console.log(`${signal}: finishing queued requests, then stopping`);
