@@ -8,46 +8,15 @@ import { loadavg } from 'node:os';
 import * as zg from '../src/index.js';
 import { buildModel, preset } from '../src/models/index.js';
 import { mlp, smallCnn } from './step.js';
+import { instrumentBackend, type Tally } from './timing.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-interface Tally { ms: number; calls: number; flop: number }
-
-/** Wraps a backend so every call's wall time is summed per method (and per shape for matmul). */
-function instrument(backend: zg.Backend): { backend: zg.Backend; kernels: Map<string, Tally>; shapes: Map<string, Tally> } {
-  const kernels = new Map<string, Tally>();
-  const shapes = new Map<string, Tally>();
-  const add = (map: Map<string, Tally>, key: string, ms: number, flop: number) => {
-    const t = map.get(key) ?? { ms: 0, calls: 0, flop: 0 };
-    t.ms += ms; t.calls++; t.flop += flop;
-    map.set(key, t);
-  };
-  const proxy = new Proxy(backend, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function' || prop === 'memoryInUse') return value;
-      const fn = value as (...args: unknown[]) => unknown;
-      return (...args: unknown[]) => {
-        const t0 = performance.now();
-        const result = fn.apply(target, args);
-        const ms = performance.now() - t0;
-        add(kernels, String(prop), ms, 0);
-        if (prop === 'matmul') {
-          const p = args[3] as zg.MatmulParams;
-          add(shapes, `${p.batch > 1 ? `${p.batch} x ` : ''}(${p.m} x ${p.k}) @ (${p.k} x ${p.n})${p.transA ? ' transA' : ''}${p.transB ? ' transB' : ''}`, ms, 2 * p.batch * p.m * p.n * p.k);
-        }
-        return result;
-      };
-    },
-  });
-  return { backend: proxy, kernels, shapes };
-}
 
 export async function main(args: string[]): Promise<void> {
   const which = args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a)) ?? 'cnn';
   const threadsAt = args.indexOf('--threads');
   const base = await zg.init('wasm', threadsAt >= 0 ? { threads: Number(args[threadsAt + 1]) } : {});
-  const probe = instrument(base);
+  const probe = instrumentBackend(base);
   zg.setBackend(probe.backend);
   zg.manualSeed(0);
   const model = which === 'mlp' ? mlp() : which === 'cnn' ? smallCnn() : which === 'cnn-fast' ? buildModel(preset('cnn-fast').architecture) : null;
@@ -59,8 +28,7 @@ export async function main(args: string[]): Promise<void> {
   const step = () => zg.scope(() => { optimizer.zeroGrad(); zg.crossEntropy(model.forwardLogits(x), y).backward(); optimizer.step(); });
   const steps = which === 'mlp' ? 1000 : 40;
   for (let i = 0; i < steps / 4; i++) step();
-  probe.kernels.clear();
-  probe.shapes.clear();
+  probe.reset();
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) step();
   const msPerStep = (performance.now() - t0) / steps;

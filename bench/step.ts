@@ -7,28 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import * as zg from '../src/index.js';
-import { replaceSection } from './timing.js';
+import { instrumentBackend, replaceSection, type BackendProbe } from './timing.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Wraps a backend so every kernel call's wall time is summed (memory calls included). */
-function instrument(backend: zg.Backend): { backend: zg.Backend; kernelSeconds: () => number; reset: () => void } {
-  let total = 0;
-  const proxy = new Proxy(backend, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function' || prop === 'memoryInUse') return value;
-      const fn = value as (...args: unknown[]) => unknown;
-      return (...args: unknown[]) => {
-        const t0 = performance.now();
-        const result = fn.apply(target, args);
-        total += performance.now() - t0;
-        return result;
-      };
-    },
-  });
-  return { backend: proxy, kernelSeconds: () => total / 1000, reset: () => { total = 0; } };
-}
 
 export function mlp(): zg.Sequential {
   return new zg.Sequential([new zg.Flatten(), new zg.Dense({ units: 128, activation: 'relu' }), new zg.Dense({ units: 10, activation: 'softmax' })], { inputShape: [1, 28, 28] });
@@ -44,7 +25,7 @@ export function smallCnn(): zg.Sequential {
 
 interface StepResult { msPerStep: number; samplesPerSecond: number; msOutsideKernels: number }
 
-function measure(model: zg.Sequential, batch: number, steps: number, probe: ReturnType<typeof instrument>): StepResult {
+function measure(model: zg.Sequential, batch: number, steps: number, probe: BackendProbe): StepResult {
   const optimizer = new zg.Adam(model.parameters(), { lr: 1e-3 });
   const x = zg.rand([batch, 1, 28, 28]).keep();
   const y = zg.tensor(Int32Array.from({ length: batch }, (_, i) => i % 10)).keep();
@@ -59,14 +40,14 @@ function measure(model: zg.Sequential, batch: number, steps: number, probe: Retu
   for (let i = 0; i < steps; i++) step();
   const seconds = (performance.now() - t0) / 1000;
   const msPerStep = (seconds / steps) * 1000;
-  return { msPerStep, samplesPerSecond: (batch * steps) / seconds, msOutsideKernels: ((seconds - probe.kernelSeconds()) / steps) * 1000 };
+  return { msPerStep, samplesPerSecond: (batch * steps) / seconds, msOutsideKernels: ((seconds - probe.totalMs() / 1000) / steps) * 1000 };
 }
 
 export async function main(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const loadBefore = loadavg()[0];
   const base = await zg.init('wasm');
-  const probe = instrument(base);
+  const probe = instrumentBackend(base);
   zg.setBackend(probe.backend);
   zg.manualSeed(0);
   const results = {
