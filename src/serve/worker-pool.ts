@@ -12,7 +12,8 @@ export interface InferenceWorkerPoolOptions extends InferenceWorkerOptions {
 
 /**
  * Inference workers for a machine with `cores` cores: all cores but one, and at least 2 from 2 cores up.
- * On 2 cores two workers (the main thread parses between their batches) beat one: see docs/deploy.md.
+ * On 2 cores, measured quiet: two workers did better at 32 connections and with batched requests, one did
+ * better at 8 connections (docs/deploy.md); the default favours the heavier load.
  */
 export function defaultWorkerCount(cores = availableParallelism()): number {
   return Math.max(1, Math.min(cores, Math.max(2, cores - 1)));

@@ -64,12 +64,13 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   const threads = positiveIntegerFlag(flags.threads, '--threads', 1, 64);
   const workers = positiveIntegerFlag(flags.workers, '--workers', 1, 64);
   const inWorker = flags.inference === 'worker';
+  const workerCount = workers ?? defaultWorkerCount();
   if (!inWorker && workers !== undefined) throw new UsageError('--workers needs --inference worker (with --inference main forward passes run on the event loop)');
   // With workers, this thread only parses requests (and runs /v1/explain): one engine thread here; each worker has its own.
   const { loaded } = await loadClassifier(flags.model, { threads: inWorker ? 1 : threads });
   const { app } = buildServer({
     loaded, modelFiles: readModelFiles(flags.model), page, maxQueued, maxBatch, bodyLimit, timeoutMs, requestTimeoutMs: timeoutMs, logger: flags.log ?? false,
-    worker: inWorker ? { workers: workers ?? defaultWorkerCount(), threads: threads ?? 1 } : false,
+    worker: inWorker ? { workers: workerCount, threads: threads ?? 1 } : false,
   });
   let address: string;
   try {
@@ -84,7 +85,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     await app.close().catch(() => undefined);
     throw new UsageError(`cannot listen on ${flags.host}:${port} (${(err as Error).message})`);
   }
-  const where = inWorker ? `${workers ?? defaultWorkerCount()} inference worker${(workers ?? defaultWorkerCount()) === 1 ? '' : 's'}` : 'inference on the main thread';
+  const where = inWorker ? `${workerCount} inference worker${workerCount === 1 ? '' : 's'}` : 'inference on the main thread';
   console.log(`serving ${loaded.config.name ?? flags.model} on ${address}  (${where}; page ${page ? 'at /' : 'not built: npm run build:web'}; API: POST /v1/predict, /v1/explain; GET /healthz, /metrics)`);
   await new Promise<void>((done) => {
     const stop = (signal: string): void => {
