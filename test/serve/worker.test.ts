@@ -24,6 +24,12 @@ const threadOf = (w: InferenceWorker): Worker => (w as unknown as { worker: Work
 
 const batchOf = (indices: number[]): Float32Array => Float32Array.from(indices.flatMap((i) => digitPixels(i).pixels));
 
+/**
+ * A batch of 2,048 digits (about half a second of work in the thread): sent first, it keeps the thread busy, so
+ * a batch sent after it is still waiting when the test kills the thread, however fast the machine.
+ */
+const busyBatch = (): Float32Array => batchOf(Array.from({ length: 2048 }, (_, i) => i % 32));
+
 describe('InferenceWorker', () => {
   it('gives exactly the outputs of in-process inference, for any batch size', async () => {
     const local = new DigitClassifier(loaded.model, loaded.config);
@@ -43,8 +49,10 @@ describe('InferenceWorker', () => {
   it('rejects the batches of a thread that died, and starts a new one for the next batch', async () => {
     const own = new InferenceWorker(loaded);
     await own.ready;
+    const busy = own.infer(busyBatch(), 2048);
     const lost = own.infer(batchOf([0, 1]), 2);
     await threadOf(own).terminate();
+    await expect(busy).rejects.toThrow(/inference worker stopped/);
     await expect(lost).rejects.toThrow(/inference worker stopped/);
     const again = await own.infer(batchOf([0]), 1);
     expect(again).toHaveLength(10);
@@ -92,9 +100,11 @@ describe('the server with an inference worker', () => {
     await app.ready();
     const thread = threadOf(own);
     const payload = { method: 'POST' as const, url: '/v1/predict', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ pixels: digitPixels(0).pixels }) };
+    const busy = own.infer(busyBatch(), 2048); // the request's batch waits behind it in the thread
     const pending = app.inject(payload);
-    while (own.inFlight === 0) await new Promise((r) => setImmediate(r));
+    while (own.inFlight < 2) await new Promise((r) => setImmediate(r));
     await thread.terminate();
+    await expect(busy).rejects.toThrow(/inference worker stopped/);
     const failed = await pending;
     expect(failed.statusCode).toBe(500);
     expect(failed.json()).toMatchObject({ statusCode: 500, error: 'internal' });
@@ -158,9 +168,13 @@ describe('the server with a pool of 2 inference workers', () => {
     const { app, pool } = buildServer({ loaded, worker: { workers: 2 } });
     await app.ready();
     const [first, second] = (pool as InferenceWorkerPool).workers;
+    // Both threads busy, so the request goes to the first (ties go to the lower index) and waits there.
+    const busy = [first, second].map((w) => w.infer(busyBatch(), 2048));
     const pending = app.inject(predict(0));
-    while (first.inFlight === 0) await new Promise((r) => setImmediate(r));
+    while (first.inFlight < 2) await new Promise((r) => setImmediate(r));
     await threadOf(first).terminate();
+    await expect(busy[0]).rejects.toThrow(/inference worker stopped/);
+    expect(await busy[1]).toHaveLength(2048 * 10);
     expect((await pending).statusCode).toBe(500);
     const after = await Promise.all(Array.from({ length: 8 }, (_, i) => app.inject(predict(i))));
     expect(after.map((r) => r.statusCode)).toEqual(after.map(() => 200));
