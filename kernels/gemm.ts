@@ -252,12 +252,100 @@ export function matmul(a: usize, b: usize, out: usize, m: i32, n: i32, k: i32, t
     const cBase = out + (<usize>batch * <usize>(m * n) << 2) + (<usize>(rowStart * n + colStart) << 2);
     const rows = rowEnd - rowStart;
     const cols = colEnd - colStart;
+    if (rows <= 2) {
+      // A row or two (a Dense layer at batch 1-2): vector-matrix products, no packing (which cost more than the math).
+      for (let r = 0; r < rows; r++) {
+        gemv(aBase + (<usize>(r * rsA) << 2), csA, bBase, rsB, csB, cBase + (<usize>(r * n) << 2), cols, k, accumulate != 0);
+      }
+      continue;
+    }
     if (paddedWork(cols, rows) * 10 < paddedWork(rows, cols) * 9) {
       // Narrow output (e.g. n = 9 or 10 against the kernel's 8 columns): C^T = B^T A^T wastes fewer padded lanes.
       gemmBlock(bBase, csB, rsB, aBase, csA, rsA, cBase, n, cols, rows, k, accumulate != 0, scratch, true);
     } else {
       gemmBlock(aBase, rsA, csA, bBase, rsB, csB, cBase, n, rows, cols, k, accumulate != 0, scratch, false);
     }
+  }
+}
+
+/** y[j] (=|+=) sum_p x[p*incX] B(p, j) for j < n, with B(p, j) = b[p*rsB + j*csB]. */
+function gemv(x: usize, incX: i32, b: usize, rsB: i32, csB: i32, y: usize, n: i32, k: i32, accumulate: bool): void {
+  const xStep = <usize>incX << 2;
+  if (csB == 1) {
+    // B rows are contiguous: 16 (then 4, then 1) outputs at a time, each p adding x[p] times a row segment.
+    const rowStep = <usize>rsB << 2;
+    let j = 0;
+    for (; j + 16 <= n; j += 16) {
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      let px = x;
+      let pb = b + (<usize>j << 2);
+      for (let p = 0; p < k; p++) {
+        const a = f32x4.splat(load<f32>(px));
+        c0 = f32x4.add(c0, f32x4.mul(a, v128.load(pb)));
+        c1 = f32x4.add(c1, f32x4.mul(a, v128.load(pb, 16)));
+        c2 = f32x4.add(c2, f32x4.mul(a, v128.load(pb, 32)));
+        c3 = f32x4.add(c3, f32x4.mul(a, v128.load(pb, 48)));
+        px += xStep;
+        pb += rowStep;
+      }
+      const d = y + (<usize>j << 2);
+      if (accumulate) {
+        c0 = f32x4.add(c0, v128.load(d)); c1 = f32x4.add(c1, v128.load(d, 16));
+        c2 = f32x4.add(c2, v128.load(d, 32)); c3 = f32x4.add(c3, v128.load(d, 48));
+      }
+      v128.store(d, c0); v128.store(d, c1, 16); v128.store(d, c2, 32); v128.store(d, c3, 48);
+    }
+    // The last n % 16 outputs in one pass over p: up to 3 vectors and 3 scalars (separate chains, so the adds overlap).
+    const vectors = (n - j) >> 2;
+    const scalars = (n - j) & 3;
+    if (vectors + scalars > 0) {
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0;
+      let px = x;
+      let pb = b + (<usize>j << 2);
+      const ps = pb + (<usize>vectors << 4);
+      for (let p = 0; p < k; p++) {
+        const v = load<f32>(px);
+        const a = f32x4.splat(v);
+        if (vectors > 0) c0 = f32x4.add(c0, f32x4.mul(a, v128.load(pb)));
+        if (vectors > 1) c1 = f32x4.add(c1, f32x4.mul(a, v128.load(pb, 16)));
+        if (vectors > 2) c2 = f32x4.add(c2, f32x4.mul(a, v128.load(pb, 32)));
+        const q = ps + (pb - b - (<usize>j << 2));
+        if (scalars > 0) s0 += v * load<f32>(q);
+        if (scalars > 1) s1 += v * load<f32>(q, 4);
+        if (scalars > 2) s2 += v * load<f32>(q, 8);
+        px += xStep;
+        pb += rowStep;
+      }
+      const d = y + (<usize>j << 2);
+      if (vectors > 0) v128.store(d, accumulate ? f32x4.add(c0, v128.load(d)) : c0);
+      if (vectors > 1) v128.store(d, accumulate ? f32x4.add(c1, v128.load(d, 16)) : c1, 16);
+      if (vectors > 2) v128.store(d, accumulate ? f32x4.add(c2, v128.load(d, 32)) : c2, 32);
+      const e = d + (<usize>vectors << 4);
+      if (scalars > 0) store<f32>(e, accumulate ? load<f32>(e) + s0 : s0);
+      if (scalars > 1) store<f32>(e, accumulate ? load<f32>(e, 4) + s1 : s1, 4);
+      if (scalars > 2) store<f32>(e, accumulate ? load<f32>(e, 8) + s2 : s2, 8);
+    }
+    return;
+  }
+  // Otherwise each output is a dot product along p (contiguous when rsB == 1 and incX == 1).
+  for (let j = 0; j < n; j++) {
+    const col = b + (<usize>(j * csB) << 2);
+    let sum: f32 = 0;
+    let p = 0;
+    if (rsB == 1 && incX == 1) {
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      for (; p + 8 <= k; p += 8) {
+        const o = <usize>p << 2;
+        s0 = f32x4.add(s0, f32x4.mul(v128.load(x + o), v128.load(col + o)));
+        s1 = f32x4.add(s1, f32x4.mul(v128.load(x + o, 16), v128.load(col + o, 16)));
+      }
+      s0 = f32x4.add(s0, s1);
+      sum = f32x4.extract_lane(s0, 0) + f32x4.extract_lane(s0, 1) + f32x4.extract_lane(s0, 2) + f32x4.extract_lane(s0, 3);
+    }
+    for (; p < k; p++) sum += load<f32>(x + (<usize>(p * incX) << 2)) * load<f32>(col + (<usize>(p * rsB) << 2));
+    const d = y + (<usize>j << 2);
+    store<f32>(d, accumulate ? load<f32>(d) + sum : sum);
   }
 }
 

@@ -22,23 +22,25 @@ export function im2col(x: usize, cols: usize, geometry: usize, rowStart: i32, ro
   const ph = g(geometry, 8), pw = g(geometry, 9), outH = g(geometry, 10), outW = g(geometry, 11);
   const patch = channels * kh * kw;
   const runBytes = <usize>kw << 2;
+  const rowBytes = <usize>width << 2;
+  const planeBytes = rowBytes * <usize>height;
   const zero = f32x4.splat(0);
+  // (n, oy, ox) of rowStart, then stepped without division.
+  let ox = rowStart % outW;
+  let t = rowStart / outW;
+  let oy = t % outH;
+  let n = t / outH;
+  let dst = cols + (<usize>rowStart * <usize>patch << 2);
   for (let row = rowStart; row < rowEnd; row++) {
-    const ox = row % outW;
-    const t = row / outW;
-    const oy = t % outH;
-    const n = t / outH;
-    let dst = cols + (<usize>row * <usize>patch << 2);
     const lastVector = dst + (<usize>patch << 2) - 16; // a 16-byte store from here still ends inside this row
     const ix0 = ox * sw - pw;
+    const iy0 = oy * sh - ph;
+    const image = x + <usize>(n * channels) * planeBytes;
     const inside = ix0 >= 0 && ix0 + kw <= width;
     const wide = kw <= 4 && ix0 >= 0 && ix0 + 4 <= width;
-    const iy0 = oy * sh - ph;
     if (wide && iy0 >= 0 && iy0 + kh <= height) {
       // The whole window is inside the image: one vector per window row, no bounds checks.
-      const rowBytes = <usize>width << 2;
-      const planeBytes = rowBytes * <usize>height;
-      let plane = x + (<usize>(n * channels) * planeBytes) + <usize>iy0 * rowBytes + (<usize>ix0 << 2);
+      let plane = image + <usize>iy0 * rowBytes + (<usize>ix0 << 2);
       for (let c = 0; c < channels; c++) {
         let s = plane;
         for (let ky = 0; ky < kh; ky++) {
@@ -52,31 +54,35 @@ export function im2col(x: usize, cols: usize, geometry: usize, rowStart: i32, ro
         }
         plane += planeBytes;
       }
-      continue;
-    }
-    for (let c = 0; c < channels; c++) {
-      const plane = x + (<usize>((n * channels + c) * height) * <usize>width << 2);
-      for (let ky = 0; ky < kh; ky++) {
-        const iy = oy * sh - ph + ky;
-        if (iy < 0 || iy >= height) {
-          if (kw <= 4 && dst <= lastVector) v128.store(dst, zero);
-          else for (let kx = 0; kx < kw; kx++) store<f32>(dst + (<usize>kx << 2), 0);
-        } else {
-          const src = plane + (<usize>(iy * width) << 2);
-          if (wide && dst <= lastVector) {
-            v128.store(dst, v128.load(src + (<usize>ix0 << 2)));
-          } else if (inside) {
-            const s = src + (<usize>ix0 << 2);
-            for (let kx = 0; kx < kw; kx++) store<f32>(dst + (<usize>kx << 2), load<f32>(s + (<usize>kx << 2)));
+    } else {
+      for (let c = 0; c < channels; c++) {
+        const plane = image + <usize>c * planeBytes;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = iy0 + ky;
+          if (iy < 0 || iy >= height) {
+            if (kw <= 4 && dst <= lastVector) v128.store(dst, zero);
+            else for (let kx = 0; kx < kw; kx++) store<f32>(dst + (<usize>kx << 2), 0);
           } else {
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ix0 + kx;
-              store<f32>(dst + (<usize>kx << 2), ix >= 0 && ix < width ? load<f32>(src + (<usize>ix << 2)) : 0);
+            const src = plane + <usize>iy * rowBytes;
+            if (wide && dst <= lastVector) {
+              v128.store(dst, v128.load(src + (<usize>ix0 << 2)));
+            } else if (inside) {
+              const s = src + (<usize>ix0 << 2);
+              for (let kx = 0; kx < kw; kx++) store<f32>(dst + (<usize>kx << 2), load<f32>(s + (<usize>kx << 2)));
+            } else {
+              for (let kx = 0; kx < kw; kx++) {
+                const ix = ix0 + kx;
+                store<f32>(dst + (<usize>kx << 2), ix >= 0 && ix < width ? load<f32>(src + (<usize>ix << 2)) : 0);
+              }
             }
           }
+          dst += runBytes;
         }
-        dst += runBytes;
       }
+    }
+    if (++ox == outW) {
+      ox = 0;
+      if (++oy == outH) { oy = 0; n++; }
     }
   }
 }

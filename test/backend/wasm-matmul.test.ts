@@ -5,10 +5,12 @@ import type { MatmulParams } from '../../src/backend/backend.js';
 import type { WasmBackend } from '../../src/backend/wasm/index.js';
 import { cpu, expectClose, makeWasm, pair, random, threadSettings } from './wasm-parity.js';
 
-// (m, k, n): odd sizes, the MLP's products, and shapes crossing the kc=256 / nc=512 / mc=128 blocks.
+// (m, k, n): odd sizes, the MLP's products, and shapes crossing the kc=256 / nc=512 / mc=128 blocks; m <= 2 takes the
+// vector-matrix path (16-wide blocks, then up to 3 vectors and 3 scalars).
 const shapes: Array<[number, number, number]> = [
   [1, 1, 1], [3, 17, 31], [17, 31, 3], [31, 257, 17], [1, 257, 1], [257, 3, 1], [32, 784, 128], [32, 128, 10],
   [130, 300, 70], [5, 600, 9], [33, 17, 520], [129, 513, 7],
+  [1, 1600, 10], [2, 33, 37], [1, 40, 16], [2, 7, 3], [1, 9, 35], [2, 300, 12], [1, 5, 1],
 ];
 
 function check(wasm: WasmBackend, p: MatmulParams, seed: number): void {
