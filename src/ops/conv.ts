@@ -16,6 +16,12 @@ export interface Conv2dOptions {
   padding?: Pair;
   /** Apply ReLU to the output in the same pass as the bias (what `Conv2D({ activation: 'relu' })` does). */
   relu?: boolean;
+  /**
+   * Compute only the first (rows, cols) of the output (default: all of it). A floor-mode pooling layer after the
+   * convolution may never read the last rows and columns (11 -> 5 with 2x2 windows reads 10): Sequential asks for
+   * just the part it reads, and the gradient of the rest is zero anyway.
+   */
+  outputSize?: readonly [number, number];
 }
 
 function pair(value: Pair | undefined, fallback: number): [number, number] {
@@ -39,6 +45,14 @@ export function windowGeometry(op: string, shape: readonly number[], kernel: [nu
   return { batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW };
 }
 
+/** The geometry computing only the first (rows, cols) outputs; im2col and col2im index the input by output position. */
+function cropOutput(g: WindowGeometry, [rows, cols]: readonly [number, number]): WindowGeometry {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1 || rows > g.outH || cols > g.outW) {
+    throw new ShapeError(`conv2d: outputSize must be whole numbers from 1 to the full ${g.outH}x${g.outW} output, got ${rows}x${cols}`);
+  }
+  return { ...g, outH: rows, outW: cols };
+}
+
 /** Cross-correlation of x (N, C, H, W) with weight (O, C, KH, KW), plus optional bias (O). */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   if (weight.rank !== 4) throw new ShapeError(`conv2d: weight must be (out, in, kH, kW), got ${formatShape(weight.shape)}`);
@@ -49,7 +63,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   if (bias && (bias.rank !== 1 || bias.shape[0] !== outChannels)) {
     throw new ShapeError(`conv2d: bias ${formatShape(bias.shape)} does not match ${outChannels} output channels`);
   }
-  const g = windowGeometry('conv2d', x.shape, [kernelH, kernelW], pair(options.stride, 1), pair(options.padding, 0));
+  const full = windowGeometry('conv2d', x.shape, [kernelH, kernelW], pair(options.stride, 1), pair(options.padding, 0));
+  const g = options.outputSize ? cropOutput(full, options.outputSize) : full;
   const rows = g.batch * g.outH * g.outW;
   const patch = inChannels * kernelH * kernelW;
   const backend = x.backend;

@@ -1,6 +1,6 @@
 // Every layer's forward and backward on the wasm backend against the float64 reference, plus
 // Sequential's summary, JSON config round trip and state-dict errors.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as zg from '../../src/index.js';
 import { backendCases } from '../helpers/backends.js';
 
@@ -82,6 +82,52 @@ describe('Sequential', () => {
     copy.eval();
     const x = zg.randn([2, 1, 8, 8]);
     expect(copy.forward(x).toArray()).toEqual(model.forward(x).toArray());
+  });
+
+  it('a convolution before a pool computes only what the pool reads: same outputs and gradients as layer by layer', async () => {
+    for (const backendCase of backendCases) {
+      zg.setBackend(await backendCase.make());
+      zg.manualSeed(5);
+      // 13x13 input: conv 11x11 -> 2x2 max pool reads 10x10; conv 3x3 -> 2x2 average pool reads 2x2, and that
+      // conv's tanh is applied after the crop.
+      const model = new zg.Sequential([
+        new zg.Conv2D({ filters: 3, kernelSize: 3, activation: 'relu' }), new zg.MaxPool2D(),
+        new zg.Conv2D({ filters: 4, kernelSize: 3, activation: 'tanh' }), new zg.AvgPool2D({ poolSize: 2 }),
+        new zg.Flatten(), new zg.Dense({ units: 5 }),
+      ], { inputShape: [2, 13, 13] });
+      const conv = model.layers[0] as zg.Conv2D;
+      const spy = vi.spyOn(conv, 'forward');
+      const x = zg.randn([2, 2, 13, 13]);
+      x.requiresGrad = true;
+      const viaModel = model.forward(x);
+      expect(spy.mock.calls[0][1]).toEqual([10, 10]);
+      spy.mockRestore();
+      viaModel.sum().backward();
+      const gradsModel = [x.grad!.values(), ...model.parameters().map((p) => p.grad!.values())];
+      model.zeroGrad();
+      x.grad = null;
+      let y = x;
+      for (const layer of model.layers) y = layer.forward(y); // full outputs, no cropping
+      y.sum().backward();
+      const gradsLayers = [x.grad!.values(), ...model.parameters().map((p) => p.grad!.values())];
+      const close = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+        expect(a.length).toBe(b.length);
+        for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(backendCase.tolerance * (1 + Math.abs(b[i])));
+      };
+      close(viaModel.values(), y.values());
+      gradsModel.forEach((g, i) => close(g, gradsLayers[i]));
+    }
+  });
+
+  it('pools report the input extent they read; conv2d checks outputSize', () => {
+    zg.setBackend(new zg.CpuBackend());
+    expect(new zg.MaxPool2D().extentRead(11, 12)).toEqual([10, 12]);
+    expect(new zg.MaxPool2D({ poolSize: 3, stride: 2 }).extentRead(8, 9)).toEqual([7, 9]);
+    expect(new zg.MaxPool2D({ padding: 1 }).extentRead(11, 11)).toEqual([11, 11]);
+    const x = zg.randn([1, 1, 6, 6]);
+    const w = zg.randn([2, 1, 3, 3]);
+    expect(zg.conv2d(x, w, null, { outputSize: [3, 2] }).shape).toEqual([1, 2, 3, 2]);
+    expect(() => zg.conv2d(x, w, null, { outputSize: [5, 2] })).toThrow(/outputSize must be whole numbers from 1 to the full 4x4 output, got 5x2/);
   });
 
   it('forwardLogits skips the final softmax', () => {

@@ -72,11 +72,12 @@ export class Conv2D extends Module {
     return [this.filters, g.outH, g.outW];
   }
 
-  forward(x: Tensor): Tensor {
+  /** `outputSize`: compute only the first (rows, cols) of the output (see conv2d; Sequential passes it before a pool). */
+  forward(x: Tensor, outputSize?: readonly [number, number]): Tensor {
     if (x.rank !== 4) throw new ShapeError(`Conv2D: expects (batch, channels, height, width), got ${formatShape(x.shape)}`);
     this.build(x.shape[1]);
     const relu = this.activation === 'relu'; // fused into the convolution's output pass
-    const y = conv2d(x, this.weight as Tensor, this.bias, { stride: this.stride, padding: this.pad, relu });
+    const y = conv2d(x, this.weight as Tensor, this.bias, { stride: this.stride, padding: this.pad, relu, outputSize });
     return relu ? y : applyActivation(this.activation, y);
   }
 
@@ -95,7 +96,17 @@ export interface Pool2DOptions {
   padding?: number;
 }
 
-abstract class Pool2D extends Module {
+export abstract class Pool2D extends Module {
+  /**
+   * The leading input rows and columns this pool reads from an (height, width) input: floor-mode windows without
+   * padding may skip the last ones (2x2 windows over 11 rows read 10).
+   */
+  extentRead(height: number, width: number): [number, number] {
+    if (this.padding !== 0) return [height, width];
+    const read = (size: number) => size < this.poolSize ? size : (Math.floor((size - this.poolSize) / this.stride)) * this.stride + this.poolSize;
+    return [read(height), read(width)];
+  }
+
   readonly poolSize: number;
   readonly stride: number;
   readonly padding: number;

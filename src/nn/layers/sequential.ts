@@ -4,6 +4,7 @@ import { ShapeError } from '../../errors.js';
 import { formatShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Activation } from './basic.js';
+import { Conv2D, Pool2D } from './conv.js';
 import { Dense } from './dense.js';
 import { Module, type LayerConfig, type Shape } from '../module.js';
 
@@ -45,8 +46,26 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     this.checkInput(x);
+    return this.run(x, this.layers.length);
+  }
+
+  /**
+   * Applies layers [0, end). A convolution right before a pooling layer computes only the rows and columns the pool
+   * reads (the cnn preset's 11x11 -> 5x5 pool reads 10x10: 17% of that convolution saved), with the same result.
+   */
+  private run(x: Tensor, end: number): Tensor {
     let y = x;
-    for (const layer of this.layers) y = layer.forward(y);
+    for (let i = 0; i < end; i++) {
+      const layer = this.layers[i];
+      const next = i + 1 < end ? this.layers[i + 1] : null;
+      if (layer instanceof Conv2D && next instanceof Pool2D && y.rank === 4) {
+        const [, outH, outW] = layer.outputShape(y.shape.slice(1));
+        const [rows, cols] = next.extentRead(outH, outW);
+        y = layer.forward(y, rows < outH || cols < outW ? [rows, cols] : undefined);
+      } else {
+        y = layer.forward(y);
+      }
+    }
     return y;
   }
 
@@ -60,9 +79,8 @@ export class Sequential extends Module {
   forwardLogits(x: Tensor): Tensor {
     if (!this.endsWithSoftmax) return this.forward(x);
     this.checkInput(x);
-    let y = x;
     const lastIndex = this.layers.length - 1;
-    for (let i = 0; i < lastIndex; i++) y = this.layers[i].forward(y);
+    const y = this.run(x, lastIndex);
     const last = this.layers[lastIndex];
     return last instanceof Dense ? last.preActivation(y) : y;
   }
