@@ -9,6 +9,7 @@ export { matmul, gemmScratchBytes } from './gemm';
 export { adamStep, sgdStep } from './optim';
 export { batchNormForward, batchNormBackward } from './norm';
 export { convEpilogue, convEpilogueBackward } from './conv';
+export { winogradWeights, winogradInput, winogradOutput } from './winograd';
 
 /** End of static data; the JS allocator must start above it. */
 export function heapBase(): usize {

@@ -253,6 +253,14 @@ export interface Backend {
   convEpilogue(flat: DataBuffer, bias: DataBuffer | null, out: DataBuffer, geometry: ConvOutputGeometry, relu: boolean): void;
   /** Backward of convEpilogue: dflat (batch * spatial, channels) = dy (batch, channels, spatial), zero where y <= 0 when y (the fused ReLU's output) is given. */
   convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, geometry: ConvOutputGeometry): void;
+  /** Winograd F(2x2, 3x3) weight transform for winogradConv: w (O, C, 3, 3) -> u (16, O, C). */
+  winogradWeights(w: DataBuffer, u: DataBuffer, outChannels: number, inChannels: number): void;
+  /**
+   * 3x3, stride-1 convolution by Winograd F(2x2, 3x3) (inference): out (N, O, outH, outW) = x (N, C, H, W) cross-correlated
+   * with the filters u came from, plus bias (null: none), then max(0, .) when `relu`; any padding, and outH / outW may
+   * be smaller than the full output (the first rows and columns only).
+   */
+  winogradConv(x: DataBuffer, u: DataBuffer, bias: DataBuffer | null, out: DataBuffer, geometry: WindowGeometry, outChannels: number, relu: boolean): void;
   adamStep(param: DataBuffer, grad: DataBuffer, m: DataBuffer, v: DataBuffer, params: AdamParams): void;
   /** In place: param and velocity updated from grad (velocity unused when momentum is 0). */
   sgdStep(param: DataBuffer, grad: DataBuffer, velocity: DataBuffer, params: SgdParams): void;

@@ -1,13 +1,16 @@
 // 2-D convolution and pooling on NCHW tensors (batch, channels, height, width).
 // conv2d is im2col + one GEMM: cols (N*OH*OW, C*KH*KW) @ W^T (C*KH*KW, O) -> (N*OH*OW, O), then one
 // epilogue pass to (N, O, OH, OW) with the bias and an optional fused ReLU. Weights are (O, C, KH, KW) as in PyTorch.
-import type { WindowGeometry } from '../backend/backend.js';
+// Without gradients, 3x3 stride-1 convolutions over 8+ channels use Winograd F(2x2, 3x3) instead.
+import type { DataBuffer, WindowGeometry } from '../backend/backend.js';
 import { record } from '../autograd/graph.js';
 import { ShapeError } from '../errors.js';
+import { isGradEnabled } from '../tensor/engine.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { empty } from './create.js';
 import { sum } from './reduce.js';
+import { versionOf } from './versions.js';
 
 export type Pair = number | readonly [number, number];
 
@@ -45,6 +48,26 @@ export function windowGeometry(op: string, shape: readonly number[], kernel: [nu
   return { batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW };
 }
 
+/**
+ * Fewest input channels for the Winograd path: with fewer, its batched GEMM is too thin (a first layer on 1-channel
+ * images stays on im2col + GEMM).
+ */
+export const WINOGRAD_MIN_CHANNELS = 8;
+
+/** Transformed 3x3 weights (16, O, C), cached per weight buffer until that buffer is written in place (versions.ts). */
+const winogradCache = new WeakMap<DataBuffer, { version: number; u: Tensor }>();
+
+function winogradWeights(weight: Tensor): Tensor {
+  const version = versionOf(weight.buffer);
+  const cached = winogradCache.get(weight.buffer);
+  if (cached && cached.version === version && cached.u.backend === weight.backend) return cached.u;
+  const [outChannels, inChannels] = weight.shape;
+  const u = empty([16, outChannels, inChannels], 'float32', weight.backend).keep(); // freed by GC with the entry
+  weight.backend.winogradWeights(weight.buffer, u.buffer, outChannels, inChannels);
+  winogradCache.set(weight.buffer, { version, u });
+  return u;
+}
+
 /** The geometry computing only the first (rows, cols) outputs; im2col and col2im index the input by output position. */
 function cropOutput(g: WindowGeometry, [rows, cols]: readonly [number, number]): WindowGeometry {
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1 || rows > g.outH || cols > g.outW) {
@@ -68,13 +91,20 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const rows = g.batch * g.outH * g.outW;
   const patch = inChannels * kernelH * kernelW;
   const backend = x.backend;
+  const relu = options.relu ?? false;
+  const needsGrad = isGradEnabled() && (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false));
+  if (!needsGrad && kernelH === 3 && kernelW === 3 && g.strideH === 1 && g.strideW === 1 && inChannels >= WINOGRAD_MIN_CHANNELS) {
+    // Inference: Winograd F(2x2, 3x3), 16 multiplies per 2x2 output tile and channel pair instead of 36.
+    const out = empty([g.batch, outChannels, g.outH, g.outW], 'float32', backend);
+    backend.winogradConv(x.buffer, winogradWeights(weight).buffer, bias ? bias.buffer : null, out.buffer, g, outChannels, relu);
+    return out;
+  }
   const cols = empty([rows, patch], 'float32', backend);
   backend.im2col(x.buffer, cols.buffer, g);
   const flat = empty([rows, outChannels], 'float32', backend); // (N*OH*OW, O)
   backend.matmul(cols.buffer, weight.buffer, flat.buffer, {
     batch: 1, m: rows, n: outChannels, k: patch, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0, accumulate: false,
   });
-  const relu = options.relu ?? false;
   const output = { batch: g.batch, channels: outChannels, spatial: g.outH * g.outW };
   const out = empty([g.batch, outChannels, g.outH, g.outW], 'float32', backend);
   backend.convEpilogue(flat.buffer, bias ? bias.buffer : null, out.buffer, output, relu);

@@ -7,6 +7,7 @@ import { broadcastStrides, formatShape, mergeAxes, normalizeAxis, resolveReshape
 import { Tensor } from '../tensor/tensor.js';
 import { empty, zeros } from './create.js';
 import { sumTo } from './reduce.js';
+import { bumpVersion } from './versions.js';
 
 function copyPlan(shape: Shape, srcStrides: readonly number[], srcOffset: number, dstStrides: readonly number[], dstOffset: number, accumulate = false): StridedCopy {
   const merged = mergeAxes(shape, [srcStrides, dstStrides]);
@@ -192,4 +193,5 @@ export function assign(target: Tensor, source: Tensor): void {
     throw new ShapeError(`assign: source ${formatShape(source.shape)} does not match target ${formatShape(target.shape)}`);
   }
   if (target.size > 0) target.backend.stridedCopy(source.buffer, target.buffer, { shape: [target.size], srcStrides: [1], srcOffset: 0, dstStrides: [1], dstOffset: 0, accumulate: false });
+  bumpVersion(target.buffer);
 }

@@ -3,6 +3,7 @@ import type { AdamParams, SgdParams } from '../backend/backend.js';
 import { ShapeError } from '../errors.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { bumpVersion } from './versions.js';
 
 function check(op: string, param: Tensor, ...others: Tensor[]): void {
   for (const t of others) {
@@ -14,10 +15,12 @@ function check(op: string, param: Tensor, ...others: Tensor[]): void {
 export function adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hyper: AdamParams): void {
   check('adamUpdate', param, grad, m, v);
   param.backend.adamStep(param.buffer, grad.buffer, m.buffer, v.buffer, hyper);
+  bumpVersion(param.buffer);
 }
 
 /** One SGD step on `param` from `grad` (velocity updated in place when momentum > 0). */
 export function sgdUpdate(param: Tensor, grad: Tensor, velocity: Tensor, hyper: SgdParams): void {
   check('sgdUpdate', param, grad, velocity);
   param.backend.sgdStep(param.buffer, grad.buffer, velocity.buffer, hyper);
+  bumpVersion(param.buffer);
 }

@@ -389,6 +389,67 @@ export class CpuBackend implements Backend {
     }
   }
 
+  winogradWeights(w: DataBuffer, u: DataBuffer, outChannels: number, inChannels: number): void {
+    const [ws, us] = [buf(w), buf(u)];
+    const pairs = outChannels * inChannels;
+    const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
+    for (let p = 0; p < pairs; p++) {
+      for (let i = 0; i < 4; i++) {
+        for (let j = 0; j < 4; j++) {
+          let s = 0; // (G g G^T)[i][j]
+          for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) s += G[i][a] * ws[p * 9 + a * 3 + b] * G[j][b];
+          us[(i * 4 + j) * pairs + p] = s;
+        }
+      }
+    }
+  }
+
+  winogradConv(x: DataBuffer, u: DataBuffer, bias: DataBuffer | null, out: DataBuffer, g: WindowGeometry, outChannels: number, relu: boolean): void {
+    // The reference computes the same F(2x2, 3x3) algorithm in float64, tile by tile.
+    const [xs, us, os] = [buf(x), buf(u), buf(out)];
+    const bs = bias ? buf(bias) : null;
+    const BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
+    const AT = [[1, 1, 1, 0], [0, 1, -1, -1]];
+    const pairs = outChannels * g.channels;
+    const pixel = (n: number, c: number, y: number, x0: number) =>
+      y >= 0 && y < g.height && x0 >= 0 && x0 < g.width ? xs[((n * g.channels + c) * g.height + y) * g.width + x0] : 0;
+    for (let n = 0; n < g.batch; n++) {
+      for (let ty = 0; ty < g.outH; ty += 2) {
+        for (let tx = 0; tx < g.outW; tx += 2) {
+          const v: number[][] = []; // v[c][k] = (B^T d B)[k]
+          for (let c = 0; c < g.channels; c++) {
+            const d = (i: number, j: number) => pixel(n, c, ty - g.padH + i, tx - g.padW + j);
+            const row: number[] = [];
+            for (let i = 0; i < 4; i++) {
+              for (let j = 0; j < 4; j++) {
+                let s = 0;
+                for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) s += BT[i][a] * d(a, b) * BT[j][b];
+                row.push(s);
+              }
+            }
+            v.push(row);
+          }
+          for (let o = 0; o < outChannels; o++) {
+            const m: number[] = [];
+            for (let k = 0; k < 16; k++) {
+              let s = 0;
+              for (let c = 0; c < g.channels; c++) s += us[k * pairs + o * g.channels + c] * v[c][k];
+              m.push(s);
+            }
+            for (let i = 0; i < 2; i++) {
+              for (let j = 0; j < 2; j++) {
+                if (ty + i >= g.outH || tx + j >= g.outW) continue;
+                let s = bs ? bs[o] : 0;
+                for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) s += AT[i][a] * m[a * 4 + b] * AT[j][b];
+                os[((n * outChannels + o) * g.outH + ty + i) * g.outW + tx + j] = relu ? Math.max(s, 0) : s;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, g: ConvOutputGeometry): void {
     const [ds, fs] = [buf(dy), buf(dflat)];
     const ys = y ? buf(y) : null;

@@ -44,6 +44,10 @@ export interface KernelExports {
     imageStart: number, imageEnd: number): void;
   convEpilogueBackward(dy: number, y: number, dflat: number, spatial: number, channels: number,
     imageStart: number, imageEnd: number): void;
+  winogradWeights(w: number, u: number, pairs: number, start: number, end: number): void;
+  winogradInput(x: number, v: number, geometry: number, tilesH: number, tilesW: number, start: number, end: number): void;
+  winogradOutput(m: number, bias: number, out: number, outChannels: number, batch: number, tilesH: number, tilesW: number,
+    outH: number, outW: number, relu: number, start: number, end: number): void;
   adamStep(param: number, grad: number, m: number, v: number, start: number, end: number, lr: number, beta1: number,
     beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number, decayFactor: number,
     inverseCorrection1: number, inverseCorrection2: number): void;
@@ -56,7 +60,7 @@ export const parallelKernels = [
   'fill', 'unary', 'unaryBackward', 'affine', 'cast', 'binary', 'reduce', 'argmax', 'softmax', 'softmaxBackward',
   'softmaxCrossEntropy', 'stridedCopy', 'gather', 'scatterAdd', 'matmul', 'im2col', 'col2im', 'maxPool',
   'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'adamStep', 'sgdStep', 'batchNormForward', 'batchNormBackward',
-  'convEpilogue', 'convEpilogueBackward',
+  'convEpilogue', 'convEpilogueBackward', 'winogradWeights', 'winogradInput', 'winogradOutput',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 export type ParallelKernel = (typeof parallelKernels)[number];

@@ -365,6 +365,38 @@ export class WasmBackend implements Backend {
     this.splitImages('convEpilogueBackward', g, (s, e) => [dyp, yp, fp, g.spatial, g.channels, s, e]);
   }
 
+  winogradWeights(w: DataBuffer, u: DataBuffer, outChannels: number, inChannels: number): void {
+    const [wp, up] = [this.ptr(w), this.ptr(u)];
+    const pairs = outChannels * inChannels;
+    this.split('winogradWeights', pairs, Math.max(1, Math.ceil(this.thresholds.elementwise / 64)), 1, (s, e) => [wp, up, pairs, s, e]);
+  }
+
+  winogradConv(x: DataBuffer, u: DataBuffer, bias: DataBuffer | null, out: DataBuffer, g: WindowGeometry, outChannels: number, relu: boolean): void {
+    const tilesH = Math.ceil(g.outH / 2);
+    const tilesW = Math.ceil(g.outW / 2);
+    const tiles = g.batch * tilesH * tilesW;
+    const v = this.alloc(16 * g.channels * tiles, 'float32');
+    const m = this.alloc(16 * outChannels * tiles, 'float32');
+    try {
+      const geometry = this.geometry(g);
+      const [xp, vp] = [this.ptr(x), this.ptr(v)];
+      const perThread = Math.max(1, Math.ceil(this.thresholds.window / (16 * tilesH * tilesW)));
+      this.split('winogradInput', g.batch * g.channels, perThread, 1, (s, e) => [xp, vp, geometry, tilesH, tilesW, s, e]);
+      // M[k] (tiles, O) = V[k]^T (tiles, C) @ U[k]^T (C, O), for the 16 k at once.
+      this.matmul(v, u, m, {
+        batch: 16, m: tiles, n: outChannels, k: g.channels, transA: true, transB: true,
+        aBatchStride: tiles * g.channels, bBatchStride: outChannels * g.channels, accumulate: false,
+      });
+      const [mp, bp, op2] = [this.ptr(m), this.ptrOrZero(bias), this.ptr(out)];
+      const tilesPerThread = Math.max(1, Math.ceil(this.thresholds.window / (16 * outChannels)));
+      this.split('winogradOutput', tiles, tilesPerThread, 1,
+        (s, e) => [mp, bp, op2, outChannels, g.batch, tilesH, tilesW, g.outH, g.outW, relu ? 1 : 0, s, e]);
+    } finally {
+      this.free(v);
+      this.free(m);
+    }
+  }
+
   /** Splits a conv epilogue over whole images (memory-bound: the element-wise threshold). */
   private splitImages(kernel: ParallelKernel, g: ConvOutputGeometry, args: (start: number, end: number) => number[]): void {
     const imagesPerThread = Math.max(1, Math.ceil(this.thresholds.elementwise / Math.max(g.channels * g.spatial, 1)));

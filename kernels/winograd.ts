@@ -1,0 +1,171 @@
+// Winograd F(2x2, 3x3) convolution for inference (Lavin & Gray, 2015): each 2x2 output tile costs 16 multiplies
+// per (input, output) channel pair instead of 36. Weights -> U (16, O, C) once; input tiles -> V (16, C, T); the
+// caller multiplies M[k] = V[k]^T U[k]^T for the 16 k (one batched GEMM); M (16, T, O) -> 2x2 output tiles with bias
+// and an optional ReLU, 4 output channels per vector. T = batch * tilesH * tilesW, tiles in row-major order per
+// image. Geometry as in window.ts.
+
+@inline function geo(geometry: usize, field: i32): i32 {
+  return load<i32>(geometry + (<usize>field << 2));
+}
+
+/** U[k, o, c] = (G g G^T)[k] for the 3x3 filters g = w[o, c] of pairs p = o * inC + c in [start, end). */
+export function winogradWeights(w: usize, u: usize, pairs: i32, start: i32, end: i32): void {
+  const stride = <usize>pairs << 2; // between the 16 matrices of U
+  for (let p = start; p < end; p++) {
+    const g = w + <usize>(p * 9) * 4;
+    // G g: rows [g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2] of the filter's rows g0, g1, g2.
+    for (let col = 0; col < 3; col++) {
+      const a = load<f32>(g + (<usize>col << 2)), b = load<f32>(g + (<usize>(3 + col) << 2)), c = load<f32>(g + (<usize>(6 + col) << 2));
+      // keep the 4 x 3 product in scratch rows of U's column slots for k = 0..3 (row r of Gg is stored at k = r * 4 + col)
+      store<f32>(u + <usize>(0 * 4 + col) * stride + (<usize>p << 2), a);
+      store<f32>(u + <usize>(1 * 4 + col) * stride + (<usize>p << 2), (a + b + c) * 0.5);
+      store<f32>(u + <usize>(2 * 4 + col) * stride + (<usize>p << 2), (a - b + c) * 0.5);
+      store<f32>(u + <usize>(3 * 4 + col) * stride + (<usize>p << 2), c);
+    }
+    // (G g) G^T: each row [a, b, c] -> [a, (a + b + c) / 2, (a - b + c) / 2, c].
+    for (let r = 0; r < 4; r++) {
+      const base = u + <usize>(r * 4) * stride + (<usize>p << 2);
+      const a = load<f32>(base), b = load<f32>(base + stride), c = load<f32>(base + stride * 2);
+      store<f32>(base, a);
+      store<f32>(base + stride, (a + b + c) * 0.5);
+      store<f32>(base + stride * 2, (a - b + c) * 0.5);
+      store<f32>(base + stride * 3, c);
+    }
+  }
+}
+
+/** V[k, c, t] = (B^T d B)[k] for the 4x4 input tiles d of planes (n * C + c) in [start, end); zeros outside x. */
+export function winogradInput(x: usize, v: usize, geometry: usize, tilesH: i32, tilesW: i32, start: i32, end: i32): void {
+  const batch = geo(geometry, 0), channels = geo(geometry, 1), height = geo(geometry, 2), width = geo(geometry, 3);
+  const ph = geo(geometry, 8), pw = geo(geometry, 9);
+  const tilesPerImage = tilesH * tilesW;
+  const tiles = batch * tilesPerImage;
+  const kStride = <usize>(channels * tiles) << 2;
+  for (let plane = start; plane < end; plane++) {
+    const n = plane / channels;
+    const c = plane - n * channels;
+    const src = x + (<usize>plane * <usize>(height * width) << 2);
+    let dst = v + (<usize>(c * tiles + n * tilesPerImage) << 2);
+    for (let th = 0; th < tilesH; th++) {
+      const y0 = 2 * th - ph;
+      for (let tw = 0; tw < tilesW; tw++) {
+        const x0 = 2 * tw - pw;
+        let d00: f32, d01: f32, d02: f32, d03: f32, d10: f32, d11: f32, d12: f32, d13: f32;
+        let d20: f32, d21: f32, d22: f32, d23: f32, d30: f32, d31: f32, d32: f32, d33: f32;
+        if (y0 >= 0 && x0 >= 0 && y0 + 4 <= height && x0 + 4 <= width) {
+          const r0 = src + (<usize>(y0 * width + x0) << 2);
+          const row = <usize>width << 2;
+          const r1 = r0 + row, r2 = r1 + row, r3 = r2 + row;
+          d00 = load<f32>(r0); d01 = load<f32>(r0, 4); d02 = load<f32>(r0, 8); d03 = load<f32>(r0, 12);
+          d10 = load<f32>(r1); d11 = load<f32>(r1, 4); d12 = load<f32>(r1, 8); d13 = load<f32>(r1, 12);
+          d20 = load<f32>(r2); d21 = load<f32>(r2, 4); d22 = load<f32>(r2, 8); d23 = load<f32>(r2, 12);
+          d30 = load<f32>(r3); d31 = load<f32>(r3, 4); d32 = load<f32>(r3, 8); d33 = load<f32>(r3, 12);
+        } else {
+          d00 = px(src, height, width, y0, x0); d01 = px(src, height, width, y0, x0 + 1); d02 = px(src, height, width, y0, x0 + 2); d03 = px(src, height, width, y0, x0 + 3);
+          d10 = px(src, height, width, y0 + 1, x0); d11 = px(src, height, width, y0 + 1, x0 + 1); d12 = px(src, height, width, y0 + 1, x0 + 2); d13 = px(src, height, width, y0 + 1, x0 + 3);
+          d20 = px(src, height, width, y0 + 2, x0); d21 = px(src, height, width, y0 + 2, x0 + 1); d22 = px(src, height, width, y0 + 2, x0 + 2); d23 = px(src, height, width, y0 + 2, x0 + 3);
+          d30 = px(src, height, width, y0 + 3, x0); d31 = px(src, height, width, y0 + 3, x0 + 1); d32 = px(src, height, width, y0 + 3, x0 + 2); d33 = px(src, height, width, y0 + 3, x0 + 3);
+        }
+        // B^T d: rows [d0 - d2, d1 + d2, d2 - d1, d1 - d3].
+        const a00 = d00 - d20, a01 = d01 - d21, a02 = d02 - d22, a03 = d03 - d23;
+        const a10 = d10 + d20, a11 = d11 + d21, a12 = d12 + d22, a13 = d13 + d23;
+        const a20 = d20 - d10, a21 = d21 - d11, a22 = d22 - d12, a23 = d23 - d13;
+        const a30 = d10 - d30, a31 = d11 - d31, a32 = d12 - d32, a33 = d13 - d33;
+        // (B^T d) B: the same on each row's columns.
+        let q = dst;
+        q = put4(q, kStride, a00 - a02, a01 + a02, a02 - a01, a01 - a03);
+        q = put4(q, kStride, a10 - a12, a11 + a12, a12 - a11, a11 - a13);
+        q = put4(q, kStride, a20 - a22, a21 + a22, a22 - a21, a21 - a23);
+        put4(q, kStride, a30 - a32, a31 + a32, a32 - a31, a31 - a33);
+        dst += 4;
+      }
+    }
+  }
+}
+
+@inline function px(src: usize, height: i32, width: i32, y: i32, x: i32): f32 {
+  return y >= 0 && y < height && x >= 0 && x < width ? load<f32>(src + (<usize>(y * width + x) << 2)) : 0;
+}
+
+/** Stores 4 values kStride bytes apart (4 consecutive k); returns the address of the next k. */
+@inline function put4(q: usize, kStride: usize, a: f32, b: f32, c: f32, d: f32): usize {
+  store<f32>(q, a);
+  store<f32>(q + kStride, b);
+  store<f32>(q + kStride * 2, c);
+  store<f32>(q + kStride * 3, d);
+  return q + kStride * 4;
+}
+
+/**
+ * out 2x2 tiles = A^T M A (+ bias[o], then ReLU when relu != 0) from M (16, T, O), for tiles [start, end); the last tile
+ * row / column is cut at outH / outW. Four output channels per vector; bias 0 = none.
+ */
+export function winogradOutput(m: usize, bias: usize, out: usize, outChannels: i32, batch: i32, tilesH: i32, tilesW: i32,
+  outH: i32, outW: i32, relu: i32, start: i32, end: i32): void {
+  const tilesPerImage = tilesH * tilesW;
+  const tiles = batch * tilesPerImage;
+  const kStride = <usize>(outChannels * tiles) << 2;
+  const planeBytes = <usize>(outH * outW) << 2;
+  const zero = f32x4.splat(0);
+  const vectorChannels = outChannels & ~3;
+  for (let t = start; t < end; t++) {
+    const n = t / tilesPerImage;
+    const within = t - n * tilesPerImage;
+    const th = within / tilesW;
+    const tw = within - th * tilesW;
+    const oy = 2 * th, ox = 2 * tw;
+    const right = ox + 1 < outW;
+    const below = oy + 1 < outH;
+    const image = out + <usize>(n * outChannels) * planeBytes + (<usize>(oy * outW + ox) << 2);
+    const rowBytes = <usize>outW << 2;
+    let src = m + (<usize>(t * outChannels) << 2);
+    let o = 0;
+    for (; o < vectorChannels; o += 4) {
+      const m00 = v128.load(src), m01 = v128.load(src + kStride), m02 = v128.load(src + kStride * 2), m03 = v128.load(src + kStride * 3);
+      const m10 = v128.load(src + kStride * 4), m11 = v128.load(src + kStride * 5), m12 = v128.load(src + kStride * 6), m13 = v128.load(src + kStride * 7);
+      const m20 = v128.load(src + kStride * 8), m21 = v128.load(src + kStride * 9), m22 = v128.load(src + kStride * 10), m23 = v128.load(src + kStride * 11);
+      const m30 = v128.load(src + kStride * 12), m31 = v128.load(src + kStride * 13), m32 = v128.load(src + kStride * 14), m33 = v128.load(src + kStride * 15);
+      // A^T M: rows [m0 + m1 + m2, m1 - m2 - m3]; then the same on columns.
+      const s0 = f32x4.add(f32x4.add(m00, m10), m20), s1 = f32x4.add(f32x4.add(m01, m11), m21);
+      const s2 = f32x4.add(f32x4.add(m02, m12), m22), s3 = f32x4.add(f32x4.add(m03, m13), m23);
+      const t0 = f32x4.sub(f32x4.sub(m10, m20), m30), t1 = f32x4.sub(f32x4.sub(m11, m21), m31);
+      const t2 = f32x4.sub(f32x4.sub(m12, m22), m32), t3 = f32x4.sub(f32x4.sub(m13, m23), m33);
+      const b = bias ? v128.load(bias + (<usize>o << 2)) : zero;
+      let y00 = f32x4.add(f32x4.add(f32x4.add(s0, s1), s2), b);
+      let y01 = f32x4.add(f32x4.sub(f32x4.sub(s1, s2), s3), b);
+      let y10 = f32x4.add(f32x4.add(f32x4.add(t0, t1), t2), b);
+      let y11 = f32x4.add(f32x4.sub(f32x4.sub(t1, t2), t3), b);
+      if (relu) { y00 = f32x4.max(y00, zero); y01 = f32x4.max(y01, zero); y10 = f32x4.max(y10, zero); y11 = f32x4.max(y11, zero); }
+      const p = image + <usize>o * planeBytes;
+      storeTile(p, rowBytes, f32x4.extract_lane(y00, 0), f32x4.extract_lane(y01, 0), f32x4.extract_lane(y10, 0), f32x4.extract_lane(y11, 0), right, below);
+      storeTile(p + planeBytes, rowBytes, f32x4.extract_lane(y00, 1), f32x4.extract_lane(y01, 1), f32x4.extract_lane(y10, 1), f32x4.extract_lane(y11, 1), right, below);
+      storeTile(p + planeBytes * 2, rowBytes, f32x4.extract_lane(y00, 2), f32x4.extract_lane(y01, 2), f32x4.extract_lane(y10, 2), f32x4.extract_lane(y11, 2), right, below);
+      storeTile(p + planeBytes * 3, rowBytes, f32x4.extract_lane(y00, 3), f32x4.extract_lane(y01, 3), f32x4.extract_lane(y10, 3), f32x4.extract_lane(y11, 3), right, below);
+      src += 16;
+    }
+    for (; o < outChannels; o++) {
+      const m00 = load<f32>(src), m01 = load<f32>(src + kStride), m02 = load<f32>(src + kStride * 2), m03 = load<f32>(src + kStride * 3);
+      const m10 = load<f32>(src + kStride * 4), m11 = load<f32>(src + kStride * 5), m12 = load<f32>(src + kStride * 6), m13 = load<f32>(src + kStride * 7);
+      const m20 = load<f32>(src + kStride * 8), m21 = load<f32>(src + kStride * 9), m22 = load<f32>(src + kStride * 10), m23 = load<f32>(src + kStride * 11);
+      const m30 = load<f32>(src + kStride * 12), m31 = load<f32>(src + kStride * 13), m32 = load<f32>(src + kStride * 14), m33 = load<f32>(src + kStride * 15);
+      const s0 = m00 + m10 + m20, s1 = m01 + m11 + m21, s2 = m02 + m12 + m22, s3 = m03 + m13 + m23;
+      const t0 = m10 - m20 - m30, t1 = m11 - m21 - m31, t2 = m12 - m22 - m32, t3 = m13 - m23 - m33;
+      const b: f32 = bias ? load<f32>(bias + (<usize>o << 2)) : 0;
+      let y00 = s0 + s1 + s2 + b, y01 = s1 - s2 - s3 + b;
+      let y10 = t0 + t1 + t2 + b, y11 = t1 - t2 - t3 + b;
+      if (relu) { y00 = max(y00, 0); y01 = max(y01, 0); y10 = max(y10, 0); y11 = max(y11, 0); }
+      storeTile(image + <usize>o * planeBytes, rowBytes, y00, y01, y10, y11, right, below);
+      src += 4;
+    }
+  }
+}
+
+/** Writes a 2x2 output tile at p, cut at the right edge and the bottom. */
+@inline function storeTile(p: usize, rowBytes: usize, y00: f32, y01: f32, y10: f32, y11: f32, right: bool, below: bool): void {
+  store<f32>(p, y00);
+  if (right) store<f32>(p, y01, 4);
+  if (below) {
+    store<f32>(p + rowBytes, y10);
+    if (right) store<f32>(p + rowBytes, y11, 4);
+  }
+}
