@@ -11,12 +11,12 @@ export interface InferenceWorkerPoolOptions extends InferenceWorkerOptions {
 }
 
 /**
- * Inference workers for a machine with `cores` cores: all cores but one, and at least 2 from 2 cores up.
- * On 2 cores, measured quiet: two workers did better at 32 connections and with batched requests, one did
- * better at 8 connections (docs/deploy.md); the default favours the heavier load.
+ * Inference workers for a machine with `cores` cores: all cores but one (at least one), so the event loop, which
+ * parses HTTP and JSON, keeps a core: since the CNN's forward pass got cheaper (Winograd) it is about as much
+ * work per request as the forward pass. On 2 cores one worker beat two at 8 connections (docs/deploy.md).
  */
 export function defaultWorkerCount(cores = availableParallelism()): number {
-  return Math.max(1, Math.min(cores, Math.max(2, cores - 1)));
+  return Math.max(1, cores - 1);
 }
 
 export class InferenceWorkerPool {

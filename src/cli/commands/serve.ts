@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .option('--port <n>', 'TCP port (0 = any free port)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--inference <where>', "where forward passes run: 'worker' (inference worker threads, so parsing and compute overlap) or 'main' (the event loop)", 'worker')
-    .option('--workers <n>', 'inference worker threads, each with its own engine and copy of the model (default: all cores but one, at least 2)')
+    .option('--workers <n>', 'inference worker threads, each with its own engine and copy of the model (default: all cores but one, at least 1)')
     .option('--threads <n>', 'threads of the WebAssembly engine in each inference worker (default 1), or with --inference main on the event loop (default: all cores)')
     .option('--max-queue <n>', 'images waiting for inference before requests get 503', '1024')
     .option('--max-batch <n>', 'images per forward pass (and per JSON batch request)', '64')
