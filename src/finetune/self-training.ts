@@ -11,6 +11,7 @@ import { AdamW, type ScheduleConfig } from '../optim/index.js';
 import { manualSeed } from '../tensor/engine.js';
 import { fit, type History } from '../train/fit.js';
 import { type Arm, FINETUNE_AUGMENT, labeledSet, modelForArm, trainClassifier, type PretrainedFolder, type TrainRecipe } from './finetune-run.js';
+import { knnGraph, smoothOverGraph } from './knn-graph.js';
 import { pseudoLabelAccuracy, selectPseudoLabels } from './pseudo-label.js';
 
 export interface SelfTrainingOptions {
@@ -29,6 +30,13 @@ export interface SelfTrainingOptions {
    * `ensemble` (0 = off, the default: label with the current model only; 0.5 halves older rounds' weight each round).
    */
   ensemble: number;
+  /**
+   * Refine each round's probabilities over a k-nearest-neighbour graph of the unlabeled images before selecting
+   * (knn-graph.ts): this many neighbours (0 = off, the default).
+   */
+  graph: number;
+  /** Weight of the neighbours' vote in that refinement (default 0.5). */
+  graphWeight: number;
 }
 
 /** The presets a student can be trained from scratch as. */
@@ -53,7 +61,7 @@ export interface Student {
   total: number;
 }
 
-export const SELF_TRAINING_DEFAULTS: Readonly<SelfTrainingOptions> = Object.freeze({ rounds: 3, threshold: 0.9, fraction: 1, studentEpochs: 2, student: 'backbone', ensemble: 0 });
+export const SELF_TRAINING_DEFAULTS: Readonly<SelfTrainingOptions> = Object.freeze({ rounds: 3, threshold: 0.9, fraction: 1, studentEpochs: 2, student: 'backbone', ensemble: 0, graph: 0, graphWeight: 0.5 });
 
 /** What one round did, for metrics.json and the report. */
 export interface RoundRecord {
@@ -65,6 +73,8 @@ export interface RoundRecord {
   perClass: number[];
   /** Share of used pseudo-labels equal to the true label (measured only; never used for selection). */
   accuracy: number;
+  /** With --pseudo-graph: the share of the whole unlabeled pool whose top class is right, before and after the graph refinement (measured only). */
+  poolAccuracy?: { model: number; graph: number };
   /** Test accuracy of this round's student (reporting only). */
   studentTestAccuracy?: number;
   seconds: number;
@@ -88,6 +98,17 @@ export async function trainStudent(from: PretrainedFolder, arm: Arm, data: Datas
   });
   const { total } = model.countParameters();
   return { model, history, trainable: total, total };
+}
+
+/** Share of rows of (N, classes) probabilities whose top class equals the label (reporting only). */
+function topClassAccuracy(probabilities: Float32Array, classes: number, labels: ArrayLike<number>): number {
+  let right = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (probabilities[i * classes + c] > probabilities[i * classes + best]) best = c;
+    if (best === labels[i]) right++;
+  }
+  return labels.length === 0 ? Number.NaN : right / labels.length;
 }
 
 /** The unlabeled pool: every training index that is not labeled. */
@@ -125,6 +146,8 @@ export async function selfTrain(
   if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new UsageError(`--pseudo-rounds must be a positive integer, got ${options.rounds}`);
   if (!(options.threshold > 0 && options.threshold < 1)) throw new UsageError(`--pseudo-threshold must be between 0 and 1, got ${options.threshold}`);
   if (!(options.ensemble >= 0 && options.ensemble < 1)) throw new UsageError(`--pseudo-ensemble must be in [0, 1), got ${options.ensemble}`);
+  if (!Number.isInteger(options.graph) || options.graph < 0) throw new UsageError(`--pseudo-graph must be a whole number of neighbours (0 = off), got ${options.graph}`);
+  if (!(options.graphWeight >= 0 && options.graphWeight <= 1)) throw new UsageError(`--pseudo-graph-weight must be in [0, 1], got ${options.graphWeight}`);
   const log = hooks.log ?? (() => undefined);
   const classes = train.classNames.length;
   const pool = unlabeledPool(train.count, labeled);
@@ -134,6 +157,12 @@ export async function selfTrain(
   let current = teacher;
   let final: Student | null = null;
   let averaged: Float32Array | null = null; // the temporal ensemble's probabilities, (P, classes)
+  let graph: Int32Array | null = null;
+  if (options.graph > 0) {
+    const started = performance.now();
+    graph = knnGraph(poolImages.images, pool.length, [1, train.rows, train.cols], options.graph);
+    log(`graph: ${options.graph} nearest neighbours of each of the ${pool.length.toLocaleString('en-US')} unlabeled images (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  }
   for (let round = 1; round <= options.rounds; round++) {
     const started = performance.now();
     let { probabilities } = predict(current, poolImages.images, { batchSize: 500 }); // (P, classes)
@@ -141,6 +170,12 @@ export async function selfTrain(
       if (averaged) for (let i = 0; i < probabilities.length; i++) averaged[i] += options.ensemble * (probabilities[i] - averaged[i]);
       else averaged = probabilities; // the first teacher is the whole ensemble
       probabilities = averaged;
+    }
+    let poolAccuracy: RoundRecord['poolAccuracy'];
+    if (graph) {
+      const refined = smoothOverGraph(probabilities, classes, graph, options.graph, options.graphWeight);
+      poolAccuracy = { model: topClassAccuracy(probabilities, classes, poolImages.labels), graph: topClassAccuracy(refined, classes, poolImages.labels) };
+      probabilities = refined;
     }
     const cap = Math.max(1, Math.floor((options.fraction * pool.length * round) / (options.rounds * classes)));
     const selection = selectPseudoLabels(probabilities, classes, { threshold: options.threshold, maxPerClass: cap });
@@ -153,10 +188,11 @@ export async function selfTrain(
     current = final.model;
     const record: RoundRecord = {
       round, confident: selection.confident, used: selection.indices.length, perClass: selection.perClass,
-      accuracy: measured.accuracy, seconds: (performance.now() - started) / 1000,
+      accuracy: measured.accuracy, seconds: (performance.now() - started) / 1000, ...(poolAccuracy ? { poolAccuracy } : {}),
     };
     if (hooks.score) record.studentTestAccuracy = hooks.score(current);
     rounds.push(record);
+    if (poolAccuracy) log(`round ${round}/${options.rounds}: top class right on ${(100 * poolAccuracy.model).toFixed(2)}% of the unlabeled images, ${(100 * poolAccuracy.graph).toFixed(2)}% after the graph refinement`);
     log(`round ${round}/${options.rounds}: ${record.used.toLocaleString('en-US')} pseudo-labels (${selection.confident.toLocaleString('en-US')} confident, at most ${cap} per class), ${(100 * record.accuracy).toFixed(2)}% correct${record.studentTestAccuracy === undefined ? '' : `; student test accuracy ${(100 * record.studentTestAccuracy).toFixed(2)}%`} (${record.seconds.toFixed(0)} s)`);
   }
   return { final, rounds };

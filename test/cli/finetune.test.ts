@@ -72,16 +72,21 @@ describe('zerograd finetune', () => {
     expect(readMetrics(out).pseudo_labels?.rounds).toHaveLength(1);
   });
 
-  it('--student cnn-fast with a temporal ensemble: two rounds label with averaged probabilities', async () => {
+  it('--student cnn-fast with a temporal ensemble and the graph refinement: two rounds label with averaged, then smoothed probabilities', async () => {
     const out = join(dir, 'pseudo-ensemble');
     const { code, err } = await zerograd(['finetune', '--from', backbone, '--labels-per-class', '2', '--pseudo-label', '--pseudo-rounds', '2', '--pseudo-threshold', '0.1',
-      '--student', 'cnn-fast', '--student-epochs', '1', '--pseudo-ensemble', '0.5', '--out', out, ...quick]);
+      '--student', 'cnn-fast', '--student-epochs', '1', '--pseudo-ensemble', '0.5', '--pseudo-graph', '3', '--out', out, ...quick]);
     expect(err).toBe('');
     expect(code).toBe(0);
     const { model, config } = loadModel(out);
     expect(config.name).toBe('mnist-full-k2-pseudo-cnn-fast');
     expect(model.layers.map((l) => l.constructor.name)).toContain('BatchNorm');
-    expect(readMetrics(out).pseudo_labels?.rounds).toHaveLength(2);
+    const rounds = readMetrics(out).pseudo_labels?.rounds as { poolAccuracy?: { model: number; graph: number } }[];
+    expect(rounds).toHaveLength(2);
+    for (const round of rounds) {
+      expect(round.poolAccuracy?.model).toBeGreaterThanOrEqual(0);
+      expect(round.poolAccuracy?.graph).toBeLessThanOrEqual(1);
+    }
   });
 
   it('names what is wrong', async () => {
@@ -98,6 +103,7 @@ describe('zerograd finetune', () => {
       [['--strategy', 'full', '--lora-rank', '2'], /apply to --strategy lora only/],
       [['--strategy', 'adapters'], /--strategy must be full, head, lora or scratch/],
       [['--pseudo-label', '--student', 'mlp'], /--student must be backbone, cnn, cnn-fast or cnn-best, got 'mlp'/],
+      [['--pseudo-label', '--pseudo-graph', '-1'], /--pseudo-graph must be an integer >= 0, got '-1'/],
       [['--pseudo-label', '--pseudo-ensemble', '1'], /--pseudo-ensemble must be 0 \(off\) or a weight between 0 and 1, got '1'/],
       [['--from', notBackbone], /not a pretrained backbone .* holds \[Conv2D/],
       [['--from', otherArchitecture], /--from .*other.*posEmbed.*another architecture/],

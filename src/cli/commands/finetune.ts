@@ -49,6 +49,8 @@ export interface FinetuneFlags {
   student: string;
   studentEpochs: string;
   pseudoEnsemble: string;
+  pseudoGraph: string;
+  pseudoGraphWeight: string;
   limit?: string;
   report: boolean;
   backend: string;
@@ -78,6 +80,8 @@ export function register(program: Command): void {
     .option('--pseudo-threshold <p>', 'keep pseudo-labels with at least this probability', String(SELF_TRAINING_DEFAULTS.threshold))
     .option('--student <kind>', `pseudo-label students: backbone (fresh copy, same strategy) or a preset from scratch (${STUDENT_PRESETS.join(', ')})`, 'backbone')
     .option('--student-epochs <n>', 'passes over the labeled + pseudo-labeled set per student', String(SELF_TRAINING_DEFAULTS.studentEpochs))
+    .option('--pseudo-graph <k>', 'refine pseudo-labels over the k nearest neighbours of each unlabeled image (0 = off)', String(SELF_TRAINING_DEFAULTS.graph))
+    .option('--pseudo-graph-weight <w>', 'weight of the neighbours\' vote in that refinement', String(SELF_TRAINING_DEFAULTS.graphWeight))
     .option('--pseudo-ensemble <w>', 'label with a running average of all rounds\' probabilities, the newest model weighted w (0 = off)', String(SELF_TRAINING_DEFAULTS.ensemble))
     .option('--limit <n>', 'use only the first N training and N test images (quick runs)')
     .option('--no-report', 'skip the HTML report')
@@ -123,6 +127,8 @@ export async function runFinetune(flags: FinetuneFlags): Promise<number> {
     student: parseStudent(flags.student),
     studentEpochs: parseInteger(flags.studentEpochs, '--student-epochs', 1),
     ensemble: parseEnsembleWeight(flags.pseudoEnsemble),
+    graph: parseInteger(flags.pseudoGraph, '--pseudo-graph', 0),
+    graphWeight: parseFraction(flags.pseudoGraphWeight, '--pseudo-graph-weight'),
   };
   const out = resolve(flags.out ?? join('runs', `finetune-${arm}-k${k}${flags.pseudoLabel ? '-pseudo' : ''}`));
 
