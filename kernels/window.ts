@@ -2,9 +2,7 @@
 // The geometry block holds 12 i32: batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW.
 // im2col splits over output rows, col2im over images, pooling over (n, c) planes, so threads never write the same pixel.
 
-@inline function g(geometry: usize, field: i32): i32 {
-  return load<i32>(geometry + (<usize>field << 2));
-}
+import { g } from './geometry';
 
 /** Lanes [0, kw) set: the part of a 4-lane vector that belongs to one window row. */
 @inline function runMask(kw: i32): v128 {

@@ -2,42 +2,45 @@
 // per (input, output) channel pair instead of 36. Weights -> U (16, O, C) once; input tiles -> V (16, C, T); the
 // caller multiplies M[k] = V[k]^T U[k]^T for the 16 k (one batched GEMM); M (16, T, O) -> 2x2 output tiles with bias
 // and an optional ReLU, 4 output channels per vector. T = batch * tilesH * tilesW, tiles in row-major order per
-// image. Geometry as in window.ts.
+// image. Geometry block as in geometry.ts.
 
-@inline function geo(geometry: usize, field: i32): i32 {
-  return load<i32>(geometry + (<usize>field << 2));
-}
+import { g } from './geometry';
 
-/** U[k, o, c] = (G g G^T)[k] for the 3x3 filters g = w[o, c] of pairs p = o * inC + c in [start, end). */
+/** U[k, o, c] = (G f G^T)[k] for the 3x3 filters f = w[o, c] of pairs p = o * inC + c in [start, end). */
 export function winogradWeights(w: usize, u: usize, pairs: i32, start: i32, end: i32): void {
   const stride = <usize>pairs << 2; // between the 16 matrices of U
   for (let p = start; p < end; p++) {
-    const g = w + <usize>(p * 9) * 4;
-    // G g: rows [g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2] of the filter's rows g0, g1, g2.
-    for (let col = 0; col < 3; col++) {
-      const a = load<f32>(g + (<usize>col << 2)), b = load<f32>(g + (<usize>(3 + col) << 2)), c = load<f32>(g + (<usize>(6 + col) << 2));
-      // keep the 4 x 3 product in scratch rows of U's column slots for k = 0..3 (row r of Gg is stored at k = r * 4 + col)
-      store<f32>(u + <usize>(0 * 4 + col) * stride + (<usize>p << 2), a);
-      store<f32>(u + <usize>(1 * 4 + col) * stride + (<usize>p << 2), (a + b + c) * 0.5);
-      store<f32>(u + <usize>(2 * 4 + col) * stride + (<usize>p << 2), (a - b + c) * 0.5);
-      store<f32>(u + <usize>(3 * 4 + col) * stride + (<usize>p << 2), c);
-    }
-    // (G g) G^T: each row [a, b, c] -> [a, (a + b + c) / 2, (a - b + c) / 2, c].
-    for (let r = 0; r < 4; r++) {
-      const base = u + <usize>(r * 4) * stride + (<usize>p << 2);
-      const a = load<f32>(base), b = load<f32>(base + stride), c = load<f32>(base + stride * 2);
-      store<f32>(base, a);
-      store<f32>(base + stride, (a + b + c) * 0.5);
-      store<f32>(base + stride * 2, (a - b + c) * 0.5);
-      store<f32>(base + stride * 3, c);
-    }
+    const f = w + <usize>(p * 9) * 4;
+    const f00 = load<f32>(f), f01 = load<f32>(f, 4), f02 = load<f32>(f, 8);
+    const f10 = load<f32>(f, 12), f11 = load<f32>(f, 16), f12 = load<f32>(f, 20);
+    const f20 = load<f32>(f, 24), f21 = load<f32>(f, 28), f22 = load<f32>(f, 32);
+    // G f: rows [f0, (f0 + f1 + f2) / 2, (f0 - f1 + f2) / 2, f2] of the filter's rows f0, f1, f2.
+    const r00 = f00, r01 = f01, r02 = f02;
+    const r10 = (f00 + f10 + f20) * 0.5, r11 = (f01 + f11 + f21) * 0.5, r12 = (f02 + f12 + f22) * 0.5;
+    const r20 = (f00 - f10 + f20) * 0.5, r21 = (f01 - f11 + f21) * 0.5, r22 = (f02 - f12 + f22) * 0.5;
+    const r30 = f20, r31 = f21, r32 = f22;
+    // (G f) G^T: the same on each row's columns, written to k = row * 4 + column.
+    let q = u + (<usize>p << 2);
+    q = putWeights(q, stride, r00, r01, r02);
+    q = putWeights(q, stride, r10, r11, r12);
+    q = putWeights(q, stride, r20, r21, r22);
+    putWeights(q, stride, r30, r31, r32);
   }
+}
+
+/** Stores [a, (a + b + c) / 2, (a - b + c) / 2, c] `stride` bytes apart; returns the address after the fourth. */
+@inline function putWeights(q: usize, stride: usize, a: f32, b: f32, c: f32): usize {
+  store<f32>(q, a);
+  store<f32>(q + stride, (a + b + c) * 0.5);
+  store<f32>(q + stride * 2, (a - b + c) * 0.5);
+  store<f32>(q + stride * 3, c);
+  return q + stride * 4;
 }
 
 /** V[k, c, t] = (B^T d B)[k] for the 4x4 input tiles d of planes (n * C + c) in [start, end); zeros outside x. */
 export function winogradInput(x: usize, v: usize, geometry: usize, tilesH: i32, tilesW: i32, start: i32, end: i32): void {
-  const batch = geo(geometry, 0), channels = geo(geometry, 1), height = geo(geometry, 2), width = geo(geometry, 3);
-  const ph = geo(geometry, 8), pw = geo(geometry, 9);
+  const batch = g(geometry, 0), channels = g(geometry, 1), height = g(geometry, 2), width = g(geometry, 3);
+  const ph = g(geometry, 8), pw = g(geometry, 9);
   const tilesPerImage = tilesH * tilesW;
   const tiles = batch * tilesPerImage;
   const kStride = <usize>(channels * tiles) << 2;
