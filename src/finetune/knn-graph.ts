@@ -3,6 +3,7 @@
 // then label smoothing: each image's probabilities are pulled towards its neighbours' predicted classes, so a
 // mistake the model makes on a few images of a cluster is outvoted by the rest of the cluster.
 import { UsageError } from '../errors.js';
+import { argmaxRows } from '../metrics/index.js';
 import { matmul, tensor, transpose } from '../ops/index.js';
 import { noGrad, scope } from '../tensor/engine.js';
 
@@ -98,12 +99,7 @@ export function smoothOverGraph(probabilities: Float32Array, classes: number, ne
   if (neighbors.length !== count * k) throw new UsageError(`graph smoothing: ${neighbors.length / k} graph rows for ${count} examples`);
   let current = probabilities;
   for (let step = 0; step < iterations; step++) {
-    const top = new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (current[i * classes + c] > current[i * classes + best]) best = c;
-      top[i] = best;
-    }
+    const top = argmaxRows(current, classes);
     const next = new Float32Array(probabilities.length);
     for (let i = 0; i < count; i++) {
       for (let c = 0; c < classes; c++) next[i * classes + c] = (1 - weight) * probabilities[i * classes + c];

@@ -8,6 +8,7 @@ import { predict } from '../train/evaluate.js';
 import { buildModel } from '../models/build.js';
 import { preset } from '../models/presets.js';
 import { AdamW, type ScheduleConfig } from '../optim/index.js';
+import { accuracy, argmaxRows } from '../metrics/index.js';
 import { manualSeed } from '../tensor/engine.js';
 import { fit, type History } from '../train/fit.js';
 import { type Arm, FINETUNE_AUGMENT, labeledSet, modelForArm, trainClassifier, type PretrainedFolder, type TrainRecipe } from './finetune-run.js';
@@ -100,17 +101,6 @@ export async function trainStudent(from: PretrainedFolder, arm: Arm, data: Datas
   return { model, history, trainable: total, total };
 }
 
-/** Share of rows of (N, classes) probabilities whose top class equals the label (reporting only). */
-function topClassAccuracy(probabilities: Float32Array, classes: number, labels: ArrayLike<number>): number {
-  let right = 0;
-  for (let i = 0; i < labels.length; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (probabilities[i * classes + c] > probabilities[i * classes + best]) best = c;
-    if (best === labels[i]) right++;
-  }
-  return labels.length === 0 ? Number.NaN : right / labels.length;
-}
-
 /** The unlabeled pool: every training index that is not labeled. */
 export function unlabeledPool(count: number, labeled: Int32Array): Int32Array {
   const isLabeled = new Uint8Array(count);
@@ -174,7 +164,7 @@ export async function selfTrain(
     let poolAccuracy: RoundRecord['poolAccuracy'];
     if (graph) {
       const refined = smoothOverGraph(probabilities, classes, graph, options.graph, options.graphWeight);
-      poolAccuracy = { model: topClassAccuracy(probabilities, classes, poolImages.labels), graph: topClassAccuracy(refined, classes, poolImages.labels) };
+      poolAccuracy = { model: accuracy(poolImages.labels, argmaxRows(probabilities, classes)), graph: accuracy(poolImages.labels, argmaxRows(refined, classes)) };
       probabilities = refined;
     }
     const cap = Math.max(1, Math.floor((options.fraction * pool.length * round) / (options.rounds * classes)));
