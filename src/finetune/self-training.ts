@@ -20,8 +20,11 @@ export interface SelfTrainingOptions {
   rounds: number;
   /** Keep a pseudo-label when its probability is at least this (default 0.9). */
   threshold: number;
-  /** Share of the unlabeled pool allowed per class in round r of R: fraction * r / R (default 1: all by the last round). */
-  fraction: number;
+  /**
+   * Rounds over which the per-class cap grows to the whole pool: round r may use min(1, r / ramp) of it
+   * (0, the default, means `rounds`: everything only in the last round; smaller leaves full-pool rounds at the end).
+   */
+  ramp: number;
   /** Passes over the pseudo-labeled set per student (default 2). */
   studentEpochs: number;
   /** The student: a fresh copy of the pretrained backbone fine-tuned with the run's strategy, or a CNN preset from scratch. */
@@ -62,7 +65,7 @@ export interface Student {
   total: number;
 }
 
-export const SELF_TRAINING_DEFAULTS: Readonly<SelfTrainingOptions> = Object.freeze({ rounds: 3, threshold: 0.9, fraction: 1, studentEpochs: 2, student: 'backbone', ensemble: 0, graph: 0, graphWeight: 0.5 });
+export const SELF_TRAINING_DEFAULTS: Readonly<SelfTrainingOptions> = Object.freeze({ rounds: 3, threshold: 0.9, ramp: 0, studentEpochs: 2, student: 'backbone', ensemble: 0, graph: 0, graphWeight: 0.5 });
 
 /** What one round did, for metrics.json and the report. */
 export interface RoundRecord {
@@ -101,6 +104,11 @@ export async function trainStudent(from: PretrainedFolder, arm: Arm, data: Datas
   return { model, history, trainable: total, total };
 }
 
+/** Round `round`'s cap on pseudo-labels per class: min(1, round / ramp) of an even share of the pool, at least 1. */
+export function roundCap(poolSize: number, classes: number, round: number, ramp: number): number {
+  return Math.max(1, Math.floor((poolSize * Math.min(1, round / ramp)) / classes));
+}
+
 /** The unlabeled pool: every training index that is not labeled. */
 export function unlabeledPool(count: number, labeled: Int32Array): Int32Array {
   const isLabeled = new Uint8Array(count);
@@ -125,6 +133,16 @@ export function studentSet(labeled: Int32Array, labeledLabels: ArrayLike<number>
   return { indices: Int32Array.from(indices), labels: Int32Array.from(labels) };
 }
 
+/** Throws a UsageError naming the flag when a self-training option is out of range. */
+export function checkSelfTrainingOptions(options: SelfTrainingOptions): void {
+  if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new UsageError(`--pseudo-rounds must be a positive integer, got ${options.rounds}`);
+  if (!(options.threshold > 0 && options.threshold < 1)) throw new UsageError(`--pseudo-threshold must be between 0 and 1, got ${options.threshold}`);
+  if (!(options.ensemble >= 0 && options.ensemble < 1)) throw new UsageError(`--pseudo-ensemble must be in [0, 1), got ${options.ensemble}`);
+  if (!Number.isInteger(options.graph) || options.graph < 0) throw new UsageError(`--pseudo-graph must be a whole number of neighbours (0 = off), got ${options.graph}`);
+  if (!(options.graphWeight >= 0 && options.graphWeight <= 1)) throw new UsageError(`--pseudo-graph-weight must be in [0, 1], got ${options.graphWeight}`);
+  if (!Number.isInteger(options.ramp) || options.ramp < 0 || options.ramp > options.rounds) throw new UsageError(`--pseudo-ramp must be a whole number of rounds from 0 (= --pseudo-rounds) to --pseudo-rounds (${options.rounds}), got ${options.ramp}`);
+}
+
 /**
  * Runs `options.rounds` rounds of self-training starting from `teacher`. `train` must hold the true
  * labels; only those at `labeled` are used for training, the rest only to measure pseudo-label accuracy.
@@ -133,11 +151,8 @@ export async function selfTrain(
   from: PretrainedFolder, arm: Arm, teacher: Sequential, train: Dataset, labeled: Int32Array, recipe: TrainRecipe, options: SelfTrainingOptions,
   hooks: { log?: (line: string) => void; score?: (model: Sequential) => number } = {},
 ): Promise<{ final: Student | null; rounds: RoundRecord[] }> {
-  if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new UsageError(`--pseudo-rounds must be a positive integer, got ${options.rounds}`);
-  if (!(options.threshold > 0 && options.threshold < 1)) throw new UsageError(`--pseudo-threshold must be between 0 and 1, got ${options.threshold}`);
-  if (!(options.ensemble >= 0 && options.ensemble < 1)) throw new UsageError(`--pseudo-ensemble must be in [0, 1), got ${options.ensemble}`);
-  if (!Number.isInteger(options.graph) || options.graph < 0) throw new UsageError(`--pseudo-graph must be a whole number of neighbours (0 = off), got ${options.graph}`);
-  if (!(options.graphWeight >= 0 && options.graphWeight <= 1)) throw new UsageError(`--pseudo-graph-weight must be in [0, 1], got ${options.graphWeight}`);
+  checkSelfTrainingOptions(options);
+  const ramp = options.ramp === 0 ? options.rounds : options.ramp;
   const log = hooks.log ?? (() => undefined);
   const classes = train.classNames.length;
   const pool = unlabeledPool(train.count, labeled);
@@ -167,7 +182,7 @@ export async function selfTrain(
       poolAccuracy = { model: accuracy(poolImages.labels, argmaxRows(probabilities, classes)), graph: accuracy(poolImages.labels, argmaxRows(refined, classes)) };
       probabilities = refined;
     }
-    const cap = Math.max(1, Math.floor((options.fraction * pool.length * round) / (options.rounds * classes)));
+    const cap = roundCap(pool.length, classes, round, ramp);
     const selection = selectPseudoLabels(probabilities, classes, { threshold: options.threshold, maxPerClass: cap });
     const measured = pseudoLabelAccuracy(selection, poolImages.labels);
     const chosen = { indices: Int32Array.from(selection.indices, (k) => pool[k]), labels: selection.labels };

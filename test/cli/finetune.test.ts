@@ -103,6 +103,7 @@ describe('zerograd finetune', () => {
       [['--strategy', 'full', '--lora-rank', '2'], /apply to --strategy lora only/],
       [['--strategy', 'adapters'], /--strategy must be full, head, lora or scratch/],
       [['--pseudo-label', '--student', 'mlp'], /--student must be backbone, cnn, cnn-fast or cnn-best, got 'mlp'/],
+      [['--pseudo-label', '--pseudo-rounds', '2', '--pseudo-ramp', '3'], /--pseudo-ramp must be a whole number of rounds from 0 \(= --pseudo-rounds\) to --pseudo-rounds \(2\), got 3/],
       [['--pseudo-label', '--pseudo-graph', '-1'], /--pseudo-graph must be an integer >= 0, got '-1'/],
       [['--pseudo-label', '--pseudo-ensemble', '1'], /--pseudo-ensemble must be 0 \(off\) or a weight between 0 and 1, got '1'/],
       [['--from', notBackbone], /not a pretrained backbone .* holds \[Conv2D/],

@@ -1,7 +1,7 @@
 // Self-training mechanics: the unlabeled pool, the student's set (labeled examples oversampled),
 // and a round on a synthetic task where the teacher is right, so pseudo-labels are measured exactly.
 import { describe, expect, it } from 'vitest';
-import { studentSet, unlabeledPool } from '../../src/finetune/self-training.js';
+import { roundCap, studentSet, unlabeledPool } from '../../src/finetune/self-training.js';
 import { prepareFinetune } from '../../src/finetune/strategies.js';
 import { buildBackbone } from '../../src/finetune/backbones.js';
 import { DEFAULT_LORA } from '../../src/finetune/finetune-run.js';
@@ -10,6 +10,11 @@ import { pseudoLabelAccuracy, selectPseudoLabels } from '../../src/finetune/pseu
 describe('self-training', () => {
   it('the pool is every index that is not labeled', () => {
     expect(Array.from(unlabeledPool(6, Int32Array.from([1, 4])))).toEqual([0, 2, 3, 5]);
+  });
+
+  it('the per-class cap grows with the rounds to an even share of the pool by round `ramp`, then stays', () => {
+    expect([1, 2, 3, 4, 5].map((r) => roundCap(1000, 10, r, 3))).toEqual([33, 66, 100, 100, 100]);
+    expect(roundCap(5, 10, 1, 6)).toBe(1);
   });
 
   it('the student set repeats the labeled examples to a tenth of the pseudo-labels, then adds them', () => {

@@ -10,7 +10,7 @@ import {
   defaultSteps, DEFAULT_LORA, labeledIndices, labeledSet, loadBackboneFolder, mergeForDeployment, modelForArm, scoreTest, trainClassifier,
   type Arm, type TrainRecipe,
 } from '../../finetune/finetune-run.js';
-import { SELF_TRAINING_DEFAULTS, selfTrain, STUDENT_PRESETS, type RoundRecord, type StudentKind } from '../../finetune/self-training.js';
+import { SELF_TRAINING_DEFAULTS, checkSelfTrainingOptions, selfTrain, STUDENT_PRESETS, type RoundRecord, type StudentKind } from '../../finetune/self-training.js';
 import { saveModel } from '../../io/model-folder.js';
 import { activateBackend, parseFraction, parseInteger, parsePositive, prepareData, printTestResult, scoreOnTest, testMetrics, writeRunReport } from '../pipeline.js';
 
@@ -46,6 +46,7 @@ export interface FinetuneFlags {
   pseudoLabel?: boolean;
   pseudoRounds: string;
   pseudoThreshold: string;
+  pseudoRamp: string;
   student: string;
   studentEpochs: string;
   pseudoEnsemble: string;
@@ -77,6 +78,7 @@ export function register(program: Command): void {
     .option('--no-augment', 'no random distortions of the labeled images')
     .option('--pseudo-label', 'self-training: pseudo-label the unlabeled training images and fine-tune again')
     .option('--pseudo-rounds <n>', 'rounds of self-training', String(SELF_TRAINING_DEFAULTS.rounds))
+    .option('--pseudo-ramp <n>', 'rounds over which the pseudo-labels per class grow to the whole pool (0 = --pseudo-rounds)', String(SELF_TRAINING_DEFAULTS.ramp))
     .option('--pseudo-threshold <p>', 'keep pseudo-labels with at least this probability', String(SELF_TRAINING_DEFAULTS.threshold))
     .option('--student <kind>', `pseudo-label students: backbone (fresh copy, same strategy) or a preset from scratch (${STUDENT_PRESETS.join(', ')})`, 'backbone')
     .option('--student-epochs <n>', 'passes over the labeled + pseudo-labeled set per student', String(SELF_TRAINING_DEFAULTS.studentEpochs))
@@ -124,12 +126,14 @@ export async function runFinetune(flags: FinetuneFlags): Promise<number> {
     ...SELF_TRAINING_DEFAULTS,
     rounds: parseInteger(flags.pseudoRounds, '--pseudo-rounds', 1),
     threshold: parseFraction(flags.pseudoThreshold, '--pseudo-threshold'),
+    ramp: parseInteger(flags.pseudoRamp, '--pseudo-ramp', 0),
     student: parseStudent(flags.student),
     studentEpochs: parseInteger(flags.studentEpochs, '--student-epochs', 1),
     ensemble: parseEnsembleWeight(flags.pseudoEnsemble),
     graph: parseInteger(flags.pseudoGraph, '--pseudo-graph', 0),
     graphWeight: parseFraction(flags.pseudoGraphWeight, '--pseudo-graph-weight'),
   };
+  checkSelfTrainingOptions(pseudo);
   const out = resolve(flags.out ?? join('runs', `finetune-${arm}-k${k}${flags.pseudoLabel ? '-pseudo' : ''}`));
 
   const from = loadBackboneFolder(resolve(flags.from));
