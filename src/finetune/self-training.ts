@@ -29,6 +29,8 @@ export interface SelfTrainingOptions {
   studentEpochs: number;
   /** The student: a fresh copy of the pretrained backbone fine-tuned with the run's strategy, or a CNN preset from scratch. */
   student: StudentKind;
+  /** The last round's student, the model the run keeps (default null: the same as `student`). */
+  finalStudent: StudentKind | null;
   /**
    * Temporal ensemble: label with a running average of every round's probabilities, each new model weighted
    * `ensemble` (0 = off, the default: label with the current model only; 0.5 halves older rounds' weight each round).
@@ -65,11 +67,13 @@ export interface Student {
   total: number;
 }
 
-export const SELF_TRAINING_DEFAULTS: Readonly<SelfTrainingOptions> = Object.freeze({ rounds: 3, threshold: 0.9, ramp: 0, studentEpochs: 2, student: 'backbone', ensemble: 0, graph: 0, graphWeight: 0.5 });
+export const SELF_TRAINING_DEFAULTS: Readonly<SelfTrainingOptions> = Object.freeze({ rounds: 3, threshold: 0.9, ramp: 0, studentEpochs: 2, student: 'backbone', finalStudent: null, ensemble: 0, graph: 0, graphWeight: 0.5 });
 
 /** What one round did, for metrics.json and the report. */
 export interface RoundRecord {
   round: number;
+  /** What the round's student was: the pretrained backbone or a CNN preset. */
+  student: StudentKind;
   /** Confident examples before the per-class cap and balancing. */
   confident: number;
   /** Pseudo-labels used for the student. */
@@ -189,10 +193,11 @@ export async function selfTrain(
     const set = studentSet(labeled, labeledLabels, chosen);
     const data = labeledSet(train, set.indices, set.labels);
     const steps = Math.max(recipe.steps, Math.ceil((options.studentEpochs * data.count) / recipe.batchSize));
-    final = await trainStudent(from, arm, data, { ...recipe, steps, seed: recipe.seed + round }, options.student);
+    const student = round === options.rounds && options.finalStudent ? options.finalStudent : options.student;
+    final = await trainStudent(from, arm, data, { ...recipe, steps, seed: recipe.seed + round }, student);
     current = final.model;
     const record: RoundRecord = {
-      round, confident: selection.confident, used: selection.indices.length, perClass: selection.perClass,
+      round, student, confident: selection.confident, used: selection.indices.length, perClass: selection.perClass,
       accuracy: measured.accuracy, seconds: (performance.now() - started) / 1000, ...(poolAccuracy ? { poolAccuracy } : {}),
     };
     if (hooks.score) record.studentTestAccuracy = hooks.score(current);

@@ -48,6 +48,7 @@ export interface FinetuneFlags {
   pseudoThreshold: string;
   pseudoRamp: string;
   student: string;
+  finalStudent?: string;
   studentEpochs: string;
   pseudoEnsemble: string;
   pseudoGraph: string;
@@ -81,6 +82,7 @@ export function register(program: Command): void {
     .option('--pseudo-ramp <n>', 'rounds over which the pseudo-labels per class grow to the whole pool (0 = --pseudo-rounds)', String(SELF_TRAINING_DEFAULTS.ramp))
     .option('--pseudo-threshold <p>', 'keep pseudo-labels with at least this probability', String(SELF_TRAINING_DEFAULTS.threshold))
     .option('--student <kind>', `pseudo-label students: backbone (fresh copy, same strategy) or a preset from scratch (${STUDENT_PRESETS.join(', ')})`, 'backbone')
+    .option('--final-student <kind>', 'the last round\'s student, the saved model (default: --student)')
     .option('--student-epochs <n>', 'passes over the labeled + pseudo-labeled set per student', String(SELF_TRAINING_DEFAULTS.studentEpochs))
     .option('--pseudo-graph <k>', 'refine pseudo-labels over the k nearest neighbours of each unlabeled image (0 = off)', String(SELF_TRAINING_DEFAULTS.graph))
     .option('--pseudo-graph-weight <w>', 'weight of the neighbours\' vote in that refinement', String(SELF_TRAINING_DEFAULTS.graphWeight))
@@ -104,9 +106,9 @@ function parseEnsembleWeight(text: string): number {
   return value;
 }
 
-function parseStudent(text: string): StudentKind {
+function parseStudent(text: string, flag = '--student'): StudentKind {
   const kinds: readonly string[] = ['backbone', ...STUDENT_PRESETS];
-  if (!kinds.includes(text)) throw new UsageError(`--student must be ${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}, got '${text}'`);
+  if (!kinds.includes(text)) throw new UsageError(`${flag} must be ${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}, got '${text}'`);
   return text as StudentKind;
 }
 
@@ -128,6 +130,7 @@ export async function runFinetune(flags: FinetuneFlags): Promise<number> {
     threshold: parseFraction(flags.pseudoThreshold, '--pseudo-threshold'),
     ramp: parseInteger(flags.pseudoRamp, '--pseudo-ramp', 0),
     student: parseStudent(flags.student),
+    finalStudent: flags.finalStudent === undefined ? null : parseStudent(flags.finalStudent, '--final-student'),
     studentEpochs: parseInteger(flags.studentEpochs, '--student-epochs', 1),
     ensemble: parseEnsembleWeight(flags.pseudoEnsemble),
     graph: parseInteger(flags.pseudoGraph, '--pseudo-graph', 0),
@@ -175,7 +178,8 @@ export async function runFinetune(flags: FinetuneFlags): Promise<number> {
     if (result.final) final = result.final;
   }
   const seconds = (performance.now() - started) / 1000;
-  const merged = arm === 'lora' && (!flags.pseudoLabel || pseudo.student === 'backbone') ? mergeForDeployment(final.model) : [];
+  const kept = pseudo.finalStudent ?? pseudo.student;
+  const merged = arm === 'lora' && (!flags.pseudoLabel || kept === 'backbone') ? mergeForDeployment(final.model) : [];
   const test = scoreOnTest(final.model, data);
   console.log('');
   printTestResult(test, data.classNames);
@@ -186,7 +190,7 @@ export async function runFinetune(flags: FinetuneFlags): Promise<number> {
     pseudo_labels: flags.pseudoLabel ? { ...pseudo, rounds } : null,
     seconds, backend, labeled_indices: Array.from(labeled),
   };
-  saveModel(out, final.model, { name: `mnist-${arm}-k${k}${flags.pseudoLabel ? `-pseudo-${pseudo.student}` : ''}`, preprocessing, classNames: data.classNames, data: 'mnist' }, metrics);
+  saveModel(out, final.model, { name: `mnist-${arm}-k${k}${flags.pseudoLabel ? `-pseudo-${kept}` : ''}`, preprocessing, classNames: data.classNames, data: 'mnist' }, metrics);
   if (rounds.length > 0) writeFileAtomic(join(out, 'pseudo-labels.json'), `${JSON.stringify(rounds, null, 2)}\n`);
   console.log('');
   console.log(`saved        ${out} (model.safetensors, config.json, metrics.json${arm === 'lora' ? '; LoRA merged into the weights' : ''}) in ${seconds.toFixed(0)} s`);
