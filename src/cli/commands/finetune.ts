@@ -178,8 +178,8 @@ export async function runFinetune(flags: FinetuneFlags): Promise<number> {
     if (result.final) final = result.final;
   }
   const seconds = (performance.now() - started) / 1000;
-  const kept = pseudo.finalStudent ?? pseudo.student;
-  const merged = arm === 'lora' && (!flags.pseudoLabel || kept === 'backbone') ? mergeForDeployment(final.model) : [];
+  const kept = rounds.at(-1)?.student; // the saved model's kind after self-training; undefined without it
+  const merged = arm === 'lora' && (kept === undefined || kept === 'backbone') ? mergeForDeployment(final.model) : [];
   const test = scoreOnTest(final.model, data);
   console.log('');
   printTestResult(test, data.classNames);
@@ -190,7 +190,7 @@ export async function runFinetune(flags: FinetuneFlags): Promise<number> {
     pseudo_labels: flags.pseudoLabel ? { ...pseudo, rounds } : null,
     seconds, backend, labeled_indices: Array.from(labeled),
   };
-  saveModel(out, final.model, { name: `mnist-${arm}-k${k}${flags.pseudoLabel ? `-pseudo-${kept}` : ''}`, preprocessing, classNames: data.classNames, data: 'mnist' }, metrics);
+  saveModel(out, final.model, { name: `mnist-${arm}-k${k}${kept ? `-pseudo-${kept}` : ''}`, preprocessing, classNames: data.classNames, data: 'mnist' }, metrics);
   if (rounds.length > 0) writeFileAtomic(join(out, 'pseudo-labels.json'), `${JSON.stringify(rounds, null, 2)}\n`);
   console.log('');
   console.log(`saved        ${out} (model.safetensors, config.json, metrics.json${arm === 'lora' ? '; LoRA merged into the weights' : ''}) in ${seconds.toFixed(0)} s`);
