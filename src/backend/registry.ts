@@ -1,8 +1,11 @@
-// Choosing a backend by name. The WebAssembly backend loads lazily (it starts worker threads).
+// Choosing a backend by name, and the backend a program gets when it never calls init(). The WebAssembly
+// backend starts its worker threads only when first chosen.
 import { ZerogradError } from '../errors.js';
+import { isNode } from '../platform/node.js';
 import { setBackend } from '../tensor/engine.js';
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/cpu-backend.js';
+import { createWasmBackend, createWasmBackendSync } from './wasm/index.js';
 
 export type BackendName = 'wasm' | 'cpu';
 
@@ -19,11 +22,37 @@ export async function init(name: BackendName = 'wasm', options: InitOptions = {}
   let backend = cache.get(key);
   if (!backend) {
     if (name === 'cpu') backend = Promise.resolve(new CpuBackend());
-    else if (name === 'wasm') backend = import('./wasm/index.js').then((m) => m.createWasmBackend({ threads: options.threads }));
+    else if (name === 'wasm') backend = createWasmBackend({ threads: options.threads });
     else throw new ZerogradError(`unknown backend '${String(name)}'; expected wasm or cpu`);
     cache.set(key, backend);
   }
   const ready = await backend;
   setBackend(ready);
   return ready;
+}
+
+let warned = false;
+
+/**
+ * The backend of a program that never called init(): in Node the wasm backend, built without waiting (and the
+ * one a later `init('wasm')` returns); elsewhere, or if wasm cannot start, the float64 reference backend with a
+ * one-line warning, since it is about 100 times slower.
+ */
+export function defaultBackend(): Backend {
+  if (isNode) {
+    try {
+      const wasm = createWasmBackendSync();
+      cache.set('wasm:0', Promise.resolve(wasm));
+      return wasm;
+    } catch (err) {
+      return slowFallback(`the wasm backend could not start (${(err as Error).message})`);
+    }
+  }
+  return slowFallback('no backend was chosen');
+}
+
+function slowFallback(why: string): Backend {
+  if (!warned) console.warn(`zerograd: ${why}; computing on the float64 reference backend ('cpu'), about 100x slower. Call \`await init('wasm')\` first.`);
+  warned = true;
+  return new CpuBackend();
 }

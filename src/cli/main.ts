@@ -1,6 +1,8 @@
 // The zerograd command line: one sub-command per file in ./commands, registered here.
 import { Command, CommanderError } from 'commander';
 import { ZerogradError } from '../errors.js';
+import { applyConventions, commandPath } from './conventions.js';
+import { packageVersion } from './package-info.js';
 import { register as registerCv } from './commands/cv.js';
 import { register as registerData } from './commands/data.js';
 import { register as registerEval } from './commands/eval.js';
@@ -27,14 +29,20 @@ export function buildProgram(): Command {
   program
     .name('zerograd')
     .description('Train, fine-tune, evaluate and deploy neural networks on MNIST with a WebAssembly tensor engine.')
-    .exitOverride()
-    .showHelpAfterError();
+    .version(`zerograd ${packageVersion()} (node ${process.version}, ${process.platform}-${process.arch})`, '-V, --version', 'print the version')
+    .exitOverride();
   for (const register of commands) register(program);
+  applyConventions(program);
+  program.hook('preAction', (_program, action) => { running = action; });
   return program;
 }
 
+/** The sub-command being run, for the hint after a usage error. */
+let running: Command | null = null;
+
 /** Runs the CLI with `argv` (as in process.argv) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  running = null;
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -45,7 +53,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof ZerogradError) {
       console.error(`zerograd: ${err.message}`);
-      if (err.name === 'UsageError') return 2;
+      if (err.name === 'UsageError') {
+        console.error(`(see '${running ? commandPath(running) : 'zerograd'} --help')`);
+        return 2;
+      }
       // An error may carry its own exit code (train's Ctrl-C: 130).
       const exitCode: unknown = (err as { exitCode?: unknown }).exitCode;
       return typeof exitCode === 'number' ? exitCode : 1;

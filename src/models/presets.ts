@@ -1,10 +1,12 @@
 // The built-in model presets (architecture + recipe) and `resolveModelSpec`, which turns a
 // `--model` value (a preset name or a JSON file) into a ModelSpec.
-import { existsSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { builtin } from '../platform/node.js';
 import { DEFAULT_AUGMENT } from '../data/augment.js';
 import { UsageError } from '../errors.js';
 import { checkModelSpec, type ModelSpec } from './recipe.js';
+
+const { existsSync, readFileSync } = builtin('fs');
+const { basename } = builtin('path');
 
 const MNIST_INPUT = [1, 28, 28];
 

@@ -28,10 +28,35 @@ const state: EngineState = {
   rng: new Random(0),
 };
 
-/** The active backend; the float64 reference backend until another one is set. */
+let makeDefaultBackend: () => Backend = () => new CpuBackend();
+
+/**
+ * Sets what getBackend() creates when no backend was chosen with init() or setBackend(). The package entries
+ * set it (Node: the wasm backend; browsers: the cpu reference with a one-line warning); modules imported
+ * directly default to the cpu reference backend.
+ */
+export function setDefaultBackend(factory: () => Backend): void {
+  makeDefaultBackend = factory;
+}
+
+/** The active backend; created by the default factory (see setDefaultBackend) on first use. */
 export function getBackend(): Backend {
-  if (state.backend === null) state.backend = new CpuBackend();
+  if (state.backend === null) state.backend = makeDefaultBackend();
   return state.backend;
+}
+
+// ---- two copies of the engine ----
+// Tensors, init() and manualSeed() of one copy do not reach another (e.g. `import 'zerograd'` beside
+// `import './src/...'`): say so once, naming both, instead of letting work run silently on another backend.
+const COPIES = Symbol.for('zerograd.engine.copies');
+const copies = ((globalThis as { [COPIES]?: string[] })[COPIES] ??= []);
+const thisCopy = import.meta.url;
+if (!copies.includes(thisCopy)) {
+  copies.push(thisCopy);
+  if (copies.length === 2) {
+    console.warn(`zerograd: two copies of the engine are loaded (${copies[0]} and ${copies[1]}); each has its own backend, `
+      + 'tensors and seed, so init() in one does not set up the other. Import zerograd from one place.');
+  }
 }
 
 /** Makes `backend` the one new tensors are created on. Existing tensors stay on theirs. */

@@ -1,6 +1,5 @@
-// Training progress: a cli-progress bar (loss, accuracy, samples/s, ETA) when stdout is a
-// terminal, one plain line per epoch otherwise (logs, CI), or nothing.
-import cliProgress from 'cli-progress';
+// Training progress: a live bar (loss, accuracy, samples/s, ETA) when stdout is a terminal,
+// one plain line per epoch otherwise (logs, CI, browsers: console.log), or nothing.
 import type { EpochLogs } from './types.js';
 
 export type ProgressMode = 'auto' | 'bar' | 'lines' | 'none';
@@ -47,51 +46,75 @@ class LineProgress implements Progress {
   close(): void {}
 }
 
-/** A live bar per epoch on a terminal; each finished epoch leaves its summary line. */
+/** Where the bar is drawn: Node's stdout when it is a terminal. */
+interface Terminal {
+  isTTY?: boolean;
+  columns?: number;
+  write(text: string): unknown;
+}
+
+const terminal = (): Terminal | undefined => (globalThis as { process?: { stdout?: Terminal } }).process?.stdout;
+
+/** A live bar per epoch on a terminal (redrawn at most 10 times a second); each finished epoch leaves its summary line. */
 class BarProgress implements Progress {
-  private bar: cliProgress.SingleBar | null = null;
+  private label = '';
+  private steps = 0;
+  private startedAt = 0;
+  private startStep = 0;
+  private drawnAt = 0;
+  private drawn = false;
+
+  constructor(private readonly out: Terminal) {}
 
   epochBegin(epoch: number, epochs: number, steps: number, doneSteps: number): void {
-    this.bar = new cliProgress.SingleBar({
-      format: `epoch ${epoch + 1}/${epochs} {bar} {value}/{total} | loss {loss} | acc {acc} | {speed} samples/s | ETA {eta_formatted}`,
-      stream: process.stdout,
-      hideCursor: true,
-      clearOnComplete: true,
-      etaBuffer: 50,
-      fps: 10,
-    }, cliProgress.Presets.shades_classic);
-    this.bar.start(steps, doneSteps, { loss: '-', acc: '-', speed: '-' });
+    this.label = `epoch ${epoch + 1}/${epochs}`;
+    this.steps = steps;
+    this.startedAt = Date.now();
+    this.startStep = doneSteps;
+    this.drawnAt = 0;
   }
 
   batch(doneSteps: number, loss: number, accuracy: number, samplesPerSecond: number): void {
-    this.bar?.update(doneSteps, { loss: fixed(loss), acc: percent(accuracy), speed: Math.round(samplesPerSecond).toLocaleString('en-US') });
+    const now = Date.now();
+    if (now - this.drawnAt < 100 && doneSteps < this.steps) return;
+    this.drawnAt = now;
+    const fraction = this.steps > 0 ? Math.min(1, doneSteps / this.steps) : 1;
+    const width = 30;
+    const filled = Math.round(fraction * width);
+    const rate = (doneSteps - this.startStep) / Math.max(1e-3, (now - this.startedAt) / 1000);
+    const eta = rate > 0 ? Math.round((this.steps - doneSteps) / rate) : NaN;
+    const line = `${this.label} ${'\u2588'.repeat(filled)}${'\u2591'.repeat(width - filled)} ${doneSteps}/${this.steps}`
+      + ` | loss ${fixed(loss)} | acc ${percent(accuracy)} | ${Math.round(samplesPerSecond).toLocaleString('en-US')} samples/s`
+      + ` | ETA ${Number.isFinite(eta) ? `${eta}s` : '-'}`;
+    this.out.write(`\r\x1b[K${line.slice(0, Math.max(20, (this.out.columns ?? 120) - 1))}`);
+    this.drawn = true;
   }
 
   epochEnd(logs: EpochLogs, epochs: number, samplesPerSecond: number): void {
-    this.stopBar();
-    process.stdout.write(`${formatEpoch(logs, epochs, samplesPerSecond)}\n`);
+    this.clear();
+    this.out.write(`${formatEpoch(logs, epochs, samplesPerSecond)}\n`);
   }
 
   log(line: string): void {
-    process.stdout.write(`\r\x1b[K${line}\n`);
+    this.out.write(`\r\x1b[K${line}\n`);
+    this.drawn = false;
   }
 
   close(): void {
-    this.stopBar();
+    this.clear();
   }
 
-  private stopBar(): void {
-    if (this.bar) {
-      this.bar.stop();
-      this.bar = null;
-    }
+  private clear(): void {
+    if (this.drawn) this.out.write('\r\x1b[K');
+    this.drawn = false;
   }
 }
 
 /** The progress display for `mode` ('auto': a bar on a TTY, lines otherwise). */
 export function createProgress(mode: ProgressMode, write: (line: string) => void = console.log): Progress {
-  const resolved = mode === 'auto' ? (process.stdout.isTTY ? 'bar' : 'lines') : mode;
-  if (resolved === 'bar') return new BarProgress();
+  const out = terminal();
+  const resolved = mode === 'auto' ? (out?.isTTY ? 'bar' : 'lines') : mode;
+  if (resolved === 'bar') return out ? new BarProgress(out) : new LineProgress(write);
   if (resolved === 'lines') return new LineProgress(write);
   return { epochBegin() {}, batch() {}, epochEnd() {}, log: write, close() {} };
 }

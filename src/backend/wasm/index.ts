@@ -1,6 +1,7 @@
 // Public entry of the WebAssembly backend: `createWasmBackend()` builds the shared memory, instantiates the
 // kernels on this thread and starts the worker threads. Browsers need cross-origin isolation (COOP/COEP) for shared memory.
-import { kernelModule, instantiateKernels, parallelKernels } from './kernels.js';
+import { builtin, isNode } from '../../platform/node.js';
+import { instantiateKernels, instantiateKernelsSync, kernelModule, kernelModuleSync, parallelKernels, type KernelExports } from './kernels.js';
 import { ThreadPool, controlBytes } from './thread-pool.js';
 import { defaultThresholds, type Thresholds } from './thresholds.js';
 import { PARAMS_BYTES, WasmBackend } from './wasm-backend.js';
@@ -24,24 +25,38 @@ export interface WasmBackendOptions {
 const PAGE = 65536;
 const MAX_THREADS = 64;
 
-async function defaultThreadCount(): Promise<number> {
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  if (typeof process === 'object' && process.versions?.node !== undefined) {
-    const os = await import('node:os');
+/** All cores: os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers. */
+function defaultThreadCount(): number {
+  if (isNode) {
+    const os = builtin('os');
     return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   }
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   return nav?.hardwareConcurrency ?? 1;
 }
 
-export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const requested = options.threads ?? await defaultThreadCount();
+interface Layout {
+  threads: number;
+  memory: WebAssembly.Memory;
+  controlOffset: number;
+  paramsOffset: number;
+  scratch: number[];
+  heapStart: number;
+}
+
+function threadCount(options: WasmBackendOptions): number {
+  const requested = options.threads ?? defaultThreadCount();
   if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`wasm backend: threads must be a positive integer, got ${requested}`);
-  const threads = Math.min(requested, MAX_THREADS);
+  return Math.min(requested, MAX_THREADS);
+}
+
+function sharedMemory(options: WasmBackendOptions): WebAssembly.Memory {
   const maxPages = Math.min(65536, Math.ceil((options.maxMemoryMB ?? 4096) * 1024 * 1024 / PAGE));
-  const memory = new WebAssembly.Memory({ initial: Math.min(256, maxPages), maximum: maxPages, shared: true });
-  const module = await kernelModule();
-  const kernels = await instantiateKernels(module, memory);
-  // Layout: [static data | control block | params | per-thread GEMM scratch | heap].
+  return new WebAssembly.Memory({ initial: Math.min(256, maxPages), maximum: maxPages, shared: true });
+}
+
+/** Layout: [static data | control block | params | per-thread GEMM scratch | heap]. */
+function layout(kernels: KernelExports, memory: WebAssembly.Memory, threads: number): Layout {
   const align = (n: number): number => Math.ceil(n / 64) * 64;
   const controlOffset = align(Math.max(kernels.heapBase(), 1024));
   const paramsOffset = align(controlOffset + controlBytes());
@@ -49,12 +64,43 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   const scratch = Array.from({ length: threads }, (_, t) => align(paramsOffset + PARAMS_BYTES) + t * scratchBytes);
   const heapStart = scratch[threads - 1] + scratchBytes;
   if (heapStart > memory.buffer.byteLength) memory.grow(Math.ceil((heapStart - memory.buffer.byteLength) / PAGE));
-  const pool = threads > 1
-    ? await ThreadPool.start({ threads, module, memory, controlOffset, names: parallelKernels, scratch, spinMs: options.spinMs ?? 0.05 })
-    : undefined;
+  return { threads, memory, controlOffset, paramsOffset, scratch, heapStart };
+}
+
+function assemble(kernels: KernelExports, at: Layout, pool: ThreadPool | undefined, options: WasmBackendOptions): WasmBackend {
   return new WasmBackend({
-    memory, kernels, pool, threads, paramsOffset, scratch, heapStart,
+    memory: at.memory, kernels, pool, threads: at.threads, paramsOffset: at.paramsOffset, scratch: at.scratch, heapStart: at.heapStart,
     thresholds: { ...defaultThresholds, ...options.thresholds },
     zeroOnAlloc: options.zeroOnAlloc ?? false,
   });
+}
+
+function poolOptions(module: WebAssembly.Module, at: Layout, options: WasmBackendOptions) {
+  return { threads: at.threads, module, memory: at.memory, controlOffset: at.controlOffset, names: parallelKernels, scratch: at.scratch, spinMs: options.spinMs ?? 0.05 };
+}
+
+/** Builds the backend: compiles the kernels, lays out the shared memory and waits for the worker threads. */
+export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const threads = threadCount(options);
+  const memory = sharedMemory(options);
+  const module = await kernelModule();
+  const kernels = await instantiateKernels(module, memory);
+  const at = layout(kernels, memory, threads);
+  const pool = threads > 1 ? await ThreadPool.start(poolOptions(module, at, options)) : undefined;
+  return assemble(kernels, at, pool, options);
+}
+
+/**
+ * The same without waiting (Node only): compiles on this thread and lets the workers join as they boot, so the
+ * first operation of a program that never called init() already runs on wasm. Results equal createWasmBackend's.
+ */
+export function createWasmBackendSync(options: WasmBackendOptions = {}): WasmBackend {
+  if (!isNode) throw new Error('createWasmBackendSync: Node.js only; in a browser, await init(\'wasm\')');
+  const threads = threadCount(options);
+  const memory = sharedMemory(options);
+  const module = kernelModuleSync();
+  const kernels = instantiateKernelsSync(module, memory);
+  const at = layout(kernels, memory, threads);
+  const pool = threads > 1 ? ThreadPool.startDetached(poolOptions(module, at, options)) : undefined;
+  return assemble(kernels, at, pool, options);
 }

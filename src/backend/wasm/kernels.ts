@@ -65,7 +65,8 @@ export const parallelKernels = [
 
 export type ParallelKernel = (typeof parallelKernels)[number];
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+let compiled: WebAssembly.Module | undefined;
+let compiling: Promise<WebAssembly.Module> | undefined;
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
@@ -76,11 +77,22 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 
 /** The compiled kernel module (compiled on first use, then cached). */
 export function kernelModule(): Promise<WebAssembly.Module> {
-  compiled ??= WebAssembly.compile(decodeBase64(kernelsBase64));
+  if (compiled) return Promise.resolve(compiled);
+  compiling ??= WebAssembly.compile(decodeBase64(kernelsBase64)).then((module) => (compiled = module));
+  return compiling;
+}
+
+/** The same, compiled on this thread without waiting (Node; browsers refuse large synchronous compiles on the main thread). */
+export function kernelModuleSync(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(decodeBase64(kernelsBase64));
   return compiled;
 }
 
 export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<KernelExports> {
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   return instance.exports as unknown as KernelExports;
+}
+
+export function instantiateKernelsSync(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
 }

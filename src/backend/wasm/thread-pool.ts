@@ -2,13 +2,13 @@
 // Dispatch: write every chunk's arguments, bump the generation and Atomics.notify; every thread (main included)
 // then claims chunks with compare-exchange until none is left, so a worker that wakes late (or is descheduled)
 // simply finds no work and the main thread never waits for it to start. The main thread never sleeps.
+import { builtin, isNode } from '../../platform/node.js';
 import { CONTROL, claimChunks, workerSource } from './worker-source.js';
 
 interface WorkerHandle {
   terminate(): unknown;
 }
 
-const isNode = typeof process === 'object' && typeof process.versions === 'object' && process.versions.node !== undefined;
 /** Node's main thread may Atomics.wait; a browser's may not (it spins). */
 const canBlock = isNode;
 /** Polls of `done` before the main thread sleeps (about 20-50 us). */
@@ -53,18 +53,43 @@ export class ThreadPool {
     const pool = new ThreadPool(options);
     const ready: Promise<void>[] = [];
     for (let index = 1; index < options.threads; index++) {
-      const init = {
-        module: options.module, memory: options.memory, controlOffset: options.controlOffset, names: options.names,
-        scratch: options.scratch[index], spinMs: options.spinMs,
-      };
+      const init = pool.workerInit(index);
       ready.push(isNode ? pool.startNodeWorker(init) : pool.startBrowserWorker(init));
     }
     await Promise.all(ready);
     return pool;
   }
 
+  /**
+   * Starts the workers without waiting for them (Node): until a worker has booted, the main thread simply
+   * claims its chunks too (see run()), so the pool is usable at once. A worker that fails to start is reported once.
+   */
+  static startDetached(options: PoolOptions): ThreadPool {
+    const pool = new ThreadPool(options);
+    const { Worker } = builtin('worker_threads');
+    let reported = false;
+    for (let index = 1; index < options.threads; index++) {
+      const worker = new Worker(workerSource, { eval: true, workerData: pool.workerInit(index) });
+      worker.once('error', (err) => {
+        if (!reported) console.warn(`zerograd: a wasm worker thread failed to start (${err.message}); computing on fewer threads`);
+        reported = true;
+      });
+      worker.unref();
+      pool.workers.push(worker);
+    }
+    return pool;
+  }
+
+  private workerInit(index: number): object {
+    const { options } = this;
+    return {
+      module: options.module, memory: options.memory, controlOffset: options.controlOffset, names: options.names,
+      scratch: options.scratch[index], spinMs: options.spinMs,
+    };
+  }
+
   private async startNodeWorker(init: object): Promise<void> {
-    const { Worker } = await import('node:worker_threads');
+    const { Worker } = builtin('worker_threads');
     const worker = new Worker(workerSource, { eval: true, workerData: init });
     this.workers.push(worker);
     await new Promise<void>((resolve, reject) => {

@@ -12,7 +12,6 @@ import {
 /** Flags of `zerograd data`, as commander parses them. */
 interface DataFlags {
   dataset: string;
-  data?: string;
   augment?: boolean;
   out: string;
   seed: string;
@@ -27,8 +26,7 @@ export function register(program: Command): void {
   program
     .command('data')
     .description('Inspect a data set: class counts, pixel statistics, shapes, label encodings, and sample grids (PNG).')
-    .option('--dataset <name>', "mnist, fashion, a folder (IDX files or <label>/ image folders) or a .csv file", 'mnist')
-    .option('--data <path>', 'same as --dataset <path> (a folder of IDX files, image folders, or a .csv file)')
+    .option('--dataset <name>', 'mnist, fashion, a folder (IDX files or <label>/ image folders) or a .csv file', 'mnist')
     .option('--augment', 'also write a grid of randomly augmented samples (affine + elastic)')
     .option('--out <dir>', 'folder for the PNG grids', 'runs/data')
     .option('--seed <n>', 'seed for the sample choice and the augmentation', '0')
@@ -49,7 +47,7 @@ const format = (n: number): string => n.toLocaleString('en-US');
 export function runData(flags: DataFlags): void {
   const seed = parseSeed(flags.seed);
   const started = performance.now();
-  const source = loadSource(flags.data ?? flags.dataset);
+  const source = loadSource(flags.dataset);
   const seconds = (performance.now() - started) / 1000;
   const { train, test } = source;
   const numClasses = train.classNames.length;

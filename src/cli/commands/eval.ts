@@ -9,7 +9,7 @@ import { activateBackend, parseInteger, prepareData, printTestResult, scoreOnTes
 /** Flags of `zerograd eval`. */
 export interface EvalFlags {
   model?: string;
-  data?: string;
+  dataset?: string;
   limit?: string;
   batchSize: string;
   backend: string;
@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .command('eval')
     .description("Evaluate a saved model folder on a data set's test split (the model's own normalization).")
     .option('--model <dir>', 'model folder written by zerograd train (model.safetensors + config.json)')
-    .option('--data <spec>', 'mnist, fashion, a folder or a .csv file (default: what the model was trained on)')
+    .option('--dataset <spec>', 'mnist, fashion, a folder or a .csv file (default: what the model was trained on)')
     .option('--limit <n>', 'only the first N test examples')
     .option('--batch-size <n>', 'examples per inference batch', '256')
     .option('--backend <name>', 'wasm or cpu', 'wasm')
@@ -40,7 +40,7 @@ export async function runEval(flags: EvalFlags): Promise<void> {
   const threads = flags.threads === undefined ? undefined : parseInteger(flags.threads, '--threads', 1);
   await activateBackend(flags.backend, threads);
   const { model, config } = loadModel(flags.model);
-  const spec = flags.data ?? config.data ?? 'mnist';
+  const spec = flags.dataset ?? config.data ?? 'mnist';
   const data = prepareData(spec, { normalize: config.preprocessing.normalization, layout: config.preprocessing.layout, limit });
   if (data.classNames.length !== config.classNames.length) {
     throw new UsageError(`${spec} has ${data.classNames.length} classes but the model predicts ${config.classNames.length} (${config.classNames.join(', ')})`);

@@ -1,8 +1,7 @@
 // `zerograd finetune`: a pretrained backbone + K labels per class -> a deployable model folder
 // (LoRA merged), metrics.json and a report; --pseudo-label adds self-training on the unlabeled images.
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../data/files.js';
 import { UsageError } from '../../errors.js';
@@ -14,19 +13,8 @@ import { SELF_TRAINING_DEFAULTS, checkSelfTrainingOptions, selfTrain, STUDENT_PR
 import { saveModel } from '../../io/model-folder.js';
 import { activateBackend, parseFraction, parseInteger, parsePositive, prepareData, printTestResult, scoreOnTest, testMetrics, writeRunReport } from '../pipeline.js';
 
-/** The folder holding package.json above this module (src/ or dist/src/), else the working directory. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-  return dir;
-}
-
-/** The backbone shipped with the repository (made by `zerograd pretrain`, see its README.md). */
-export const SHIPPED_BACKBONE = join(packageRoot(), 'models', 'backbone-vit-tiny-contrastive');
+/** The backbone shipped with zerograd (made by `zerograd pretrain`, see its README.md); resolved by resolveModelDir. */
+export const SHIPPED_BACKBONE = 'models/backbone-vit-tiny-contrastive';
 
 /** Flags of `zerograd finetune` as commander parses them. */
 export interface FinetuneFlags {
