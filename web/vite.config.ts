@@ -42,7 +42,6 @@ export default defineConfig({
   root: here,
   base: './',
   plugins: [modelFiles()],
-  resolve: { alias: { 'node:os': join(here, 'src', 'node-builtins.ts'), 'node:worker_threads': join(here, 'src', 'node-builtins.ts') } },
   build: { outDir: join(here, 'dist'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
   server: { headers: isolation, fs: { allow: [join(here, '..')] }, proxy: { '/v1': 'http://127.0.0.1:8080' } },
   preview: { headers: isolation },

@@ -24,9 +24,10 @@ export interface ImageSet {
 }
 
 /** A train split and, where the source has one, a test split. */
-export interface Splits<T> {
+export interface Splits<T, Test extends T | null = T | null> {
   train: T;
-  test: T | null;
+  /** Typed `T` (not `T | null`) where the source always has a test split, e.g. the embedded MNIST. */
+  test: Test;
 }
 
 /** `flat`: (N, rows*cols) vectors; `image`: (N, 1, rows, cols). Same memory, only `shape` differs. */

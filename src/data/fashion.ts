@@ -99,7 +99,7 @@ export interface FashionOptions {
  * chosen by a seeded permutation; each split is then shuffled with the same generator.
  * Reads ~155 MB of JSON, so only call it when Fashion-MNIST is asked for.
  */
-export function loadFashionMnist(options: FashionOptions = {}): Splits<ImageSet> {
+export function loadFashionMnist(options: FashionOptions = {}): Splits<ImageSet, ImageSet> {
   const dir = options.dir ?? embeddedFashionDir();
   const rng = new Random(options.seed ?? FASHION_SPLIT_SEED);
   const perClass: Uint8Array[] = [];

@@ -48,6 +48,8 @@ export function readIdxPair(imagesPath: string, labelsPath: string, name: string
  * Loads MNIST from `dir` (default: the embedded copy). The train pair is required; the t10k pair
  * is optional (test = null without it). Pixels are views on the file buffers: no extra copy.
  */
+export function loadMnist(): Splits<ImageSet, ImageSet>;
+export function loadMnist(dir: string): Splits<ImageSet>;
 export function loadMnist(dir: string = embeddedMnistDir()): Splits<ImageSet> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataError(`${dir}: not a folder of MNIST IDX files`);
   const label = dir === embeddedMnistDir() ? 'mnist' : dir;

@@ -101,13 +101,20 @@ export interface PrepareOptions {
  * Train and test features with one normalization fitted on the train split only
  * (or the given one, e.g. loaded with a model).
  */
-export function prepare(splits: Splits<ImageSet>, options: PrepareOptions = {}): Splits<Dataset> & { normalization: Normalization } {
+export function prepare<Test extends ImageSet | null>(splits: Splits<ImageSet, Test>, options: PrepareOptions = {}): Prepared<Test> {
   const spec = options.normalize ?? 'standardize';
   const normalization = typeof spec === 'string' ? fitNormalization(splits.train, spec) : checkNormalization(spec);
   const layout = options.layout ?? 'flat';
   return {
     train: toDataset(splits.train, normalization, layout),
-    test: splits.test ? toDataset(splits.test, normalization, layout) : null,
+    test: (splits.test ? toDataset(splits.test, normalization, layout) : null) as Prepared<Test>['test'],
     normalization,
   };
+}
+
+/** What prepare() returns: `test` is a Dataset (no `!` needed) when the source's test split is known to exist. */
+export interface Prepared<Test extends ImageSet | null> {
+  train: Dataset;
+  test: Test extends ImageSet ? Dataset : Dataset | null;
+  normalization: Normalization;
 }

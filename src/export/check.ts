@@ -22,8 +22,13 @@ export async function checkOnnx(onnx: Uint8Array, classifier: DigitClassifier, p
   let ort: OrtModule;
   try {
     ort = (await import('onnxruntime-node' as string)) as OrtModule;
-  } catch {
-    throw new UsageError('checking the ONNX file needs onnxruntime-node: npm install onnxruntime-node (or drop --check)');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new UsageError('--check runs the file in onnxruntime-node, an optional peer dependency of zerograd that is not installed: '
+        + 'npm install onnxruntime-node (the ONNX file itself was written; drop --check to skip the comparison)');
+    }
+    throw new UsageError(`--check: onnxruntime-node is installed but failed to load (${(err as Error).message})`);
   }
   const count = pixels.length / classifier.features;
   const session = await ort.InferenceSession.create(onnx);

@@ -38,6 +38,6 @@ function unavailable(name: string): never {
 /** The built-in module `node:<name>`, or (outside Node) an object whose functions throw a clear error. */
 export function builtin<K extends keyof Builtins>(name: K): Builtins[K] {
   const get = processObject?.getBuiltinModule;
-  if (isNode && typeof get === 'function') return get(`node:${name}`) as Builtins[K];
+  if (isNode && typeof get === 'function') return get(name) as Builtins[K]; // 'fs', not 'node:fs': bundlers look for the latter
   return unavailable(name);
 }

@@ -9,7 +9,10 @@ import '../ops/methods.js'; // Tensor methods used here: crossEntropy, softmax, 
 import { noGrad, scope } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-/** What evaluate() returns. */
+/**
+ * What evaluate() returns. The per-example arrays are non-enumerable, so `console.log(evaluate(...))` prints
+ * `{ loss, accuracy, count }`; they are still there to read (`result.predictions`).
+ */
 export interface Evaluation {
   /** Mean cross-entropy. */
   loss: number;
@@ -92,7 +95,14 @@ export function evaluate(model: Sequential, data: Dataset, options: EvaluateOpti
   } finally {
     model.train(wasTraining);
   }
-  return { loss: count > 0 ? lossSum / count : NaN, accuracy: count > 0 ? correct / count : NaN, count, predictions, probabilities, labels };
+  return evaluation({ loss: count > 0 ? lossSum / count : NaN, accuracy: count > 0 ? correct / count : NaN, count }, { predictions, probabilities, labels });
+}
+
+/** The summary numbers as enumerable fields, the arrays beside them as non-enumerable ones. */
+function evaluation(summary: Pick<Evaluation, 'loss' | 'accuracy' | 'count'>, arrays: Pick<Evaluation, 'predictions' | 'probabilities' | 'labels'>): Evaluation {
+  const result = { ...summary } as Evaluation;
+  for (const [key, value] of Object.entries(arrays)) Object.defineProperty(result, key, { value, writable: true, enumerable: false, configurable: true });
+  return result;
 }
 
 /** Class probabilities and predicted classes for (N, features) inputs, without labels. */

@@ -73,7 +73,7 @@ function boot(init, post) {
   }
 }
 if (typeof process === 'object' && process.versions && process.versions.node && typeof require === 'function') {
-  const { parentPort, workerData } = require('node:worker_threads');
+  const { parentPort, workerData } = require('worker_threads');
   boot(workerData, (message) => parentPort.postMessage(message));
 } else {
   self.onmessage = (event) => boot(event.data, (message) => self.postMessage(message));
