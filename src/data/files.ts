@@ -1,7 +1,9 @@
 // File helpers of the data layer: reading (with transparent gunzip) and atomic writes.
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { builtin } from '../platform/node.js';
 import { DataError } from '../errors.js';
+
+const { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } = builtin('fs');
+const { gunzipSync } = builtin('zlib');
 
 /** Reads a whole file; gunzips it when it starts with the gzip magic bytes. Errors name the file. */
 export function readDataFile(path: string): Buffer {

@@ -2,8 +2,7 @@
 // (format version, architecture, preprocessing, class names, recipe) and metrics.json.
 // Saving writes every file under a temporary name first, then renames them; loading checks
 // everything before a single weight is copied, so a bad folder never yields a half-loaded model.
-import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { builtin } from '../platform/node.js';
 import { ZerogradError } from '../errors.js';
 import type { Recipe } from '../models/recipe.js';
 import type { Sequential } from '../nn/layers/sequential.js';
@@ -12,6 +11,9 @@ import {
   type LoadedModel, type ModelConfig, type Preprocessing,
 } from './model-config.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors.js';
+
+const { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = builtin('fs');
+const { join } = builtin('path');
 
 // The file-free half (config checks, building, weight loading) lives in model-config.ts so that
 // browsers can load models too; it is re-exported here for existing imports.

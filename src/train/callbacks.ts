@@ -1,12 +1,14 @@
 // Built-in callbacks: EarlyStopping, ModelCheckpoint (last and best), LearningRateScheduler
 // and TerminateOnNaN. Each keeps its state in stateDict() so a resumed run behaves the same.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { builtin } from '../platform/node.js';
 import { ZerogradError } from '../errors.js';
 import type { NamedArray } from '../io/safetensors.js';
 import { learningRateAt, type ScheduleConfig } from '../optim/schedules.js';
 import { tensor } from '../ops/create.js';
 import type { Callback, CallbackState, EpochLogs, TrainContext } from './types.js';
+
+const { mkdirSync } = builtin('fs');
+const { join } = builtin('path');
 
 export type Monitor = 'loss' | 'accuracy' | 'val_loss' | 'val_accuracy';
 export type MonitorMode = 'min' | 'max' | 'auto';

@@ -2,7 +2,7 @@
 // precision), optimizer slots and callback arrays, with the rest of the training state (epoch,
 // step, history, RNG states, optimizer step, callback state) as JSON in its metadata.
 // Written atomically (temporary file, then rename), so a kill never leaves half a checkpoint.
-import { existsSync, readFileSync } from 'node:fs';
+import { builtin } from '../platform/node.js';
 import type { RandomState as DataRandomState } from '../data/rng.js';
 import { writeFileAtomic } from '../data/files.js';
 import { ZerogradError } from '../errors.js';
@@ -12,6 +12,8 @@ import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import type { RandomState as TensorRandomState } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { EpochLogs, StopReason } from './types.js';
+
+const { existsSync, readFileSync } = builtin('fs');
 
 export const CHECKPOINT_FORMAT = 'zerograd-checkpoint';
 export const CHECKPOINT_VERSION = 1;

@@ -8,7 +8,7 @@ import type { Dataset } from '../data/dataset.js';
 import { Random as DataRandom } from '../data/rng.js';
 import { holdout } from '../data/split.js';
 import { UsageError, ZerogradError } from '../errors.js';
-import { loadWeights } from '../io/model-folder.js';
+import { loadWeights } from '../io/model-config.js';
 import type { NamedArray } from '../io/safetensors.js';
 import type { Sequential } from '../nn/layers/sequential.js';
 import { clipGradNorm } from '../optim/clip.js';
@@ -77,7 +77,10 @@ export interface History {
   resumedAt?: { epoch: number; stepInEpoch: number };
 }
 
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const nextTurn = (): Promise<void> => new Promise((resolve) => {
+  if (typeof setImmediate === 'function') setImmediate(resolve); // Node: after pending I/O and signals
+  else setTimeout(resolve, 0); // browsers
+});
 
 function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new UsageError(`fit: ${name} must be a positive integer, got ${value}`);
