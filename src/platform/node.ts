@@ -23,7 +23,7 @@ const processObject = (globalThis as { process?: { versions?: { node?: string };
 export const isNode: boolean = typeof processObject?.versions?.node === 'string';
 
 /** A stand-in whose every function throws: what `name` was asked for and why it is not here. */
-function unavailable(name: string): never {
+export function unavailable(name: string): never {
   const why = isNode
     ? `needs Node.js >= 20.16 (process.getBuiltinModule); this is Node ${processObject?.versions?.node}`
     : 'needs Node.js (file system, threads and compression are not available in a browser)';

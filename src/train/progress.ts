@@ -47,7 +47,7 @@ class LineProgress implements Progress {
 }
 
 /** Where the bar is drawn: Node's stdout when it is a terminal. */
-interface Terminal {
+export interface Terminal {
   isTTY?: boolean;
   columns?: number;
   write(text: string): unknown;
@@ -111,8 +111,7 @@ class BarProgress implements Progress {
 }
 
 /** The progress display for `mode` ('auto': a bar on a TTY, lines otherwise). */
-export function createProgress(mode: ProgressMode, write: (line: string) => void = console.log): Progress {
-  const out = terminal();
+export function createProgress(mode: ProgressMode, write: (line: string) => void = console.log, out: Terminal | undefined = terminal()): Progress {
   const resolved = mode === 'auto' ? (out?.isTTY ? 'bar' : 'lines') : mode;
   if (resolved === 'bar') return out ? new BarProgress(out) : new LineProgress(write);
   if (resolved === 'lines') return new LineProgress(write);

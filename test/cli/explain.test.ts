@@ -32,7 +32,7 @@ describe('zerograd explain', () => {
     writeFileSync(image, file);
     const method = await runCli(['explain', '--model', SHIPPED_MODEL, image, '--out', join(dir, 'x.png'), '--method', 'magic']);
     expect(method.code).toBe(2);
-    expect(method.stderr.trim()).toBe("zerograd: --method must be gradient-input or integrated-gradients, got 'magic'");
+    expect(method.stderr.trim()).toBe("zerograd: --method must be gradient-input or integrated-gradients, got 'magic'\n(see 'zerograd explain --help')");
     const folder = await runCli(['explain', '--model', SHIPPED_MODEL, image, '--out', join(dir, 'no', 'such', 'x.png')]);
     expect(folder.code).toBe(2);
     expect(folder.stderr).toMatch(/folder .* does not exist/);

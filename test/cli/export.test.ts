@@ -23,7 +23,7 @@ describe('zerograd export', () => {
   it('refuses other formats and file names', async () => {
     const format = await runCli(['export', '--model', SHIPPED_MODEL, '--format', 'tflite', '--out', join(dir, 'x.onnx')]);
     expect(format.code).toBe(2);
-    expect(format.stderr.trim()).toBe("zerograd: --format must be onnx, got 'tflite'");
+    expect(format.stderr.trim()).toBe("zerograd: --format must be onnx, got 'tflite'\n(see 'zerograd export --help')");
     const name = await runCli(['export', '--model', SHIPPED_MODEL, '--out', join(dir, 'x.bin')]);
     expect(name.code).toBe(2);
     expect(existsSync(join(dir, 'x.bin'))).toBe(false);

@@ -42,13 +42,13 @@ describe('zerograd serve', () => {
   it('rejects bad flags before starting', async () => {
     const run = await runCli(['serve', '--model', SHIPPED_MODEL, '--port', '70000']);
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe("zerograd: --port must be an integer from 0 to 65535, got '70000'");
+    expect(run.stderr.trim()).toBe("zerograd: --port must be an integer from 0 to 65535, got '70000'\n(see 'zerograd serve --help')");
     const where = await runCli(['serve', '--model', SHIPPED_MODEL, '--inference', 'gpu']);
     expect(where.code).toBe(2);
-    expect(where.stderr.trim()).toBe("zerograd: --inference must be 'worker' or 'main', got 'gpu'");
+    expect(where.stderr.trim()).toBe("zerograd: --inference must be 'worker' or 'main', got 'gpu'\n(see 'zerograd serve --help')");
     const workers = await runCli(['serve', '--model', SHIPPED_MODEL, '--workers', '0']);
     expect(workers.code).toBe(2);
-    expect(workers.stderr.trim()).toBe("zerograd: --workers must be an integer from 1 to 64, got '0'");
+    expect(workers.stderr.trim()).toBe("zerograd: --workers must be an integer from 1 to 64, got '0'\n(see 'zerograd serve --help')");
     const mainWorkers = await runCli(['serve', '--model', SHIPPED_MODEL, '--inference', 'main', '--workers', '2']);
     expect(mainWorkers.code).toBe(2);
     expect(mainWorkers.stderr).toMatch(/--workers needs --inference worker/);
