@@ -1,4 +1,4 @@
-// The TypeScript blocks of README.md and the tutorials run as written, so they cannot drift from the code.
+// The TypeScript blocks of README.md, the tutorials, docs/training.md and docs/data.md run as written, so they cannot drift from the code.
 // Each ```ts block is a program; a ```ts continued block runs after the ones before it. 'zerograd' resolves
 // to the library with MNIST cut to a slice (zerograd-small.ts), so every program runs in seconds.
 import { spawn } from 'node:child_process';
@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SHIM = join(import.meta.dirname, 'zerograd-small.ts');
-const DOCS = ['README.md', 'docs/tutorial.md', 'docs/tutorial.zh-CN.md'];
+const DOCS = ['README.md', 'docs/tutorial.md', 'docs/tutorial.zh-CN.md', 'docs/training.md', 'docs/data.md'];
 
 /** The programs of a Markdown file: runs of ```ts blocks, each `continued` block joined to the one before. */
 export function programs(markdown: string): { line: number; code: string }[] {
@@ -33,18 +33,15 @@ export function programs(markdown: string): { line: number; code: string }[] {
 export function assemble(code: string): string {
   const named = new Set<string>();
   const namespaces = new Set<string>();
-  const body: string[] = [];
-  for (const line of code.split('\n')) {
-    const imported = /^import\s+(.+?)\s+from\s+'zerograd';\s*(\/\/.*)?$/.exec(line);
-    if (!imported) { body.push(line); continue; }
-    const spec = imported[1];
-    const star = /^\*\s+as\s+(\w+)$/.exec(spec);
+  const body = code.replace(/^import\s+([^;]+?)\s+from\s+'zerograd';[^\n]*$/gm, (_line, spec: string) => {
+    const star = /^\*\s+as\s+(\w+)$/.exec(spec.trim());
     if (star) namespaces.add(star[1]);
     else for (const name of spec.replace(/[{}]/g, '').split(',').map((n) => n.trim()).filter(Boolean)) named.add(name);
-  }
+    return '';
+  });
   const header = [...namespaces].map((ns) => `import * as ${ns} from '${SHIM}';`);
   if (named.size > 0) header.push(`import { ${[...named].join(', ')} } from '${SHIM}';`);
-  return [...header, ...body].join('\n');
+  return [...header, body].join('\n');
 }
 
 /** Runs `node first ...rest` (a script, or a flag and its arguments) without blocking vitest. */
