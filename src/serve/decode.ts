@@ -1,7 +1,7 @@
 // ImageDecoder: uploads are sized from their header on the event loop (bounded work, refused above maxPixels),
 // then decoded and preprocessed in worker threads, at most `perThread` at a time in each; the rest wait here in
 // a bounded FIFO (503 when full or after `timeoutMs`), so a backlog never trips a worker's stuck-thread watchdog.
-import { checkImageSize, RequestError } from './inputs.js';
+import { checkUploadSize, RequestError } from './inputs.js';
 
 /** Threads that decode: an InferenceWorkerPool. */
 export interface DecodeThreads {
@@ -41,7 +41,7 @@ export class ImageDecoder {
 
   /** PNG/JPEG bytes -> (features) pixels 0-1. Throws a RequestError at once for an empty body or an oversized or unreadable header. */
   async pixels(image: Uint8Array, features: number): Promise<Float32Array> {
-    checkImageSize(image, this.maxPixels);
+    checkUploadSize(image, this.maxPixels);
     await this.slot();
     try {
       return await this.threads.decode(image, features, this.maxPixels);

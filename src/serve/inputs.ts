@@ -27,7 +27,7 @@ export interface PixelBatch {
  * Reads only the header of an upload: a 413 `image_too_large` above `maxPixels`, a 400 for an empty body or an
  * unreadable header. Bounded work (a few segment headers), so it runs on the event loop before any decoding.
  */
-export function checkImageSize(body: Uint8Array, maxPixels: number): void {
+export function checkUploadSize(body: Uint8Array, maxPixels: number): void {
   if (body.length === 0) throw new RequestError(400, 'empty_body', 'the request body is empty; send a PNG or JPEG image');
   let size: { format: string; width: number; height: number };
   try {
@@ -44,7 +44,7 @@ export function checkImageSize(body: Uint8Array, maxPixels: number): void {
 
 /** Decodes and preprocesses one uploaded image into (features) pixels 0-1, refusing it from its header above `maxPixels`. */
 export function imagePixels(body: Uint8Array, features: number, maxPixels = SERVE_MAX_IMAGE_PIXELS): PixelBatch {
-  checkImageSize(body, maxPixels);
+  checkUploadSize(body, maxPixels);
   let pixels: Float32Array;
   try {
     pixels = preprocessDigit(decodeImage(body, 'uploaded image'));
