@@ -96,7 +96,7 @@ function startServer(threads: number, inference: 'worker' | 'main', workers?: nu
 }
 
 async function serverMetrics(url: string): Promise<{ memory: { rssMB: number }; inference: { workers: number } }> {
-  return (await (await fetch(`${url}/metrics`)).json()) as { memory: { rssMB: number }; inference: { workers: number } };
+  return (await (await fetch(`${url}/metrics.json`)).json()) as { memory: { rssMB: number }; inference: { workers: number } };
 }
 
 async function rss(url: string): Promise<number> {

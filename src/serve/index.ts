@@ -7,4 +7,5 @@ export * from './static.js';
 export * from './server.js';
 export * from './worker.js';
 export * from './worker-pool.js';
+export * from './decode.js';
 export * from './load.js';

@@ -2,11 +2,13 @@
 // model files for the in-browser engine, and the web page at /. Client mistakes become 4xx JSON
 // errors `{ statusCode, error, message }`; inference runs in micro-batches through a bounded queue, on
 // this thread or (option `worker`) in a pool of inference worker threads so parsing and compute overlap.
+// Uploads are sized from their header and decoded off the event loop; deadlines and a connection cap bound slow clients.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { saliency, SALIENCY_METHODS, type SaliencyMethod } from '../explain/saliency.js';
 import type { LoadedModel } from '../io/model-folder.js';
 import { DigitClassifier, type Prediction } from './classifier.js';
-import { imagePixels, jsonPixels, RequestError, type PixelBatch } from './inputs.js';
+import { ImageDecoder } from './decode.js';
+import { jsonPixels, RequestError, SERVE_MAX_IMAGE_PIXELS, type PixelBatch } from './inputs.js';
 import { prometheusText, ServerMetrics } from './metrics.js';
 import { InferenceQueue, type QueueOptions } from './queue.js';
 import { ISOLATION_HEADERS, type StaticFile } from './static.js';
@@ -20,14 +22,23 @@ export interface ServerOptions extends QueueOptions {
   page?: Map<string, StaticFile> | null;
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number;
-  /** Time allowed to receive a whole request, ms (default 10000). */
+  /** Time allowed to receive a whole request, headers and body, ms (default 10000); later: 408 and the connection closed. */
   requestTimeoutMs?: number;
+  /** Time allowed to receive a request's headers, ms (default 5000, at most requestTimeoutMs). */
+  headersTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open, ms (default 5000). */
+  keepAliveTimeoutMs?: number;
+  /** Most open connections; more are closed at once (default 256). */
+  maxConnections?: number;
+  /** Largest uploaded image, in pixels, read from its header before decoding (default SERVE_MAX_IMAGE_PIXELS, 2048x2048). */
+  maxImagePixels?: number;
   /** Fastify's pino logger (default off). */
   logger?: boolean;
   /**
    * Run forward passes in inference worker threads (true: one; or the pool's options, e.g. `{ workers: 2 }`)
    * instead of on the event loop (default). The server starts them, waits for them in `ready()`/`listen()`,
-   * and stops them in `close()`. Unless `maxInFlight` is given, each worker holds up to 2 batches.
+   * and stops them in `close()`. Unless `maxInFlight` is given, each worker holds up to 2 batches. Uploads are
+   * decoded in these threads; without them, in one thread started for decoding only.
    */
   worker?: boolean | InferenceWorkerPoolOptions;
 }
@@ -47,18 +58,34 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
   const { loaded } = options;
   const classifier = new DigitClassifier(loaded.model, loaded.config);
   const pool = options.worker ? new InferenceWorkerPool(loaded, { timeoutMs: options.timeoutMs, ...(options.worker === true ? {} : options.worker) }) : null;
+  const decodePool = pool ?? new InferenceWorkerPool(null, { timeoutMs: options.timeoutMs });
+  const decoder = new ImageDecoder(decodePool, { maxPixels: options.maxImagePixels ?? SERVE_MAX_IMAGE_PIXELS, timeoutMs: options.timeoutMs });
   const infer = pool ? (pixels: Float32Array, count: number) => pool.infer(pixels, count) : (pixels: Float32Array) => classifier.probabilities(pixels);
   const maxInFlight = options.maxInFlight ?? (pool ? InferenceWorkerPool.batchesPerWorker * pool.size : undefined);
   const queue = new InferenceQueue(infer, classifier.features, { ...options, maxInFlight });
   const metrics = new ServerMetrics();
   classifier.probabilities(new Float32Array(classifier.features)); // warm-up (explain and in-process inference): the first request should not pay for compilation
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit, requestTimeout: options.requestTimeoutMs ?? 10_000, return503OnClosing: true });
+  const requestTimeout = options.requestTimeoutMs ?? 10_000;
+  const headersTimeout = options.headersTimeoutMs ?? Math.min(5000, requestTimeout);
+  if (headersTimeout > requestTimeout) throw new RangeError(`buildServer: headersTimeoutMs (${headersTimeout}) must not exceed requestTimeoutMs (${requestTimeout})`);
+  // Node checks its deadlines every connectionsCheckingInterval ms (30 s by default), so a deadline is met to within a quarter of it here.
+  const http = { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))) };
+  const app = Fastify({
+    logger: options.logger ?? false, bodyLimit, requestTimeout, keepAliveTimeout: options.keepAliveTimeoutMs ?? 5000, http,
+    return503OnClosing: false, // the onRequest hook answers 503 shutting_down in our JSON shape
+    onProtoPoisoning: 'remove', onConstructorPoisoning: 'remove', // a "__proto__" key is dropped like any unknown key
+  });
+  app.server.maxConnections = options.maxConnections ?? 256;
   const predictionCounts = new WeakMap<FastifyRequest, number>();
+  const methodsByPath = new Map<string, string[]>();
+  app.addHook('onRoute', (route) => { methodsByPath.set(route.url, [...(methodsByPath.get(route.url) ?? []), ...[route.method].flat()]); });
+  let closing = false;
 
   app.addContentTypeParser(['image/png', 'image/jpeg', 'application/octet-stream'], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   // Per-request hooks take Fastify's `done` callback rather than returning a promise: one less promise per request.
   app.addHook('onRequest', (request, _reply, done) => {
+    if (closing) return done(new RequestError(503, 'shutting_down', 'the server is shutting down'));
     if (request.method !== 'POST' || !API_ROUTES.has(request.routeOptions.url ?? '')) return done();
     const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (!type) return done(new RequestError(415, 'missing_content_type', `set Content-Type to one of ${BODY_TYPES.join(', ')}`));
@@ -73,11 +100,9 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
     if (API_ROUTES.has(request.routeOptions.url ?? '')) metrics.record(reply.statusCode, reply.elapsedTime, predictionCounts.get(request) ?? 0);
     done();
   });
-  app.addHook('preClose', async () => { await queue.drain(); });
-  if (pool) {
-    app.addHook('onReady', async () => { await pool.ready; });
-    app.addHook('onClose', async () => { await pool.close(); });
-  }
+  app.addHook('preClose', async () => { closing = true; await queue.drain(); });
+  app.addHook('onReady', async () => { await decodePool.ready; });
+  app.addHook('onClose', async () => { await decodePool.close(); });
 
   app.setErrorHandler((error: FastifyError | RequestError, request, reply) => {
     const status = error instanceof RequestError ? error.status : error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
@@ -95,23 +120,29 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
     if (path === '/' && request.method === 'GET') {
       return reply.type('text/plain; charset=utf-8').send('zerograd API is running, but the web page was not built: run `npm run build:web` (or `npx vite build web`).\n');
     }
-    return reply.code(404).send({ statusCode: 404, error: 'not_found', message: `no route ${request.method} ${path}; see GET /v1/model, POST /v1/predict, POST /v1/explain, GET /healthz, GET /metrics` });
+    const allowed = methodsByPath.get(path) ?? (file || path === '/' ? ['GET', 'HEAD'] : undefined);
+    if (allowed) {
+      const message = `${request.method} is not supported on ${path}; use ${allowed.join(' or ')}`;
+      return reply.code(405).header('allow', allowed.join(', ')).send({ statusCode: 405, error: 'method_not_allowed', message });
+    }
+    return reply.code(404).send({ statusCode: 404, error: 'not_found', message: `no route ${request.method} ${path}; see GET /v1/model, POST /v1/predict, POST /v1/explain, GET /healthz, GET /metrics (or /metrics.json)` });
   });
 
   /** The pixels of a request body, by content type. */
-  const pixelsOf = (request: FastifyRequest, maxBatch: number): PixelBatch => {
+  const pixelsOf = async (request: FastifyRequest, maxBatch: number): Promise<PixelBatch> => {
     const body = request.body;
-    if (body instanceof Uint8Array) return imagePixels(body, classifier.features);
-    if (body === undefined || body === null) throw new RequestError(400, 'empty_body', 'the request body is empty');
+    if (body instanceof Uint8Array) return { pixels: await decoder.pixels(body, classifier.features), count: 1, batch: false };
+    if (body === undefined) throw new RequestError(400, 'empty_body', 'the request body is empty');
     return jsonPixels(body, classifier.features, maxBatch);
   };
 
   app.get('/healthz', async () => ({ status: 'ok', model: loaded.config.name ?? 'model', queueDepth: queue.depth }));
-  app.get('/metrics', async (request: FastifyRequest<{ Querystring: { format?: string } }>, reply: FastifyReply) => {
-    const snapshot = metrics.snapshot(queue, pool);
-    if (request.query.format === 'prometheus') return reply.type('text/plain; version=0.0.4').send(prometheusText(snapshot));
-    return snapshot;
+  const snapshot = () => metrics.snapshot(queue, pool, decoder.depth);
+  app.get('/metrics', async (request: FastifyRequest, reply: FastifyReply) => {
+    if ((request.headers.accept ?? '').includes('application/json')) return snapshot();
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(prometheusText(snapshot()));
   });
+  app.get('/metrics.json', async () => snapshot());
   app.get('/v1/model', async () => ({
     name: loaded.config.name ?? null, inputShape: loaded.config.inputShape, classNames: loaded.config.classNames,
     preprocessing: loaded.config.preprocessing, architecture: loaded.config.architecture, metrics: loaded.metrics,
@@ -123,7 +154,7 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
   }
 
   app.post('/v1/predict', async (request) => {
-    const input = pixelsOf(request, queue.maxBatch);
+    const input = await pixelsOf(request, queue.maxBatch);
     const output = await queue.submit(input.pixels, input.count);
     predictionCounts.set(request, input.count);
     const predictions = splitPredictions(classifier, output, input.count);
@@ -135,7 +166,7 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
     if (!SALIENCY_METHODS.includes(method)) throw new RequestError(400, 'bad_method', `method must be ${SALIENCY_METHODS.join(' or ')}, got '${method}'`);
     const steps = Number(request.query.steps ?? 16);
     if (!Number.isInteger(steps) || steps < 1 || steps > 64) throw new RequestError(400, 'bad_steps', `steps must be an integer from 1 to 64, got '${request.query.steps}'`);
-    const input = pixelsOf(request, 1);
+    const input = await pixelsOf(request, 1);
     if (input.batch) throw new RequestError(400, 'batch_not_supported', '/v1/explain takes one image; send { "pixels": [784 numbers] }');
     const output = await queue.submit(input.pixels, 1);
     predictionCounts.set(request, 1);

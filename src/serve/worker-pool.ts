@@ -1,6 +1,7 @@
 // InferenceWorkerPool: several inference worker threads (each an InferenceWorker with its own engine and its
 // own copy of the model) behind one `infer`: a batch goes to the worker with the fewest batches out, so with
-// the queue's in-flight limit at `batchesPerWorker * size` no worker ever holds more than that many.
+// the queue's in-flight limit at `batchesPerWorker * size` no worker ever holds more than that many. Uploads
+// are decoded there too (the least busy worker); a pool without a model only decodes.
 import { availableParallelism } from 'node:os';
 import type { LoadedModel } from '../io/model-config.js';
 import { InferenceWorker, InferenceWorkerError, type InferenceWorkerOptions } from './worker.js';
@@ -27,8 +28,8 @@ export class InferenceWorkerPool {
   readonly ready: Promise<void>;
   private closed = false;
 
-  /** Starts `options.workers` worker threads, each holding a copy of `loaded`. */
-  constructor(loaded: LoadedModel, options: InferenceWorkerPoolOptions = {}) {
+  /** Starts `options.workers` worker threads, each holding a copy of `loaded` (null: threads that only decode images). */
+  constructor(loaded: LoadedModel | null, options: InferenceWorkerPoolOptions = {}) {
     const { workers = 1, ...workerOptions } = options;
     if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`InferenceWorkerPool: workers must be a positive integer, got ${workers}`);
     this.workers = Array.from({ length: workers }, () => new InferenceWorker(loaded, workerOptions));
@@ -59,9 +60,19 @@ export class InferenceWorkerPool {
   /** (count * features) pixels -> (count * classes) probabilities, on the least busy worker. */
   infer(pixels: Float32Array, count?: number): Promise<Float32Array> {
     if (this.closed) return Promise.reject(new InferenceWorkerError('the inference workers are closed'));
+    return this.leastBusy().infer(pixels, count);
+  }
+
+  /** An uploaded image -> (features) preprocessed pixels, decoded on the least busy worker. */
+  decode(image: Uint8Array, features: number, maxPixels: number): Promise<Float32Array> {
+    if (this.closed) return Promise.reject(new InferenceWorkerError('the inference workers are closed'));
+    return this.leastBusy().decode(image, features, maxPixels);
+  }
+
+  private leastBusy(): InferenceWorker {
     let best = this.workers[0];
     for (const w of this.workers) if (w.inFlight < best.inFlight) best = w;
-    return best.infer(pixels, count);
+    return best;
   }
 
   /** Stops every thread; batches still in them are rejected. */

@@ -1,7 +1,7 @@
-// InferenceWorker: runs a model's forward passes in a worker thread (inference-worker.ts), so the event loop
-// that parses HTTP requests and JSON keeps going while a batch computes. A batch that throws in the worker
-// rejects with that error; a worker that dies, or takes longer than `timeoutMs` over a batch (it is then
-// stopped), rejects what it had and is started again for the next batch.
+// InferenceWorker: runs a model's forward passes, and decodes uploaded images, in a worker thread
+// (inference-worker.ts), so the event loop that parses HTTP requests and JSON keeps going meanwhile (without a
+// model it only decodes). A job that throws in the worker rejects with that error; a worker that dies, or takes
+// longer than `timeoutMs` over a job (it is then stopped), rejects what it had and is started again for the next.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -13,27 +13,26 @@ import { encodeSafetensors } from '../io/safetensors.js';
 import { modelTensors } from '../io/model-folder.js';
 import type { LoadedModel, ModelConfig } from '../io/model-config.js';
 import { getBackend } from '../tensor/engine.js';
+import { RequestError } from './inputs.js';
 
 /** What the worker thread is started with (its workerData). */
 export interface WorkerSetup {
   backend: BackendName;
   threads: number;
-  config: ModelConfig;
-  weights: Uint8Array;
+  /** The model, or null for a thread that only decodes images. */
+  config: ModelConfig | null;
+  weights: Uint8Array | null;
 }
 
-/** Main thread -> worker: one batch of (count * features) pixels 0-1. */
-export interface WorkerRequest {
-  id: number;
-  pixels: Float32Array;
-}
+/** Main thread -> worker: one batch of (count * features) pixels 0-1, or an uploaded image to decode into (features) pixels. */
+export type WorkerRequest = { id: number; pixels: Float32Array } | { id: number; image: Uint8Array; features: number; maxPixels: number };
 
 /** Worker -> main thread. */
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
   | { type: 'output'; id: number; output: Float32Array }
-  | { type: 'error'; id: number; name: string; message: string };
+  | { type: 'error'; id: number; name: string; message: string; status?: number; code?: string };
 
 export interface InferenceWorkerOptions {
   /** Backend in the worker (default: the one active on this thread). */
@@ -67,12 +66,12 @@ export class InferenceWorker {
   /** Times the worker thread died and was started again. */
   restarts = 0;
 
-  /** Starts a worker thread holding a copy of `loaded` (its weights travel as safetensors bytes). */
-  constructor(loaded: LoadedModel, options: InferenceWorkerOptions = {}) {
+  /** Starts a worker thread holding a copy of `loaded` (its weights travel as safetensors bytes); null: decoding only. */
+  constructor(loaded: LoadedModel | null, options: InferenceWorkerOptions = {}) {
     const backend = options.backend ?? (getBackend().name === 'cpu' ? 'cpu' : 'wasm');
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`InferenceWorker: threads must be a positive integer, got ${threads}`);
-    this.setup = { backend, threads, config: loaded.config, weights: encodeSafetensors(modelTensors(loaded.model)) };
+    this.setup = { backend, threads, config: loaded?.config ?? null, weights: loaded ? encodeSafetensors(modelTensors(loaded.model)) : null };
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.start();
   }
@@ -84,10 +83,20 @@ export class InferenceWorker {
 
   /** (count * features) pixels -> (count * classes) probabilities, computed in the worker. `pixels` is copied, not moved. */
   infer(pixels: Float32Array, _count?: number): Promise<Float32Array> {
-    if (this.closed) return Promise.reject(new InferenceWorkerError('the inference worker is closed'));
-    if (this.startError) this.start(); // it died earlier: try a fresh one for this batch
-    const id = this.nextId++;
     const copy = pixels.slice(); // our own buffer, moved (not cloned) to the worker
+    return this.send((id) => ({ id, pixels: copy }), copy.buffer);
+  }
+
+  /** An uploaded PNG/JPEG -> (features) preprocessed pixels 0-1, decoded in the worker; its errors are RequestErrors. */
+  decode(image: Uint8Array, features: number, maxPixels: number): Promise<Float32Array> {
+    const copy = new Uint8Array(image); // a copy in its own buffer (a Buffer's slice() would share the request's memory)
+    return this.send((id) => ({ id, image: copy, features, maxPixels }), copy.buffer);
+  }
+
+  private send(message: (id: number) => WorkerRequest, transfer: ArrayBuffer): Promise<Float32Array> {
+    if (this.closed) return Promise.reject(new InferenceWorkerError('the inference worker is closed'));
+    if (this.startError) this.start(); // it died earlier: try a fresh one for this job
+    const id = this.nextId++;
     const worker = this.worker;
     return new Promise((resolve, reject) => {
       const watchdog = setTimeout(() => {
@@ -96,7 +105,7 @@ export class InferenceWorker {
         void worker.terminate(); // its exit rejects every batch it had
       }, this.timeoutMs);
       this.pending.set(id, { resolve, reject, watchdog });
-      worker.postMessage({ id, pixels: copy } satisfies WorkerRequest, [copy.buffer]);
+      worker.postMessage(message(id), [transfer]);
     });
   }
 
@@ -129,7 +138,7 @@ export class InferenceWorker {
         const error = this.closed
           ? new InferenceWorkerError('the inference worker was closed')
           : this.stuck
-            ? new InferenceWorkerError(`the inference worker took longer than ${this.timeoutMs} ms over a batch and was stopped`)
+            ? new InferenceWorkerError(`the inference worker took longer than ${this.timeoutMs} ms over a job and was stopped`)
             : new InferenceWorkerError(`the inference worker stopped (exit code ${code}${lastError ? `: ${lastError.message}` : ''})`);
         reject(error);
         this.failPending(error);
@@ -148,6 +157,7 @@ export class InferenceWorker {
     this.pending.delete(message.id);
     clearTimeout(job.watchdog);
     if (message.type === 'output') job.resolve(message.output);
+    else if (message.status !== undefined && message.code !== undefined) job.reject(new RequestError(message.status, message.code, message.message));
     else job.reject(Object.assign(new Error(message.message), { name: message.name }));
   }
 

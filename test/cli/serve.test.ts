@@ -1,13 +1,13 @@
-// `zerograd serve`, spawned: listens on a free port, serves the API and the page, answers a bad
-// request with JSON, and on SIGTERM finishes (its inference workers included) and exits 0.
+// `zerograd serve`, spawned: listens on a free port, serves the API and the page, answers a bad request, an
+// oversized image and a wrong method with JSON, and on SIGTERM finishes (its inference workers included) and exits 0.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { digitPng, ROOT, runCli, SHIPPED_MODEL } from '../serve/helpers.js';
+import { digitPng, pngBomb, ROOT, runCli, SHIPPED_MODEL } from '../serve/helpers.js';
 
 describe('zerograd serve', () => {
   it('serves predictions and stops gracefully on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'run.ts'), 'serve', '--model', SHIPPED_MODEL, '--port', '0', '--workers', '2', '--threads', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'run.ts'), 'serve', '--model', SHIPPED_MODEL, '--port', '0', '--workers', '2', '--threads', '1', '--max-image-pixels', '4000000'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
@@ -29,8 +29,15 @@ describe('zerograd serve', () => {
       const bad = await fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"pixels": [1, 2, 3]}' });
       expect(bad.status).toBe(400);
       expect(await bad.json()).toMatchObject({ error: 'wrong_length' });
-      const metrics = (await (await fetch(`${url}/metrics`)).json()) as { requests: number; errors: number };
-      expect(metrics).toMatchObject({ requests: 2, errors: 1, inference: { where: 'worker', workers: 2, workerRestarts: 0 } });
+      const bomb = await fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: pngBomb(3000, 3000) });
+      expect(bomb.status).toBe(413); // --max-image-pixels 4000000
+      expect(((await bomb.json()) as { message: string }).message).toMatch(/3000x3000 pixels \(9\.0 MP\); at most 4000000 pixels/);
+      const wrongMethod = await fetch(`${url}/v1/predict`);
+      expect(wrongMethod.status).toBe(405);
+      expect(wrongMethod.headers.get('allow')).toBe('POST');
+      const metrics = (await (await fetch(`${url}/metrics.json`)).json()) as { requests: number; errors: number };
+      expect(metrics).toMatchObject({ requests: 3, errors: 2, inference: { where: 'worker', workers: 2, workerRestarts: 0 } });
+      expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^zerograd_requests_total\{status="413"\} 1$/m);
     } finally {
       child.kill('SIGTERM');
     }
@@ -52,5 +59,11 @@ describe('zerograd serve', () => {
     const mainWorkers = await runCli(['serve', '--model', SHIPPED_MODEL, '--inference', 'main', '--workers', '2']);
     expect(mainWorkers.code).toBe(2);
     expect(mainWorkers.stderr).toMatch(/--workers needs --inference worker/);
+    const pixels = await runCli(['serve', '--model', SHIPPED_MODEL, '--max-image-pixels', '0']);
+    expect(pixels.code).toBe(2);
+    expect(pixels.stderr).toMatch(/--max-image-pixels must be an integer from 1 to 2147483648, got '0'/);
+    const deadlines = await runCli(['serve', '--model', SHIPPED_MODEL, '--timeout', '2000', '--header-timeout', '3000']);
+    expect(deadlines.code).toBe(2);
+    expect(deadlines.stderr).toMatch(/--header-timeout \(3000 ms\) must not exceed --timeout \(2000 ms\)/);
   });
 });

@@ -2,6 +2,7 @@
 // colors, made from MNIST test images), the shipped model loaded once, and CLI spawning.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { init } from '../../src/backend/registry.js';
 import { encodePng } from '../../src/data/image.js';
@@ -47,6 +48,30 @@ export function digitPng(index: number, scale = 3): { file: Buffer; label: numbe
 export function digitJpeg(index: number, scale = 4): { file: Buffer; label: number } {
   const { rgba, size, label } = paperDigit(index, scale);
   return { file: jpeg.encode({ data: Buffer.from(rgba), width: size, height: size }, 90).data, label };
+}
+
+/**
+ * A decompression bomb: a valid 1-bit gray PNG of `width` x `height` white pixels, tiny on the wire (20000x20000 is
+ * about 60 KB) but `width * height` pixels once decoded. Building it takes width * height / 8 bytes for a moment.
+ */
+export function pngBomb(width: number, height: number): Buffer {
+  const chunk = (type: string, body: Buffer): Buffer => {
+    const typed = Buffer.concat([Buffer.from(type, 'latin1'), body]);
+    const out = Buffer.alloc(typed.length + 8);
+    out.writeUInt32BE(body.length, 0);
+    typed.copy(out, 4);
+    out.writeUInt32BE(crc32(typed), typed.length + 4);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([1, 0, 0, 0, 0], 8); // bit depth 1, gray, deflate, no filter, no interlace
+  const stride = 1 + Math.ceil(width / 8);
+  const raw = Buffer.alloc(stride * height, 0xff);
+  for (let y = 0; y < height; y++) raw[y * stride] = 0; // each row's filter byte: none
+  const idat = deflateSync(raw, { level: 9 });
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /** MNIST test digit `index` as 784 pixels 0-1 (what JSON clients send). */

@@ -5,6 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedModel } from '../../src/io/model-config.js';
 import { DigitClassifier } from '../../src/serve/classifier.js';
+import { imagePixels, RequestError } from '../../src/serve/inputs.js';
 import { buildServer } from '../../src/serve/server.js';
 import { InferenceWorker } from '../../src/serve/worker.js';
 import { defaultWorkerCount, InferenceWorkerPool } from '../../src/serve/worker-pool.js';
@@ -63,9 +64,23 @@ describe('InferenceWorker', () => {
   it('stops a thread stuck over a batch for longer than timeoutMs, rejecting the batch', async () => {
     const own = new InferenceWorker(loaded, { timeoutMs: 1 });
     await own.ready;
-    await expect(own.infer(batchOf(Array.from({ length: 64 }, (_, i) => i)), 64)).rejects.toThrow(/took longer than 1 ms over a batch and was stopped/);
+    await expect(own.infer(batchOf(Array.from({ length: 64 }, (_, i) => i)), 64)).rejects.toThrow(/took longer than 1 ms over a job and was stopped/);
     expect(own.restarts).toBe(1);
     await own.close();
+  });
+
+  it('decodes an upload as imagePixels does, and sends its RequestError back as one', async () => {
+    const { file } = digitPng(5, 4);
+    expect(Array.from(await worker.decode(file, 784, 1 << 20))).toEqual(Array.from(imagePixels(file, 784, 1 << 20).pixels));
+    const refused = worker.decode(file, 784, 100);
+    await expect(refused).rejects.toBeInstanceOf(RequestError);
+    await expect(refused).rejects.toMatchObject({ status: 413, code: 'image_too_large' });
+    await expect(worker.decode(Buffer.from('nope'), 784, 100)).rejects.toMatchObject({ status: 400, code: 'bad_image' });
+    const decodeOnly = new InferenceWorker(null);
+    await decodeOnly.ready;
+    expect(Array.from(await decodeOnly.decode(file, 784, 1 << 20))).toEqual(Array.from(imagePixels(file, 784, 1 << 20).pixels));
+    await expect(decodeOnly.infer(batchOf([0]), 1)).rejects.toThrow(/only decodes images/);
+    await decodeOnly.close();
   });
 
   it('stops its thread on close and refuses work afterwards', async () => {
@@ -111,7 +126,7 @@ describe('the server with an inference worker', () => {
     const ok = await app.inject(payload);
     expect(ok.statusCode).toBe(200);
     expect(ok.json().label).toBe(digitPixels(0).label);
-    expect((await app.inject('/metrics')).json()).toMatchObject({ inference: { where: 'worker', workers: 1, workerRestarts: 1 }, errorsByStatus: { 500: 1 } });
+    expect((await app.inject('/metrics.json')).json()).toMatchObject({ inference: { where: 'worker', workers: 1, workerRestarts: 1 }, errorsByStatus: { 500: 1 } });
     const replacement = threadOf(own);
     const exited = new Promise<number>((resolve) => replacement.once('exit', resolve));
     await app.close();
@@ -179,9 +194,9 @@ describe('the server with a pool of 2 inference workers', () => {
     const after = await Promise.all(Array.from({ length: 8 }, (_, i) => app.inject(predict(i))));
     expect(after.map((r) => r.statusCode)).toEqual(after.map(() => 200));
     expect(after.map((r) => r.json().label)).toEqual(after.map((_, i) => digitPixels(i).label));
-    const metrics = (await app.inject('/metrics')).json();
+    const metrics = (await app.inject('/metrics.json')).json();
     expect(metrics).toMatchObject({ inference: { where: 'worker', workers: 2, workerRestarts: 1, restartsByWorker: [1, 0] }, errorsByStatus: { 500: 1 } });
-    expect((await app.inject('/metrics?format=prometheus')).body).toMatch(/^zerograd_inference_workers 2$[\s\S]*^zerograd_worker_restarts_total\{worker="0"\} 1$/m);
+    expect((await app.inject('/metrics')).body).toMatch(/^zerograd_inference_workers 2$[\s\S]*^zerograd_worker_restarts_total\{worker="0"\} 1$/m);
     const exited = [first, second].map((w) => new Promise<number>((resolve) => threadOf(w).once('exit', resolve)));
     await app.close();
     await Promise.all(exited);

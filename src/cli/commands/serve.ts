@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { SERVE_MAX_IMAGE_PIXELS } from '../../serve/inputs.js';
 import { buildServer } from '../../serve/server.js';
 import { findWebDist, loadStaticDir } from '../../serve/static.js';
 import { loadClassifier, positiveIntegerFlag, readModelFiles } from '../../serve/load.js';
@@ -20,6 +21,9 @@ interface ServeFlags {
   maxBatch: string;
   bodyLimit: string;
   timeout: string;
+  headerTimeout?: string;
+  maxConnections: string;
+  maxImagePixels: string;
   web?: string;
   log?: boolean;
 }
@@ -38,7 +42,10 @@ export function register(program: Command): void {
     .option('--max-queue <n>', 'images waiting for inference before requests get 503', '1024')
     .option('--max-batch <n>', 'images per forward pass (and per JSON batch request)', '64')
     .option('--body-limit <bytes>', 'largest request body', String(1024 * 1024))
-    .option('--timeout <ms>', 'time to receive a request, and the longest wait in the queue', '10000')
+    .option('--timeout <ms>', 'time to receive a whole request (headers and body; then 408 and the connection is closed), and the longest wait in the queue', '10000')
+    .option('--header-timeout <ms>', "time to receive a request's headers, at most --timeout (default 5000, or --timeout if less)")
+    .option('--max-connections <n>', 'open connections at most; more are closed at once', '256')
+    .option('--max-image-pixels <n>', 'largest uploaded image in pixels, read from its header before decoding (the CLI reads up to 16777216)', String(SERVE_MAX_IMAGE_PIXELS))
     .option('--web <dir>', 'the built page to serve at / (default: web/dist of this checkout)')
     .option('--log', 'log every request (JSON lines)')
     .action((flags: ServeFlags) => runServe(flags));
@@ -51,6 +58,10 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   const maxBatch = positiveIntegerFlag(flags.maxBatch, '--max-batch', 1, 4096) as number;
   const bodyLimit = positiveIntegerFlag(flags.bodyLimit, '--body-limit', 1024, 1024 ** 3) as number;
   const timeoutMs = positiveIntegerFlag(flags.timeout, '--timeout', 10, 3_600_000) as number;
+  const headersTimeoutMs = positiveIntegerFlag(flags.headerTimeout, '--header-timeout', 10, 3_600_000) ?? Math.min(5000, timeoutMs);
+  if (headersTimeoutMs > timeoutMs) throw new UsageError(`--header-timeout (${headersTimeoutMs} ms) must not exceed --timeout (${timeoutMs} ms)`);
+  const maxConnections = positiveIntegerFlag(flags.maxConnections, '--max-connections', 1, 1_000_000) as number;
+  const maxImagePixels = positiveIntegerFlag(flags.maxImagePixels, '--max-image-pixels', 1, 2 ** 31) as number;
   const webDir = flags.web !== undefined ? resolve(flags.web) : findWebDist();
   let page = null;
   if (webDir !== null) {
@@ -69,7 +80,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   // With workers, this thread only parses requests (and runs /v1/explain): one engine thread here; each worker has its own.
   const { loaded } = await loadClassifier(flags.model, { threads: inWorker ? 1 : threads });
   const { app } = buildServer({
-    loaded, modelFiles: readModelFiles(flags.model), page, maxQueued, maxBatch, bodyLimit, timeoutMs, requestTimeoutMs: timeoutMs, logger: flags.log ?? false,
+    loaded, modelFiles: readModelFiles(flags.model), page, maxQueued, maxBatch, bodyLimit, timeoutMs, requestTimeoutMs: timeoutMs, headersTimeoutMs, maxConnections, maxImagePixels, logger: flags.log ?? false,
     worker: inWorker ? { workers: workerCount, threads: threads ?? 1 } : false,
   });
   let address: string;

@@ -1,0 +1,8 @@
+// The request-body property checks (JSON pixels, image uploads), short (200 cases each) for CI; bench/properties.ts runs them long.
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { properties } from './request-body.props.js';
+
+describe('request-body properties', () => {
+  for (const p of properties) it(p.name, () => fc.assert(p.property, { numRuns: 200 }));
+});
