@@ -1,6 +1,6 @@
 // Loading a model from bytes already in memory (config.json text or object + model.safetensors
 // bytes), for places without a file system: the web page and HTTP uploads. Same checks as loadModel.
-import { ZerogradError } from '../errors.js';
+import { DataError } from '../errors.js';
 import { checkModelConfig, modelFromParts, type LoadedModel } from './model-config.js';
 import { decodeSafetensors } from './safetensors.js';
 
@@ -11,7 +11,7 @@ export function modelFromBytes(config: string | unknown, weights: Uint8Array, wh
     try {
       json = JSON.parse(config);
     } catch (err) {
-      throw new ZerogradError(`${where}/config.json: not valid JSON (${(err as Error).message})`);
+      throw new DataError(`${where}/config.json: not valid JSON (${(err as Error).message})`);
     }
   }
   const checked = checkModelConfig(json, `${where}/config.json`);

@@ -2,3 +2,4 @@
 export * from './safetensors.js';
 export * from './model-folder.js';
 export * from './from-bytes.js';
+export * from './read-file.js';

@@ -2,7 +2,7 @@
 // copying weights in (all or nothing). Browser-safe; model-folder.ts adds reading and writing folders.
 import type { Layout, Normalization } from '../data/dataset.js';
 import { checkNormalization } from '../data/normalize.js';
-import { ZerogradError } from '../errors.js';
+import { DataError, ZerogradError } from '../errors.js';
 import { buildModel } from '../models/build.js';
 import type { Recipe } from '../models/recipe.js';
 import type { LayerConfig } from '../nn/module.js';
@@ -49,48 +49,87 @@ export interface LoadedModel {
   metrics: unknown;
 }
 
-/** Validates config.json contents; every message names the file and the field. */
+/** Validates config.json contents; every problem is a DataError naming the file and the field. */
 export function checkModelConfig(value: unknown, where: string): ModelConfig {
+  const fail = (message: string): never => { throw new DataError(`${where}: ${message}`); };
   const c = value as Partial<ModelConfig> | null;
-  if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new ZerogradError(`${where}: expected a JSON object`);
-  if (c.format !== MODEL_FORMAT) throw new ZerogradError(`${where}: format is ${JSON.stringify(c.format)}, expected "${MODEL_FORMAT}" (not a zerograd model folder?)`);
-  if (typeof c.version !== 'number' || !Number.isInteger(c.version) || c.version < 1) {
-    throw new ZerogradError(`${where}: version must be a positive integer, got ${JSON.stringify(c.version)}`);
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) fail(`expected a JSON object, got ${describe(value)}`);
+  const config = c as Partial<ModelConfig>;
+  if (config.format !== MODEL_FORMAT) fail(`format is ${describe(config.format)}, expected "${MODEL_FORMAT}" (not a zerograd model folder?)`);
+  if (typeof config.version !== 'number' || !Number.isInteger(config.version) || config.version < 1) {
+    fail(`version must be a positive integer, got ${describe(config.version)}`);
   }
-  if (c.version > MODEL_FORMAT_VERSION) {
-    throw new ZerogradError(`${where}: format version ${c.version} was written by a newer zerograd; this one reads up to version ${MODEL_FORMAT_VERSION} (upgrade zerograd)`);
+  if ((config.version as number) > MODEL_FORMAT_VERSION) {
+    fail(`format version ${config.version} was written by a newer zerograd; this one reads up to version ${MODEL_FORMAT_VERSION} (upgrade zerograd)`);
   }
-  if (typeof c.architecture !== 'object' || c.architecture === null) throw new ZerogradError(`${where}: 'architecture' must be a layer config object`);
-  if (!Array.isArray(c.inputShape) || !c.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ZerogradError(`${where}: 'inputShape' must be a list of positive integers, got ${JSON.stringify(c.inputShape)}`);
+  if (config.name !== undefined && typeof config.name !== 'string') fail(`'name' must be a string, got ${describe(config.name)}`);
+  if (config.data !== undefined && typeof config.data !== 'string') fail(`'data' must be a string, got ${describe(config.data)}`);
+  if (typeof config.architecture !== 'object' || config.architecture === null || Array.isArray(config.architecture)) {
+    fail(`'architecture' must be a layer config object, got ${describe(config.architecture)}`);
   }
-  const p = c.preprocessing as Partial<Preprocessing> | undefined;
-  if (typeof p !== 'object' || p === null) throw new ZerogradError(`${where}: 'preprocessing' must be an object { normalization, layout, rows, cols }`);
-  const normalization = checkNormalization(p.normalization, `${where}: preprocessing.normalization`);
-  if (p.layout !== 'flat' && p.layout !== 'image') throw new ZerogradError(`${where}: preprocessing.layout must be 'flat' or 'image', got ${JSON.stringify(p.layout)}`);
-  if (!Number.isInteger(p.rows) || !Number.isInteger(p.cols)) throw new ZerogradError(`${where}: preprocessing.rows and .cols must be integers`);
-  if (!Array.isArray(c.classNames) || !c.classNames.every((n) => typeof n === 'string')) {
-    throw new ZerogradError(`${where}: 'classNames' must be a list of strings`);
+  if (!Array.isArray(config.inputShape) || config.inputShape.length === 0 || !config.inputShape.every((d) => Number.isSafeInteger(d) && d > 0)) {
+    fail(`'inputShape' must be a non-empty list of positive integers, got ${describe(config.inputShape)}`);
   }
-  return { ...(c as ModelConfig), preprocessing: { normalization, layout: p.layout, rows: p.rows as number, cols: p.cols as number } };
+  const p = config.preprocessing as Partial<Preprocessing> | undefined;
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) fail(`'preprocessing' must be an object { normalization, layout, rows, cols }, got ${describe(p)}`);
+  const pre = p as Partial<Preprocessing>;
+  const normalization = checkNormalization(pre.normalization, `${where}: preprocessing.normalization`); // a DataError
+  if (pre.layout !== 'flat' && pre.layout !== 'image') fail(`preprocessing.layout must be 'flat' or 'image', got ${describe(pre.layout)}`);
+  for (const key of ['rows', 'cols'] as const) {
+    if (!Number.isSafeInteger(pre[key]) || (pre[key] as number) < 1) fail(`preprocessing.${key} must be a positive integer, got ${describe(pre[key])}`);
+  }
+  if (!Array.isArray(config.classNames) || config.classNames.length === 0 || !config.classNames.every((n) => typeof n === 'string')) {
+    fail(`'classNames' must be a non-empty list of strings, got ${describe(config.classNames)}`);
+  }
+  return { ...(config as ModelConfig), preprocessing: { normalization, layout: pre.layout as Layout, rows: pre.rows as number, cols: pre.cols as number } };
+}
+
+/** A value for an error message: JSON, shortened. */
+function describe(value: unknown): string {
+  const text = value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Refuses NaN and infinite weights, naming the first bad tensor, its first bad index and the file. */
+export function checkFinite(tensors: ReadonlyMap<string, NamedArray>, where: string): void {
+  for (const [name, array] of tensors) {
+    if (array.dtype === 'I32') continue;
+    const values = array.values;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v - v !== 0) { // NaN or ±Infinity
+        let bad = 0;
+        for (let j = i; j < values.length; j++) if (values[j] - values[j] !== 0) bad++;
+        throw new DataError(`${where}: tensor '${name}' holds ${bad} non-finite value${bad === 1 ? '' : 's'} (first: ${v} at index ${i}); the weights are corrupt or training diverged`);
+      }
+    }
+  }
 }
 
 /**
  * Builds the model of a checked config and loads `tensors` into it; `configWhere`/`weightsWhere`
- * name the sources in errors. The caller's random stream is left as it was.
+ * name the sources in errors (all DataErrors). NaN or infinite weights are refused before building.
+ * The caller's random stream is left as it was.
  */
 export function modelFromParts(config: ModelConfig, tensors: ReadonlyMap<string, NamedArray>, configWhere: string, weightsWhere: string): Sequential {
+  checkFinite(tensors, weightsWhere);
   // Building draws initial weights; keep the caller's random stream as it was.
   const rngState = globalRandom().getState();
   let model: Sequential;
+  let outputs: number[];
   try {
     model = buildModel({ ...config.architecture, inputShape: config.inputShape }, `${configWhere}: architecture`);
+    outputs = model.outputShape(config.inputShape);
+  } catch (err) {
+    // Whatever stops an architecture from building is a problem of config.json.
+    if (err instanceof DataError) throw err;
+    if (err instanceof ZerogradError) throw new DataError(err.message.startsWith(configWhere) ? err.message : `${configWhere}: architecture: ${err.message}`);
+    throw new DataError(`${configWhere}: architecture cannot be built (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`);
   } finally {
     globalRandom().setState(rngState);
   }
-  const outputs = model.outputShape(config.inputShape);
   if (outputs.length !== 1 || outputs[0] !== config.classNames.length) {
-    throw new ZerogradError(`${configWhere}: the architecture outputs (${outputs.join(', ')}) but there are ${config.classNames.length} class names`);
+    throw new DataError(`${configWhere}: the architecture outputs (${outputs.join(', ')}) but there are ${config.classNames.length} class names`);
   }
   loadWeights(model, tensors, weightsWhere);
   return model;
@@ -101,13 +140,13 @@ export function loadWeights(model: Sequential, tensors: ReadonlyMap<string, Name
   const own = model.stateDict();
   const missing = [...own.keys()].filter((k) => !tensors.has(k));
   const extra = [...tensors.keys()].filter((k) => !own.has(k));
-  if (missing.length > 0) throw new ZerogradError(`${where}: missing tensors ${missing.join(', ')} (the architecture expects them)`);
-  if (extra.length > 0) throw new ZerogradError(`${where}: unexpected tensors ${extra.join(', ')} (not in the architecture)`);
+  if (missing.length > 0) throw new DataError(`${where}: missing tensors ${missing.join(', ')} (the architecture expects them)`);
+  if (extra.length > 0) throw new DataError(`${where}: unexpected tensors ${extra.join(', ')} (not in the architecture)`);
   for (const [name, target] of own) {
     const source = tensors.get(name) as NamedArray;
-    if (!allowedDTypes.includes(source.dtype)) throw new ZerogradError(`${where}: tensor '${name}' is ${source.dtype}, expected ${allowedDTypes.join(' or ')}`);
+    if (!allowedDTypes.includes(source.dtype)) throw new DataError(`${where}: tensor '${name}' is ${source.dtype}, expected ${allowedDTypes.join(' or ')}`);
     if (source.shape.length !== target.shape.length || source.shape.some((d, i) => d !== target.shape[i])) {
-      throw new ZerogradError(`${where}: tensor '${name}' has shape ${formatShape(source.shape)}, the architecture expects ${formatShape(target.shape)}`);
+      throw new DataError(`${where}: tensor '${name}' has shape ${formatShape(source.shape)}, the architecture expects ${formatShape(target.shape)}`);
     }
   }
   const state = new Map([...own].map(([name, target]) => {

@@ -2,17 +2,19 @@
 // (format version, architecture, preprocessing, class names, recipe) and metrics.json.
 // Saving writes every file under a temporary name first, then renames them; loading checks
 // everything before a single weight is copied, so a bad folder never yields a half-loaded model.
+// Only regular files are read (never more than their stat size); every fs error names its path.
 import { builtin } from '../platform/node.js';
-import { ZerogradError } from '../errors.js';
+import { DataError, ZerogradError } from '../errors.js';
 import type { Recipe } from '../models/recipe.js';
 import type { Sequential } from '../nn/layers/sequential.js';
 import {
   checkModelConfig, CONFIG_FILE, METRICS_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION, modelFromParts, WEIGHTS_FILE,
   type LoadedModel, type ModelConfig, type Preprocessing,
 } from './model-config.js';
+import { describeFsError, readRegularFile } from './read-file.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors.js';
 
-const { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = builtin('fs');
+const { existsSync, renameSync, statSync, unlinkSync, writeFileSync } = builtin('fs');
 const { join } = builtin('path');
 
 // The file-free half (config checks, building, weight loading) lives in model-config.ts so that
@@ -35,20 +37,35 @@ export function modelTensors(model: Sequential): Map<string, NamedArray> {
   return out;
 }
 
-/** Writes several files into `dir` so that each appears whole: all to temp names, then all renamed. */
+/**
+ * Writes several files into `dir` so that each appears whole: all to temp names, then all renamed.
+ * A failure (ENOSPC, EACCES, EISDIR, a missing folder...) removes the temp files and throws a
+ * ZerogradError naming the path.
+ */
 export function writeFilesAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
   const suffix = `.${process.pid}.${Date.now().toString(36)}.tmp`;
-  const written: string[] = [];
-  try {
-    for (const [name, data] of Object.entries(files)) {
+  const pending = new Set<string>();
+  const cleanUp = (): void => {
+    for (const name of pending) try { unlinkSync(join(dir, name + suffix)); } catch { /* already gone */ }
+  };
+  for (const [name, data] of Object.entries(files)) {
+    try {
+      pending.add(name);
       writeFileSync(join(dir, name + suffix), data);
-      written.push(name);
+    } catch (err) {
+      cleanUp();
+      throw new ZerogradError(`${join(dir, name)}: cannot write (${describeFsError(err)})`);
     }
-  } catch (err) {
-    for (const name of written) try { unlinkSync(join(dir, name + suffix)); } catch { /* already gone */ }
-    throw err;
   }
-  for (const name of written) renameSync(join(dir, name + suffix), join(dir, name));
+  for (const name of Object.keys(files)) {
+    try {
+      renameSync(join(dir, name + suffix), join(dir, name));
+      pending.delete(name);
+    } catch (err) {
+      cleanUp();
+      throw new ZerogradError(`${join(dir, name)}: cannot replace it with the new file (${describeFsError(err)})`);
+    }
+  }
 }
 
 /** Saves `model` into the folder `dir` (which must exist): weights, config and optionally metrics. */
@@ -74,30 +91,37 @@ export function saveModel(dir: string, model: Sequential, info: SaveInfo, metric
   return config;
 }
 
+/** The most bytes read from config.json or metrics.json: far above any real one, far below memory. */
+export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
 function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ZerogradError(`${path}: cannot read (${(err as Error).message})`);
-  }
+  const text = readRegularFile(path, MAX_JSON_BYTES).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ZerogradError(`${path}: not valid JSON (${(err as Error).message})`);
+    throw new DataError(`${path}: not valid JSON (${(err as Error).message})`);
   }
 }
 
-/** Loads a model folder written by saveModel. Throws ZerogradError naming the problem; never returns a partly loaded model. */
+/**
+ * Loads a model folder written by saveModel. Throws a DataError naming the file and the problem
+ * (config.json fields, safetensors layout, NaN or infinite weights, non-regular files); never
+ * returns a partly loaded model.
+ */
 export function loadModel(dir: string): LoadedModel {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ZerogradError(`${dir}: model folder not found`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataError(`${dir}: model folder not found`);
   const configPath = join(dir, CONFIG_FILE);
   const weightsPath = join(dir, WEIGHTS_FILE);
-  if (!existsSync(configPath)) throw new ZerogradError(`${dir}: not a model folder (no ${CONFIG_FILE})`);
-  if (!existsSync(weightsPath)) throw new ZerogradError(`${dir}: no ${WEIGHTS_FILE} beside ${CONFIG_FILE}`);
+  if (!existsSync(configPath)) throw new DataError(`${dir}: not a model folder (no ${CONFIG_FILE})`);
+  if (!existsSync(weightsPath)) throw new DataError(`${dir}: no ${WEIGHTS_FILE} beside ${CONFIG_FILE}`);
   const config = checkModelConfig(readJson(configPath), configPath);
-  const model = modelFromParts(config, decodeSafetensors(readFileSync(weightsPath), weightsPath).tensors, configPath, weightsPath);
+  const model = modelFromParts(config, decodeSafetensors(readRegularFile(weightsPath), weightsPath).tensors, configPath, weightsPath);
   const metricsPath = join(dir, METRICS_FILE);
   const metrics = existsSync(metricsPath) ? readJson(metricsPath) : null;
   return { model, config, metrics };
+}
+
+/** The raw config.json and model.safetensors bytes of a folder (regular files only, bounded reads). */
+export function readModelFolderFiles(dir: string): { config: Buffer; weights: Buffer } {
+  return { config: readRegularFile(join(dir, CONFIG_FILE), MAX_JSON_BYTES), weights: readRegularFile(join(dir, WEIGHTS_FILE)) };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../../src/io/safetensors.js';
+import { DataError } from '../../src/errors.js';
+import { decodeSafetensors, duplicateKey, encodeSafetensors, MAX_HEADER, type NamedArray } from '../../src/io/safetensors.js';
 import { thrown } from '../data/helpers.js';
 
 const arrays: [string, NamedArray][] = [
@@ -9,9 +10,9 @@ const arrays: [string, NamedArray][] = [
   ['count', { dtype: 'I32', shape: [], values: new Int32Array([42]) }],
 ];
 
-/** A header-and-data buffer from a raw header object (for malformed files). */
+/** A header-and-data buffer from a raw header object or text (for malformed files). */
 function rawFile(header: unknown, dataBytes = 0): Uint8Array {
-  const json = Buffer.from(JSON.stringify(header));
+  const json = Buffer.from(typeof header === 'string' ? header : JSON.stringify(header));
   const out = new Uint8Array(8 + json.length + dataBytes);
   new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
   out.set(json, 8);
@@ -57,8 +58,10 @@ describe('safetensors', () => {
     expect(thrown(() => decodeSafetensors(bytes.subarray(0, 40), 'w.safetensors')).message).toMatch(/header length \d+ does not fit/);
     expect(thrown(() => decodeSafetensors(bytes.subarray(0, bytes.length - 4), 'w.safetensors')).message).toMatch(/'count'.*truncated/);
     const notJson = rawFile({});
-    notJson[8] = 0x7b + 1;
+    notJson[9] = 0x7c; // "{|"
     expect(thrown(() => decodeSafetensors(notJson)).message).toMatch(/not valid JSON/);
+    notJson[8] = 0x7b + 1;
+    expect(thrown(() => decodeSafetensors(notJson)).message).toMatch(/must be a JSON object starting with '\{'/);
     expect(thrown(() => decodeSafetensors(rawFile({ x: { dtype: 'BF16', shape: [1], data_offsets: [0, 2] } }, 2))).message).toMatch(/'x' has dtype "BF16"; zerograd reads F32, F64 and I32/);
     expect(thrown(() => decodeSafetensors(rawFile({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, 8))).message).toMatch(/'x'.*do not match its size/);
     expect(thrown(() => decodeSafetensors(rawFile({ x: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, 4))).message).toMatch(/invalid shape/);
@@ -66,5 +69,65 @@ describe('safetensors', () => {
 
   it('refuses arrays whose values do not fill their shape', () => {
     expect(thrown(() => encodeSafetensors([['a', { dtype: 'F32', shape: [2, 2], values: new Float32Array(3) }]])).message).toMatch(/'a' has 3 values but shape \[2, 2\]/);
+  });
+
+  describe('checks the specification', () => {
+    const f32 = (begin: number, shape: number[] = [2]) => ({ dtype: 'F32', shape, data_offsets: [begin, begin + 4 * shape.reduce((p, d) => p * d, 1)] });
+    const refusal = (bytes: Uint8Array): string => {
+      const err = thrown(() => decodeSafetensors(bytes, 'm.safetensors'));
+      expect(err).toBeInstanceOf(DataError);
+      expect(err.message).toMatch(/^m\.safetensors: /);
+      return err.message;
+    };
+
+    it('refuses overlapping data_offsets, naming both tensors', () => {
+      // b shares a's last 4 bytes: the old decoder accepted this and loaded aliased weights.
+      const overlap = rawFile({ a: f32(0), b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12);
+      expect(refusal(overlap)).toMatch(/tensors 'a' \[0, 8\] and 'b' \[4, 12\] overlap/);
+      const same = rawFile({ a: f32(0), b: f32(0) }, 8);
+      expect(refusal(same)).toMatch(/'a' \[0, 8\] and 'b' \[0, 8\] overlap/);
+    });
+
+    it('refuses holes between tensors and bytes after the last one', () => {
+      expect(refusal(rawFile({ a: f32(0), b: f32(12) }, 20))).toMatch(/data bytes \[8, 12\) before tensor 'b' belong to no tensor/);
+      expect(refusal(rawFile({ a: f32(4) }, 12))).toMatch(/data bytes \[0, 4\) before tensor 'a'/);
+      expect(refusal(rawFile({ a: f32(0) }, 16))).toMatch(/data bytes \[8, 16\) .*belong to no tensor/);
+      expect(refusal(rawFile({}, 4))).toMatch(/data bytes \[0, 4\)/);
+    });
+
+    it('accepts tensors in any header order and empty tensors', () => {
+      const file = decodeSafetensors(rawFile({ b: f32(8), e: { dtype: 'F32', shape: [0, 3], data_offsets: [8, 8] }, a: f32(0) }, 16));
+      expect([...file.tensors.keys()]).toEqual(['b', 'e', 'a']);
+      expect(file.tensors.get('e')?.values.length).toBe(0);
+    });
+
+    it('refuses a header length over the 100 MB cap before reading it, even when the file is that long', () => {
+      const bytes = new Uint8Array(16);
+      new DataView(bytes.buffer).setBigUint64(0, 2n ** 63n, true);
+      expect(refusal(bytes)).toMatch(/header length 9223372036854775808 is over the 100000000-byte limit/);
+      new DataView(bytes.buffer).setBigUint64(0, BigInt(MAX_HEADER + 1), true);
+      expect(refusal(bytes)).toMatch(/over the 100000000-byte limit/);
+    });
+
+    it('refuses duplicate keys, at the top and inside an entry', () => {
+      expect(refusal(rawFile('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', 8))).toMatch(/key "a" twice/);
+      expect(refusal(rawFile('{"a":{"dtype":"F32","shape":[2],"shape":[2],"data_offsets":[0,8]}}', 8))).toMatch(/key "shape" twice/);
+      expect(refusal(rawFile('{"a\\u0062":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"ab":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', 8))).toMatch(/key "ab" twice/);
+      expect(duplicateKey('{"a":[{"a":1},{"a":2}],"b":"a\\"a","c":{"x":1,"y":{"x":2}}}')).toBeNull();
+    });
+
+    it('refuses a header that is not UTF-8, metadata that is not string to string, unknown dtypes and bad entries', () => {
+      const latin1 = rawFile('{"\u00e9":1}');
+      latin1[10] = 0xe9; // a lone Latin-1 byte where UTF-8 needs a sequence
+      expect(refusal(latin1.subarray(0, 8 + Number(new DataView(latin1.buffer).getBigUint64(0, true))))).toMatch(/not valid UTF-8/);
+      expect(refusal(rawFile({ __metadata__: { n: 1 } }))).toMatch(/__metadata__\.n must be a string, got 1/);
+      expect(refusal(rawFile({ __metadata__: ['x'] }))).toMatch(/__metadata__ must be an object of strings/);
+      expect(refusal(rawFile({ __metadata__: null }))).toMatch(/__metadata__ must be an object of strings/);
+      expect(refusal(rawFile({ x: { dtype: 'F33', shape: [1], data_offsets: [0, 4] } }, 4))).toMatch(/dtype "F33", which is not a safetensors dtype/);
+      expect(refusal(rawFile({ x: [1, 2] }))).toMatch(/tensor 'x' must be an object/);
+      expect(refusal(rawFile({ x: { dtype: 'F32', shape: [1], data_offsets: [4, 0] } }, 4))).toMatch(/invalid data_offsets \[4,0\]/);
+      expect(refusal(rawFile({ x: { dtype: 'F32', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 4] } }, 4))).toMatch(/needs more bytes than the file's 4 data bytes/);
+      expect(refusal(rawFile({ x: { dtype: 'F32', shape: [1.5], data_offsets: [0, 4] } }, 4))).toMatch(/invalid shape \[1\.5\]/);
+    });
   });
 });
