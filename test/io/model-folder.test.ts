@@ -1,7 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_FILE, loadModel, METRICS_FILE, saveModel, WEIGHTS_FILE, type SaveInfo } from '../../src/io/model-folder.js';
+import { DataError, UsageError, ZerogradError } from '../../src/errors.js';
+import { CONFIG_FILE, loadModel, METRICS_FILE, readModelFolderFiles, saveModel, WEIGHTS_FILE, type SaveInfo } from '../../src/io/model-folder.js';
+import { readRegularFile } from '../../src/io/read-file.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../../src/io/safetensors.js';
 import { BatchNorm, Conv2D, Dense, Flatten, MaxPool2D, Sequential } from '../../src/nn/index.js';
 import { globalRandom, manualSeed } from '../../src/tensor/engine.js';
@@ -109,5 +112,77 @@ describe('model folders', () => {
     expect(thrown(() => loadModel(withWeights('extra', (t) => t.set('3.weight', { dtype: 'F32', shape: [1], values: new Float32Array(1) })))).message).toMatch(/unexpected tensors 3\.weight/);
     expect(thrown(() => loadModel(withWeights('shape', (t) => t.set('2.bias', { dtype: 'F32', shape: [2, 5], values: new Float32Array(10) })))).message).toMatch(/'2\.bias' has shape \[2, 5\], the architecture expects \[10\]/);
     expect(thrown(() => loadModel(withWeights('dtype', (t) => t.set('2.bias', { dtype: 'F64', shape: [10], values: new Float64Array(10) })))).message).toMatch(/'2\.bias' is F64, expected F32/);
+  });
+
+  it('refuses NaN and infinite weights, naming the tensor and the file', () => {
+    const nan = withWeights('nan', (t) => { (t.get('2.weight') as NamedArray).values[17] = Number.NaN; });
+    const err = thrown(() => loadModel(nan));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toBe(`${join(nan, WEIGHTS_FILE)}: tensor '2.weight' holds 1 non-finite value (first: NaN at index 17); the weights are corrupt or training diverged`);
+    const inf = withWeights('inf', (t) => { (t.get('1.bias') as NamedArray).values.fill(Number.NEGATIVE_INFINITY, 3); });
+    expect(thrown(() => loadModel(inf)).message).toMatch(/tensor '1\.bias' holds \d+ non-finite values \(first: -Infinity at index 3\)/);
+  });
+
+  it('reads only regular files: /dev/zero, a FIFO or a folder in place of a model file is refused at once', () => {
+    const zero = variant('zero', CONFIG_FILE, readFileSync(join(dir, CONFIG_FILE)));
+    execFileSync('rm', [join(zero, WEIGHTS_FILE)]);
+    symlinkSync('/dev/zero', join(zero, WEIGHTS_FILE));
+    const e1 = thrown(() => loadModel(zero));
+    expect(e1).toBeInstanceOf(DataError);
+    expect(e1.message).toBe(`${join(zero, WEIGHTS_FILE)}: is a character device, expected a regular file`);
+    expect(thrown(() => readModelFolderFiles(zero)).message).toMatch(/model\.safetensors: is a character device/);
+
+    const fifo = variant('fifo', WEIGHTS_FILE, readFileSync(join(dir, WEIGHTS_FILE)));
+    execFileSync('rm', [join(fifo, CONFIG_FILE)]);
+    execFileSync('mkfifo', [join(fifo, CONFIG_FILE)]); // opening it for reading would wait for a writer forever
+    expect(thrown(() => loadModel(fifo)).message).toBe(`${join(fifo, CONFIG_FILE)}: is a FIFO (named pipe), expected a regular file`);
+
+    const folder = variant('folder', CONFIG_FILE, readFileSync(join(dir, CONFIG_FILE)));
+    execFileSync('rm', [join(folder, WEIGHTS_FILE)]);
+    mkdirSync(join(folder, WEIGHTS_FILE));
+    expect(thrown(() => loadModel(folder)).message).toBe(`${join(folder, WEIGHTS_FILE)}: is a directory, expected a regular file`);
+  });
+
+  it('reads no more than the size limit, and names a missing file', () => {
+    const config = join(dir, CONFIG_FILE);
+    expect(readRegularFile(config).equals(readFileSync(config))).toBe(true);
+    expect(thrown(() => readRegularFile(config, 10)).message).toMatch(/config\.json: is \d+ bytes, more than the 10-byte limit/);
+    expect(thrown(() => readRegularFile(join(root, 'absent.json'))).message).toBe(`${join(root, 'absent.json')}: cannot read (ENOENT: no such file or directory)`);
+  });
+
+  it('makes every config.json problem a DataError (exit 1) naming the file and the field', () => {
+    const cases: [string, (c: Record<string, unknown>) => void, RegExp][] = [
+      ['c-version', (c) => { c.version = 'one'; }, /version must be a positive integer, got "one"/],
+      ['c-arch', (c) => { c.architecture = []; }, /'architecture' must be a layer config object/],
+      ['c-layer', (c) => { (c.architecture as { layers: { type: string }[] }).layers[1].type = 'Capsule'; }, /architecture: .*unknown layer type 'Capsule'/],
+      ['c-units', (c) => { (c.architecture as { layers: Record<string, unknown>[] }).layers[1].units = -3; }, /architecture: .*units must be a positive integer, got -3/],
+      ['c-input', (c) => { c.inputShape = [1, 0, 28]; }, /'inputShape' must be a non-empty list of positive integers, got \[1,0,28\]/],
+      ['c-layout', (c) => { (c.preprocessing as Record<string, unknown>).layout = 'grid'; }, /preprocessing\.layout must be 'flat' or 'image', got "grid"/],
+      ['c-rows', (c) => { (c.preprocessing as Record<string, unknown>).rows = 0; }, /preprocessing\.rows must be a positive integer, got 0/],
+      ['c-norm', (c) => { (c.preprocessing as Record<string, unknown>).normalization = { kind: 'minmax', mean: 0, std: 1 }; }, /preprocessing\.normalization: kind must be/],
+      ['c-names', (c) => { c.classNames = [1, 2]; }, /'classNames' must be a non-empty list of strings/],
+      ['c-count', (c) => { c.classNames = ['a']; }, /outputs \(10\) but there are 1 class names/],
+      ['c-name', (c) => { c.name = 7; }, /'name' must be a string, got 7/],
+    ];
+    for (const [name, edit, message] of cases) {
+      const folder = withConfig(name, edit);
+      const err = thrown(() => loadModel(folder));
+      expect(err, name).toBeInstanceOf(DataError);
+      expect(err, name).not.toBeInstanceOf(UsageError);
+      expect(err.message, name).toMatch(new RegExp(`^${join(folder, CONFIG_FILE).replace(/[.\\/]/g, '\\$&')}: `));
+      expect(err.message, name).toMatch(message);
+    }
+  });
+
+  it('names the path when saving fails, and leaves no temporary files', () => {
+    const missing = join(root, 'no-such-folder');
+    const err = thrown(() => saveModel(missing, tinyMlp(3), info));
+    expect(err).toBeInstanceOf(ZerogradError);
+    expect(err.message).toBe(`${join(missing, WEIGHTS_FILE)}: cannot write (ENOENT: no such file or directory)`);
+    const blocked = join(root, 'blocked');
+    mkdirSync(join(blocked, CONFIG_FILE), { recursive: true }); // config.json is a folder: the rename cannot replace it
+    const e2 = thrown(() => saveModel(blocked, tinyMlp(3), info));
+    expect(e2.message).toMatch(new RegExp(`${CONFIG_FILE.replace('.', '\\.')}: cannot replace it with the new file \\((EISDIR|ENOTEMPTY|EEXIST)`));
+    expect(readdirSync(blocked).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
