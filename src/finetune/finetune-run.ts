@@ -4,7 +4,7 @@
 import { DEFAULT_AUGMENT } from '../data/augment.js';
 import type { Dataset } from '../data/dataset.js';
 import { fewPerClass } from '../data/split.js';
-import { UsageError, ZerogradError } from '../errors.js';
+import { DataError, UsageError, ZerogradError } from '../errors.js';
 import { loadModel, type ModelConfig } from '../io/model-folder.js';
 import type { Backbone } from '../nn/layers/backbone.js';
 import type { Sequential } from '../nn/layers/sequential.js';
@@ -62,7 +62,8 @@ export function loadBackboneFolder(dir: string): PretrainedFolder {
   } catch (err) {
     if (!(err instanceof ZerogradError)) throw err;
     const mismatch = /shape|expects|missing|unexpected/i.test(err.message) ? '; the weights were saved from another architecture than config.json describes' : '';
-    throw new UsageError(`--from ${dir}: ${err.message}${mismatch}`);
+    // A bad folder (missing, corrupt, NaN weights) is bad input, exit 1, like the other commands that load models.
+    throw new (err instanceof DataError ? DataError : UsageError)(`--from ${dir}: ${err.message}${mismatch}`);
   }
   return { dir, model: loaded.model, backbone: backboneOf(loaded.model, `--from ${dir}`), config: loaded.config };
 }

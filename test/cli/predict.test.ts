@@ -41,4 +41,31 @@ describe('zerograd predict', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/nope: model folder not found/);
   });
+
+  it('classifies every good image when some are bad, prints an error line for each bad one, then exits 1', async () => {
+    const good = join(dir, 'good-7.png');
+    writeFileSync(good, digitPng(0, 2).file);
+    const label = digitPng(0, 2).label;
+    const bad = join(dir, 'bad.png');
+    writeFileSync(bad, 'not an image');
+    const missing = join(dir, 'missing.png');
+    const run = await runCli(['predict', '--model', SHIPPED_MODEL, good, bad, missing, good]);
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2); // the good image, twice, still classified
+    for (const line of lines) expect(line).toMatch(new RegExp(`good-7\\.png\\s+${label}\\s+\\(${label} `));
+    const errors = run.stderr.trim().split('\n');
+    expect(errors).toEqual([
+      `zerograd: ${bad}: not a PNG or JPEG image (unrecognized signature); expected a .png or .jpg file`,
+      expect.stringMatching(new RegExp(`^zerograd: ${missing.replace(/[.\\/]/g, '\\$&')}: `)),
+      'zerograd: 2 of 4 images could not be classified (see the lines above)',
+    ]);
+    const json = await runCli(['predict', '--model', SHIPPED_MODEL, '--json', bad, good]);
+    expect(json.code).toBe(1);
+    const rows = JSON.parse(json.stdout) as { file: string; label?: number; error?: string }[];
+    expect(rows.map((r) => r.file)).toEqual([bad, good]);
+    expect(rows[0].error).toMatch(/not a PNG or JPEG image/);
+    expect(rows[1].label).toBe(label);
+    expect(json.stderr.trim()).toBe('zerograd: 1 of 2 images could not be classified (see the lines above)');
+  });
 });
