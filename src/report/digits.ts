@@ -9,6 +9,8 @@ export interface DigitGridOptions {
   columns?: number;
   /** Most images drawn; default 48. The title says how many there were in all. */
   limit?: number;
+  /** How many test examples were misclassified in all (default: `examples.length`); `examples` may be the first few of them. */
+  total?: number;
   /** Screen pixels per image pixel; default 3 (28 x 28 -> 84 x 84). */
   zoom?: number;
   title?: string;
@@ -40,6 +42,13 @@ export function digitPng(pixels: ArrayLike<number>, zoom = 3): Buffer {
   return PNG.sync.write(png);
 }
 
+/** The number of wrong predictions a confusion matrix counts: everything off its diagonal. */
+export function misclassifiedCount(confusion: readonly (readonly number[])[]): number {
+  let wrong = 0;
+  confusion.forEach((row, t) => row.forEach((count, p) => { if (t !== p) wrong += count; }));
+  return wrong;
+}
+
 /** Escapes text for SVG and HTML. */
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -58,11 +67,17 @@ export function misclassifiedGridSvg(
   const zoom = options.zoom ?? 3;
   const limit = options.limit ?? 48;
   const shown = examples.slice(0, limit);
+  const total = options.total ?? examples.length;
+  if (!Number.isInteger(total) || total < examples.length) {
+    throw new ReportError(`misclassifiedGridSvg: total is ${total} but ${examples.length} misclassified examples were given; expected an integer >= ${examples.length}`);
+  }
   const title =
     options.title ??
-    (examples.length === 0
+    (total === 0
       ? 'Misclassified test images: none'
-      : `Misclassified test images (true → predicted): ${shown.length} of ${examples.length}`);
+      : shown.length === 0
+        ? `Misclassified test images: ${total} (none drawn)`
+        : `Misclassified test images (true → predicted): ${shown.length} of ${total}`);
   const side = shown.length === 0 ? 28 : imageSide(shown[0].pixels.length, 'misclassifiedGridSvg');
   const captions = shown.map((e) => {
     const main = `${classNames[e.label] ?? e.label} → ${classNames[e.predicted] ?? e.predicted}`;

@@ -1,5 +1,6 @@
 // The HTML report page: summary, figures (referenced relatively), metrics, history and config tables.
-import { escapeXml as escape } from './digits.js';
+import { escapeXml as escape, misclassifiedCount } from './digits.js';
+import { curveSeries } from './training-curves.js';
 import type { HistoryEntry, ReportInput } from './types.js';
 
 /** File names of the figures the page shows, relative to the page. */
@@ -82,11 +83,33 @@ function configTable(config: Record<string, unknown>): string {
   return table(['setting', 'value'], rows, rows.length, 'settings');
 }
 
-/** Renders the self-contained report page (inline CSS, no scripts, figures referenced by relative path). */
-export function reportHtml(input: ReportInput, figures: ReportFigures): string {
+/** The curves' caption and alt text, naming only the series drawn. */
+function curvesText(history: readonly HistoryEntry[]): { alt: string; caption: string } {
+  const series = curveSeries(history);
+  const names = series.length === 0 ? 'no finite values' : series.join(' and ');
+  return {
+    alt: `${series.length === 2 ? 'Training and validation' : series[0] === 'validation' ? 'Validation' : 'Training'} loss and accuracy per epoch`,
+    caption: `Loss and accuracy per epoch, ${names}${series.length === 1 ? ` only${series[0] === 'train' ? ' (no validation split)' : ''}` : ''}.`,
+  };
+}
+
+/** The misclassified grid's caption: the true count from the confusion matrix, and how many are drawn. */
+function misclassifiedCaption(input: ReportInput, drawn: number): string {
+  const total = misclassifiedCount(input.test.confusion);
+  if (total === 0) return 'No test image was misclassified.';
+  const shown = drawn < total ? `, ${drawn} drawn` : '';
+  return `${total} misclassified in all${shown}; captions read true → predicted.`;
+}
+
+/**
+ * Renders the self-contained report page (inline CSS, no scripts, figures referenced by relative path).
+ * `misclassifiedDrawn` is how many images the grid shows (default: all of `input.misclassified`).
+ */
+export function reportHtml(input: ReportInput, figures: ReportFigures, options: { misclassifiedDrawn?: number } = {}): string {
   const { history, test } = input;
   const last = history[history.length - 1];
   const seconds = history.reduce((sum, h) => sum + h.seconds, 0);
+  const curves = curvesText(history);
   const cards: [string, string][] = [
     ['test accuracy', percent(test.accuracy)],
     ['test loss', fixed(test.loss)],
@@ -100,13 +123,13 @@ export function reportHtml(input: ReportInput, figures: ReportFigures): string {
     `<h1>${escape(input.title)}</h1>`,
     `<div class="cards">${cards.map(([name, value]) => `<div class="card"><div class="value">${escape(value)}</div><div class="name">${escape(name)}</div></div>`).join('')}</div>`,
     '<h2>Training curves</h2>',
-    figure(figures.curvesSvg, figures.curvesPng, 'Training and validation loss and accuracy per epoch', 'Loss and accuracy per epoch, train and validation.'),
+    figure(figures.curvesSvg, figures.curvesPng, curves.alt, escape(curves.caption)),
     '<h2>Test metrics</h2>',
     metricsTable(input),
     '<h2>Confusion matrix</h2>',
     figure(figures.confusionSvg, figures.confusionPng, 'Confusion matrix heat map of the test set', 'Rows are true classes, columns predicted classes; colour on a log-like scale.'),
     '<h2>Misclassified test images</h2>',
-    figure(figures.misclassifiedSvg, figures.misclassifiedPng, 'Grid of misclassified test images with true and predicted labels', `${input.misclassified.length} misclassified in all; captions read true → predicted.`),
+    figure(figures.misclassifiedSvg, figures.misclassifiedPng, 'Grid of misclassified test images with true and predicted labels', escape(misclassifiedCaption(input, options.misclassifiedDrawn ?? input.misclassified.length))),
     '<h2>Training history</h2>',
     historyTable(history),
     ...(input.config && Object.keys(input.config).length > 0 ? ['<h2>Configuration</h2>', configTable(input.config)] : []),

@@ -19,6 +19,12 @@ function points(history: readonly HistoryEntry[], train: 'loss' | 'accuracy', va
   return out;
 }
 
+/** The series the curves draw, in legend order: 'train' and/or 'validation' (those with a finite value). */
+export function curveSeries(history: readonly HistoryEntry[]): ('train' | 'validation')[] {
+  const drawn = new Set([...points(history, 'loss', 'val_loss'), ...points(history, 'accuracy', 'val_accuracy')].map((p) => p.split));
+  return (['train', 'validation'] as const).filter((split) => drawn.has(split));
+}
+
 /**
  * Two panels side by side: loss per epoch and accuracy per epoch, each with a train line and
  * (when the history has `val_loss` / `val_accuracy`) a validation line. Non-finite values are skipped.
@@ -37,12 +43,13 @@ export function trainingCurvesSpec(history: readonly HistoryEntry[], title = 'Tr
   };
   const loss = points(history, 'loss', 'val_loss');
   const accuracy = points(history, 'accuracy', 'val_accuracy');
-  const hasValidation = [...loss, ...accuracy].some((p) => p.split === 'validation');
+  const series = curveSeries(history);
+  const colors = { train: '#4c78a8', validation: '#f58518' };
   const color = {
     field: 'split',
     type: 'nominal' as const,
     title: null,
-    scale: hasValidation ? { domain: ['train', 'validation'], range: ['#4c78a8', '#f58518'] } : { domain: ['train'], range: ['#4c78a8'] },
+    scale: { domain: series, range: series.map((split) => colors[split]) },
     legend: { orient: 'bottom' as const, direction: 'horizontal' as const },
   };
   const panel = (name: string, values: CurvePoint[], format: string) => ({

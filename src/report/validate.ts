@@ -45,6 +45,10 @@ export function validateReportInput(input: ReportInput): void {
   test.confusion.forEach((row, t) => {
     if (row.length !== n) fail(`test.confusion[${t}] has ${row.length} entries; expected ${n}`);
   });
+  const wrong = test.confusion.reduce((sum, row, t) => sum + row.reduce((s, count, p) => s + (p === t ? 0 : count), 0), 0);
+  if (input.misclassified.length > wrong) {
+    fail(`misclassified has ${input.misclassified.length} examples but test.confusion counts ${wrong} wrong predictions; expected at most ${wrong}`);
+  }
   let side = -1;
   input.misclassified.forEach((example, i) => {
     const length = example.pixels?.length ?? 0;

@@ -1,7 +1,7 @@
 // writeReport: draws every figure of a training run and ties them together in report.html.
 import { resolve, join } from 'node:path';
 import { confusionMatrixSpec } from './confusion-plot.js';
-import { misclassifiedGridSvg } from './digits.js';
+import { misclassifiedCount, misclassifiedGridSvg } from './digits.js';
 import { writeFileAtomic } from './files.js';
 import { reportHtml } from './html.js';
 import { renderSvg, writeSvgAndPng } from './render.js';
@@ -25,9 +25,11 @@ export async function writeReport(dir: string, input: ReportInput, options: Repo
   const confusionSvg = await renderSvg(
     confusionMatrixSpec(input.test.confusion, input.classNames, `Confusion matrix (test accuracy ${accuracy})`),
   );
+  const limit = options.maxMisclassified ?? 48;
   const gridSvg = misclassifiedGridSvg(input.misclassified, input.classNames, {
-    limit: options.maxMisclassified ?? 48,
+    limit,
     columns: options.columns ?? 8,
+    total: misclassifiedCount(input.test.confusion), // the examples given may be only the first of them
   });
   const curves = writeSvgAndPng(join(root, 'curves'), curvesSvg, png);
   const confusion = writeSvgAndPng(join(root, 'confusion'), confusionSvg, png);
@@ -42,7 +44,7 @@ export async function writeReport(dir: string, input: ReportInput, options: Repo
       confusionPng: 'confusion.png',
       misclassifiedSvg: 'misclassified.svg',
       misclassifiedPng: 'misclassified.png',
-    }),
+    }, { misclassifiedDrawn: Math.min(limit, input.misclassified.length) }),
   );
   return {
     dir: root,

@@ -38,6 +38,12 @@ describe('misclassifiedGridSvg', () => {
     expect(pngSize(svgToPng(svg))).toEqual({ width: 2 * size.width, height: 2 * size.height });
   });
 
+  it('counts the total it is told, beyond the examples given', () => {
+    expect(misclassifiedGridSvg(examples, names, { limit: 4, total: 219 })).toContain('4 of 219');
+    expect(misclassifiedGridSvg([], names, { total: 5 })).toContain('Misclassified test images: 5 (none drawn)');
+    expect(() => misclassifiedGridSvg(examples, names, { total: 3 })).toThrow(/total is 3 but 10 misclassified examples were given/);
+  });
+
   it('says so when nothing was misclassified', () => {
     const svg = misclassifiedGridSvg([], names);
     expect(svg).toContain('none');

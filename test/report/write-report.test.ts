@@ -3,8 +3,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { classificationReport } from '../../src/metrics/index.js';
 import { ReportError, validateReportInput, writeReport, type ReportInput } from '../../src/report/index.js';
-import { pngSize, reportInput, svgSize } from './helpers.js';
+import { history, pngSize, reportInput, squareImage, svgSize } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'zerograd-report-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -63,6 +64,49 @@ describe('writeReport', () => {
   });
 });
 
+describe('writeReport counts and captions', () => {
+  /** 300 test predictions over 3 classes, 219 of them wrong; like the CLI, only the first 100 wrong images are passed. */
+  function manyWrong(): ReportInput {
+    const yTrue = Array.from({ length: 300 }, (_, i) => i % 3);
+    const yPred = yTrue.map((t, i) => (i < 219 ? (t + 1) % 3 : t));
+    const input = reportInput();
+    input.test = { ...classificationReport(yTrue, yPred, 3), loss: 1.5 };
+    input.misclassified = Array.from({ length: 100 }, (_, i) => ({ pixels: squareImage(), label: yTrue[i], predicted: yPred[i] }));
+    return input;
+  }
+
+  it('says how many test examples were misclassified in all, not how many images it was given', async () => {
+    const paths = await writeReport(join(root, 'many-wrong'), manyWrong());
+    const grid = readFileSync(paths.misclassifiedSvg, 'utf8');
+    expect(grid).toContain('Misclassified test images (true → predicted): 48 of 219');
+    expect(grid.match(/<image /g)).toHaveLength(48);
+    const html = readFileSync(paths.html, 'utf8');
+    expect(html).toContain('219 misclassified in all, 48 drawn; captions read true → predicted.');
+    expect(html).not.toMatch(/100 misclassified/);
+  });
+
+  it('captions the curves with the series drawn: train only when there was no validation', async () => {
+    const input = reportInput();
+    input.history = history(3, false);
+    const paths = await writeReport(join(root, 'no-validation'), input);
+    const html = readFileSync(paths.html, 'utf8');
+    expect(html).toContain('Loss and accuracy per epoch, train only (no validation split).');
+    expect(html).toContain('alt="Training loss and accuracy per epoch"');
+    expect(html).not.toMatch(/train and validation|Training and validation/);
+    expect(readFileSync(paths.curvesSvg, 'utf8')).not.toContain('>validation<');
+    const both = readFileSync((await writeReport(join(root, 'with-validation'), reportInput())).html, 'utf8');
+    expect(both).toContain('Loss and accuracy per epoch, train and validation.');
+    expect(both).toContain('2 misclassified in all; captions read true → predicted.');
+  });
+
+  it('draws validation only when just the validation values are finite', async () => {
+    const input = reportInput();
+    input.history = history(3, true).map((h) => ({ ...h, loss: Number.NaN, accuracy: Number.NaN }));
+    const html = readFileSync((await writeReport(join(root, 'validation-only'), input)).html, 'utf8');
+    expect(html).toContain('Loss and accuracy per epoch, validation only.');
+  });
+});
+
 describe('validateReportInput', () => {
   const bad = (change: (input: ReportInput) => void): (() => void) => {
     const input = reportInput();
@@ -79,6 +123,7 @@ describe('validateReportInput', () => {
     expect(bad((i) => (i.misclassified[0].pixels = new Float32Array(5)))).toThrow(/misclassified\[0\]\.pixels has 5 values/);
     expect(bad((i) => (i.misclassified[0].predicted = 3))).toThrow(/misclassified\[0\]\.predicted is 3; expected a class index in \[0, 2\]/);
     expect(bad((i) => (i.title = ''))).toThrow(ReportError);
+    expect(bad((i) => i.misclassified.push(i.misclassified[0]))).toThrow(/misclassified has 3 examples but test\.confusion counts 2 wrong predictions/);
   });
 
   it('fails before writing anything', async () => {
