@@ -14,7 +14,7 @@ export interface NamedArray {
   values: Float32Array | Float64Array | Int32Array;
 }
 
-/** A decoded file: tensors by name, in file order, plus the string metadata map. */
+/** A decoded file: tensors by name, in file order (by data offset), plus the string metadata map. */
 export interface SafetensorsFile {
   tensors: Map<string, NamedArray>;
   metadata: Record<string, string>;
@@ -106,6 +106,8 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): Saf
     entries.push([name, checkEntry(name, entry, dataLength, where)]);
   }
   checkCoverage(entries.map(([name, e]) => ({ name, begin: e.begin, end: e.end })), dataLength, where);
+  // File order is data order (a JSON object lists integer-like names such as "0" first, whatever the file says).
+  entries.sort(([, a], [, b]) => a.begin - b.begin || a.end - b.end);
   const tensors = new Map<string, NamedArray>();
   for (const [name, e] of entries) tensors.set(name, copyValues(bytes, dataStart, e));
   return { tensors, metadata };
