@@ -95,9 +95,12 @@ describe('safetensors', () => {
       expect(refusal(rawFile({}, 4))).toMatch(/data bytes \[0, 4\)/);
     });
 
-    it('accepts tensors in any header order and empty tensors', () => {
+    it('accepts tensors in any header order and empty tensors, and lists them in data order', () => {
       const file = decodeSafetensors(rawFile({ b: f32(8), e: { dtype: 'F32', shape: [0, 3], data_offsets: [8, 8] }, a: f32(0) }, 16));
-      expect([...file.tensors.keys()]).toEqual(['b', 'e', 'a']);
+      expect([...file.tensors.keys()]).toEqual(['a', 'e', 'b']);
+      // A JSON object lists integer-like names first; the file order is the data order.
+      const numeric = decodeSafetensors(encodeSafetensors([['x', arrays[1][1]], ['0', arrays[1][1]]]));
+      expect([...numeric.tensors.keys()]).toEqual(['x', '0']);
       expect(file.tensors.get('e')?.values.length).toBe(0);
     });
 
