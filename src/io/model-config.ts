@@ -64,6 +64,7 @@ export function checkModelConfig(value: unknown, where: string): ModelConfig {
   }
   if (config.name !== undefined && typeof config.name !== 'string') fail(`'name' must be a string, got ${describe(config.name)}`);
   if (config.data !== undefined && typeof config.data !== 'string') fail(`'data' must be a string, got ${describe(config.data)}`);
+  if (config.recipe !== undefined && (typeof config.recipe !== 'object' || config.recipe === null || Array.isArray(config.recipe))) fail(`'recipe' must be an object, got ${describe(config.recipe)}`);
   if (typeof config.architecture !== 'object' || config.architecture === null || Array.isArray(config.architecture)) {
     fail(`'architecture' must be a layer config object, got ${describe(config.architecture)}`);
   }

@@ -109,7 +109,8 @@ function readJson(path: string): unknown {
  * returns a partly loaded model.
  */
 export function loadModel(dir: string): LoadedModel {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataError(`${dir}: model folder not found`);
+  if (!existsSync(dir)) throw new DataError(`${dir}: model folder not found`);
+  if (!statSync(dir).isDirectory()) throw new DataError(`${dir}: is not a folder; expected a model folder with ${CONFIG_FILE} and ${WEIGHTS_FILE}`);
   const configPath = join(dir, CONFIG_FILE);
   const weightsPath = join(dir, WEIGHTS_FILE);
   if (!existsSync(configPath)) throw new DataError(`${dir}: not a model folder (no ${CONFIG_FILE})`);

@@ -88,6 +88,7 @@ describe('model folders', () => {
 
   it('names the folder or file when it is missing or unreadable', () => {
     expect(thrown(() => loadModel(join(root, 'nope'))).message).toMatch(/nope: model folder not found/);
+    expect(thrown(() => loadModel(join(dir, CONFIG_FILE))).message).toMatch(/config\.json: is not a folder; expected a model folder/);
     const empty = join(root, 'empty');
     mkdirSync(empty);
     expect(thrown(() => loadModel(empty)).message).toMatch(/not a model folder \(no config\.json\)/);
@@ -163,6 +164,7 @@ describe('model folders', () => {
       ['c-names', (c) => { c.classNames = [1, 2]; }, /'classNames' must be a non-empty list of strings/],
       ['c-count', (c) => { c.classNames = ['a']; }, /outputs \(10\) but there are 1 class names/],
       ['c-name', (c) => { c.name = 7; }, /'name' must be a string, got 7/],
+      ['c-recipe', (c) => { c.recipe = 'adam'; }, /'recipe' must be an object, got "adam"/],
     ];
     for (const [name, edit, message] of cases) {
       const folder = withConfig(name, edit);
