@@ -1,8 +1,8 @@
 // `zerograd predict --model DIR IMAGE...`: classifies PNG/JPEG images of handwritten digits (any size,
 // any colors; MNIST-style preprocessing) and prints each label with its top-3 probabilities, or JSON.
 import type { Command } from 'commander';
-import { readImageFile } from '../../data/image.js';
-import { preprocessDigit } from '../../data/preprocess.js';
+import { DEFAULT_MAX_IMAGE_PIXELS } from '../../data/image.js';
+import { readDigitFile } from '../../data/preprocess.js';
 import { DataError } from '../../errors.js';
 import { loadClassifier, positiveIntegerFlag } from '../../serve/load.js';
 
@@ -11,6 +11,7 @@ interface PredictFlags {
   json?: boolean;
   top: string;
   threads?: string;
+  maxImagePixels?: string;
 }
 
 /** Registers the `predict` sub-command. */
@@ -23,16 +24,18 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON array, one object per image')
     .option('--top <k>', 'how many classes to list', '3')
     .option('--threads <n>', 'worker threads of the WebAssembly engine (default: all cores)')
+    .option('--max-image-pixels <n>', 'refuse images with more pixels (width x height) than this, before decoding', String(DEFAULT_MAX_IMAGE_PIXELS))
     .action((images: string[], flags: PredictFlags) => runPredict(images, flags));
 }
 
 /** The work of `zerograd predict`. */
 export async function runPredict(images: string[], flags: PredictFlags): Promise<void> {
   const k = positiveIntegerFlag(flags.top, '--top', 1, 1000) as number;
+  const maxPixels = positiveIntegerFlag(flags.maxImagePixels, '--max-image-pixels', 1, 2 ** 28);
   const { classifier } = await loadClassifier(flags.model, { threads: positiveIntegerFlag(flags.threads, '--threads', 1, 64) });
   const pixels = new Float32Array(images.length * classifier.features);
   images.forEach((file, i) => {
-    const digit = preprocessDigit(readImageFile(file));
+    const digit = readDigitFile(file, { maxPixels });
     if (digit.length !== classifier.features) throw new DataError(`${file}: preprocesses to ${digit.length} values, the model expects ${classifier.features}`);
     pixels.set(digit, i * classifier.features);
   });
