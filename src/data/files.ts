@@ -86,13 +86,14 @@ export function gunzipHead(bytes: Uint8Array, file: string, count: number): Buff
       throw new DataError(`${file}: corrupt gzip data (${(err as Error).message})`);
     }
     if (head.length >= count || take >= bytes.length) return head.subarray(0, count);
+    if (take >= 2 ** 18) throw new DataError(`${file}: corrupt gzip data: its first 256 KiB inflate to only ${head.length} bytes (an oversized gzip header?)`);
   }
 }
 
 /** Inflates gzip data, refusing (with a DataError naming `file` and `limitName`) output above `maxBytes`. */
 export function gunzipBounded(bytes: Uint8Array, file: string, maxBytes: number, limitName: string): Buffer {
   try {
-    return gunzipSync(bytes, { maxOutputLength: Math.max(1, maxBytes) });
+    return gunzipSync(bytes, { maxOutputLength: Math.max(1, Math.min(maxBytes, buffers.MAX_LENGTH)) });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new DataError(`${file}: gzip data inflates to more than ${maxBytes} bytes (${formatBytes(maxBytes)}), ${limitName}`);
