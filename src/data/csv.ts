@@ -1,6 +1,6 @@
-// CSV images in the common Kaggle layout: `label,pixel0,...,pixel783` per line, values 0-255,
-// with or without a header line, LF, CRLF or (in a file without LF) CR line ends, an optional UTF-8 BOM. Parsed from bytes;
-// every error names the file, line and column.
+// CSV images in the common Kaggle layout: `label,pixel0,...,pixel783` per line, values 0-255, with or
+// without a header line, an optional UTF-8 BOM, LF, CRLF or (in a file without LF) CR line ends.
+// Parsed from bytes; every error names the file, line and column.
 import { DataError } from '../errors.js';
 import { DIGIT_CLASS_NAMES, type ImageSet } from './dataset.js';
 import { DEFAULT_MAX_INFLATED_BYTES, readDataFile } from './files.js';
