@@ -5,7 +5,8 @@ import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { DataError } from '../errors.js';
 import { readRegularFile } from './files.js';
-import { checkPngChunks, decodeSimplePng } from './png.js';
+import { decodeSimplePng } from './png.js';
+import { checkPngChunks, checkPngData } from './png-guard.js';
 
 const { PNG } = pngjs;
 
@@ -86,9 +87,10 @@ export function decodeImage(bytes: Uint8Array, file: string, options: ImageLimit
   checkImageSize(size, file, maxPixels);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (size.format === 'png') {
-    checkPngChunks(buffer, file); // one IHDR, image data that inflates to no more than the header's size
-    const simple = decodeSimplePng(buffer); // 8-bit gray/RGB(A): fast path; anything else goes to pngjs
+    checkPngChunks(buffer, file); // one IHDR
+    const simple = decodeSimplePng(buffer); // 8-bit gray/RGB(A): fast path, its inflate bounded; anything else goes to pngjs
     if (simple) return { ...simple, channels: 4 };
+    checkPngData(buffer, file); // image data of exactly the header's size, before pngjs sizes its buffers by it
     try {
       const png = PNG.sync.read(buffer);
       return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), width: png.width, height: png.height, channels: 4 };

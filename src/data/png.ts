@@ -1,10 +1,8 @@
 // A fast PNG decoder for the common case (8-bit gray, gray+alpha, RGB or RGBA, not interlaced, no palette
 // or tRNS): inflate with node:zlib, undo the row filters in typed arrays, expand to RGBA. About ten times
 // faster than pngjs's per-pixel JS; anything else, or anything odd (bad CRC, short data), returns null and
-// decodeImage falls back to pngjs, so formats and error messages stay pngjs's. `checkPngChunks` guards
-// pngjs against what it does not bound: a second IHDR, interlaced image data inflating past the header's size.
+// decodeImage falls back to pngjs (after png-guard.ts), so formats and error messages stay pngjs's.
 import { crc32, inflateSync } from 'node:zlib';
-import { DataError } from '../errors.js';
 
 /** Bytes per pixel for the color types handled here: 0 gray, 2 RGB, 4 gray+alpha, 6 RGBA. */
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
@@ -55,40 +53,6 @@ export function decodeSimplePng(png: Uint8Array): { data: Uint8Array; width: num
   const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.length); // a plain Uint8Array: Buffer's element access is slower
   const pixels = unfilter(bytes, stride, height, channels);
   return pixels ? { data: toRgba(pixels, width * height, channels), width, height } : null;
-}
-
-/** Bits per pixel sample count per color type (0 gray, 2 RGB, 3 palette, 4 gray+alpha, 6 RGBA). */
-const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-
-/**
- * Walks the chunks of a PNG whose IHDR was checked: throws a DataError naming `file` for a second IHDR, or for
- * an interlaced image whose data inflates past the size its header gives (pngjs inflates those unbounded).
- * A malformed chunk structure is left to the decoder, which names it.
- */
-export function checkPngChunks(png: Uint8Array, file: string): void {
-  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  const idat: Uint8Array[] = [];
-  for (let offset = 8 + 25; offset + 12 <= png.length;) {
-    const length = view.getUint32(offset);
-    const type = String.fromCharCode(png[offset + 4], png[offset + 5], png[offset + 6], png[offset + 7]);
-    if (type === 'IHDR') throw new DataError(`${file}: invalid PNG: a second IHDR chunk at byte ${offset}`);
-    if (type === 'IEND' || offset + 12 + length > png.length) break;
-    if (type === 'IDAT') idat.push(png.subarray(offset + 8, offset + 8 + length));
-    offset += 12 + length;
-  }
-  if (png[28] !== 1 || idat.length === 0) return; // not interlaced: pngjs and the fast path bound their inflate
-  const width = view.getUint32(16);
-  const height = view.getUint32(20);
-  const bitsPerPixel = png[24] * (SAMPLES[png[25]] ?? 4);
-  // Seven passes: each row of each pass adds a filter byte and at most one partial byte.
-  const bound = Math.ceil((width * bitsPerPixel) / 8) * height + 14 * height + 64;
-  try {
-    inflateSync(Buffer.concat(idat), { maxOutputLength: bound });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new DataError(`${file}: PNG image data inflates to more than the ${bound} bytes a ${width}x${height} interlaced image needs`);
-    }
-  }
 }
 
 /** Undoes the per-row filters (None, Sub, Up, Average, Paeth) into (height, stride) bytes; null on an unknown filter. */

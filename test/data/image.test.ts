@@ -5,6 +5,7 @@ import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { decodeImage, DEFAULT_MAX_IMAGE_PIXELS, encodePng, imageDimensions, readImageFile } from '../../src/data/image.js';
+import { pngDataSize } from '../../src/data/png-guard.js';
 import { tempDir, thrown } from './helpers.js';
 import { ihdr, jpegWithHeader, pngChunk, pngWithHeader } from './hostile.js';
 
@@ -84,15 +85,22 @@ describe('image size limits, from the header before any decoding', () => {
     writeFileSync(join(dir, 'big.png'), pngWithHeader(12000, 12000));
     writeFileSync(join(dir, 'small.png'), pngWithHeader(300, 200));
     expect(thrown(() => readImageFile(join(dir, 'big.png'))).message).toMatch(/big\.png: image is 12000x12000 \(144\.0 megapixels\)/);
-    expect(thrown(() => readImageFile(join(dir, 'small.png'), { maxPixels: 60_000 })).message).toMatch(/small\.png: unreadable PNG/); // within the limit: decoded, and too short
+    // Within the limit the data is checked: 1 KB is short of what 300x200 needs (pngjs would decode uninitialized memory).
+    expect(thrown(() => readImageFile(join(dir, 'small.png'), { maxPixels: 60_000 })).message).toBe(`${join(dir, 'small.png')}: truncated PNG: image data inflates to 1024 of the 60200 bytes a 300x200 image needs`);
   });
 
   it('bounds what pngjs does not: a second IHDR, interlaced data inflating past the header size', () => {
     const second = pngWithHeader(10, 10, { extra: [pngChunk('IHDR', ihdr(30000, 30000))] });
     expect(thrown(() => decodeImage(second, 'two.png')).message).toBe('two.png: invalid PNG: a second IHDR chunk at byte 33');
     const inflating = pngWithHeader(100, 100, { interlace: 1, idat: deflateSync(Buffer.alloc(50 << 20)) });
-    expect(thrown(() => decodeImage(inflating, 'lace.png')).message).toMatch(/^lace\.png: PNG image data inflates to more than the \d+ bytes a 100x100 interlaced image needs$/);
+    expect(thrown(() => decodeImage(inflating, 'lace.png')).message).toMatch(/^lace\.png: PNG image data inflates to more than the \d+ bytes a 100x100 image needs$/);
+    // A valid 8x8 interlaced PNG holds 79 bytes of data (64 pixels + 15 filter bytes over the 7 passes).
+    expect(pngDataSize(8, 8, 8, 0, 1)).toBe(79);
+    expect(decodeImage(pngWithHeader(8, 8, { interlace: 1, idat: deflateSync(Buffer.alloc(79)) }), 'ok.png').width).toBe(8);
+    expect(thrown(() => decodeImage(pngWithHeader(8, 8, { interlace: 1, idat: deflateSync(Buffer.alloc(78)) }), 'i.png')).message).toMatch(/^i\.png: truncated PNG: image data inflates to 78 of the 79 bytes/);
     const fastPath = pngWithHeader(100, 100, { idat: deflateSync(Buffer.alloc(50 << 20)) });
-    expect(thrown(() => decodeImage(fastPath, 'long.png')).message).toMatch(/^long\.png: unreadable PNG/);
+    expect(thrown(() => decodeImage(fastPath, 'long.png')).message).toBe('long.png: PNG image data inflates to more than the 10100 bytes a 100x100 image needs');
+    const sixteen = pngWithHeader(50, 40, { depth: 16, colorType: 6 }); // pngjs's path: 1 KB of the 16040 bytes needed
+    expect(thrown(() => decodeImage(sixteen, 'short16.png')).message).toBe('short16.png: truncated PNG: image data inflates to 1024 of the 16040 bytes a 50x40 image needs');
   });
 });
