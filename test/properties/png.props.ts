@@ -11,10 +11,14 @@ import type { NamedProperty } from './property.js';
 const MAX_PIXELS = 1 << 16;
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-/** Decodes with a 64K-pixel limit; a result must have the header's size, within the limit, as RGBA. */
+/**
+ * Decodes with a 64K-pixel limit; a result must have the header's size, within the limit, as RGBA, and be the
+ * same when decoded again (a decoder reading uninitialized memory for missing data would differ).
+ */
 function checkPng(bytes: Uint8Array): boolean {
   return validOrNamed(() => ({ size: imageDimensions(bytes, 'p.png'), image: decodeImage(bytes, 'p.png', { maxPixels: MAX_PIXELS }) }), ({ size, image }: { size: { width: number; height: number }; image: PixelImage }) =>
-    image.width === size.width && image.height === size.height && image.width * image.height <= MAX_PIXELS && image.data.length === image.width * image.height * 4);
+    image.width === size.width && image.height === size.height && image.width * image.height <= MAX_PIXELS && image.data.length === image.width * image.height * 4
+    && Buffer.from(decodeImage(bytes, 'p.png', { maxPixels: MAX_PIXELS }).data).equals(Buffer.from(image.data)));
 }
 
 /** A small valid PNG written by pngjs in one of its formats. */
