@@ -8,9 +8,11 @@ import type { NamedProperty } from './property.js';
 
 const MAX_PIXELS = 1 << 16;
 
+/** A result must be within the limit, RGBA, and the same when decoded again (no uninitialized memory). */
 function checkJpeg(bytes: Uint8Array): boolean {
   return validOrNamed(() => ({ size: imageDimensions(bytes, 'j.jpg'), image: decodeImage(bytes, 'j.jpg', { maxPixels: MAX_PIXELS }) }), ({ size, image }: { size: { width: number; height: number }; image: PixelImage }) =>
-    image.width * image.height <= MAX_PIXELS && image.data.length === image.width * image.height * 4 && size.width * size.height <= MAX_PIXELS);
+    image.width * image.height <= MAX_PIXELS && image.data.length === image.width * image.height * 4 && size.width * size.height <= MAX_PIXELS
+    && Buffer.from(decodeImage(bytes, 'j.jpg', { maxPixels: MAX_PIXELS }).data).equals(Buffer.from(image.data)));
 }
 
 /** 48 small valid baseline JPEGs from jpeg-js, made once (its encoder takes ~20 ms to set up, per call). */
