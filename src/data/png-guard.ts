@@ -1,6 +1,6 @@
 // Checks of a PNG before pngjs decodes it, for what pngjs does not bound: a second IHDR (it would size its
 // buffers by the later one), image data that inflates past the header's size (unbounded for interlaced
-// images) or short of it (pngjs then decodes uninitialized memory). Errors name the file.
+// images) or short of it, missing, or cut (pngjs then decodes uninitialized memory). Errors name the file.
 import { inflateSync } from 'node:zlib';
 import { DataError } from '../errors.js';
 
@@ -10,19 +10,23 @@ const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [
 /** Adam7 passes: x start, y start, x step, y step. */
 const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
 
-/** Walks the chunks after a checked IHDR: throws on a second IHDR; returns the IDAT bodies. A broken chunk ends the walk (the decoder names it). */
-export function checkPngChunks(png: Uint8Array, file: string): Uint8Array[] {
+/**
+ * Walks the chunks after a checked IHDR: throws on a second IHDR; returns the IDAT bodies and whether the walk
+ * reached IEND (false: a chunk runs past the end of the file, or there is no IEND).
+ */
+export function checkPngChunks(png: Uint8Array, file: string): { idat: Uint8Array[]; complete: boolean } {
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const idat: Uint8Array[] = [];
   for (let offset = 8 + 25; offset + 12 <= png.length;) {
     const length = view.getUint32(offset);
     const type = String.fromCharCode(png[offset + 4], png[offset + 5], png[offset + 6], png[offset + 7]);
     if (type === 'IHDR') throw new DataError(`${file}: invalid PNG: a second IHDR chunk at byte ${offset}`);
-    if (type === 'IEND' || offset + 12 + length > png.length) break;
+    if (type === 'IEND') return { idat, complete: true };
+    if (offset + 12 + length > png.length) break;
     if (type === 'IDAT') idat.push(png.subarray(offset + 8, offset + 8 + length));
     offset += 12 + length;
   }
-  return idat;
+  return { idat, complete: false };
 }
 
 /** Bytes of filtered image data (a filter byte per row) a PNG of this header holds, or null for an invalid header. */
@@ -36,13 +40,15 @@ export function pngDataSize(width: number, height: number, depth: number, colorT
   return total;
 }
 
-/** Inflates the image data, bounded by the header's size, and throws unless it is exactly that size. */
+/** Checks the chunks are whole up to IEND, then inflates the image data, bounded by the header's size, and throws unless it is exactly that size. */
 export function checkPngData(png: Uint8Array, file: string): void {
-  const idat = checkPngChunks(png, file);
+  const { idat, complete } = checkPngChunks(png, file);
+  if (!complete) throw new DataError(`${file}: truncated PNG: the chunks end before IEND`);
+  if (idat.length === 0) throw new DataError(`${file}: invalid PNG: no image data (IDAT chunk)`);
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const [width, height] = [view.getUint32(16), view.getUint32(20)];
   const size = pngDataSize(width, height, png[24], png[25], png[28]);
-  if (size === null || idat.length === 0) return; // pngjs names a bad header or missing data
+  if (size === null) return; // pngjs names a bad header
   let inflated: Buffer;
   try {
     inflated = inflateSync(Buffer.concat(idat), { maxOutputLength: size });
