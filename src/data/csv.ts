@@ -1,33 +1,43 @@
-// CSV images in the common Kaggle layout: `label,pixel0,...,pixel783` per line, values 0-255,
-// with or without a header line. Parsed from bytes; every error names the file, line and column.
+// CSV images in the common Kaggle layout: `label,pixel0,...,pixel783` per line, values 0-255, with or
+// without a header line, an optional UTF-8 BOM, LF, CRLF or (in a file without LF) CR line ends.
+// Parsed from bytes; every error names the file, line and column.
 import { DataError } from '../errors.js';
 import { DIGIT_CLASS_NAMES, type ImageSet } from './dataset.js';
-import { readDataFile } from './files.js';
+import { DEFAULT_MAX_INFLATED_BYTES, readDataFile } from './files.js';
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 const COLUMNS = PIXELS + 1;
+/** The shortest data row: 785 one-digit cells and 784 commas. Bounds the rows a file can hold before allocating. */
+const MIN_ROW_BYTES = 2 * COLUMNS - 1;
+
+/** Options of `loadCsv`. */
+export interface CsvOptions {
+  /** Most bytes a .csv.gz may inflate to (default DEFAULT_MAX_INFLATED_BYTES, 1 GiB). */
+  maxInflatedBytes?: number;
+}
 
 /** Reads a CSV file (raw or gzip) of labelled 28x28 images. */
-export function loadCsv(path: string): ImageSet {
-  return parseCsv(readDataFile(path), path);
+export function loadCsv(path: string, options: CsvOptions = {}): ImageSet {
+  const maxInflatedBytes = options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES;
+  return parseCsv(readDataFile(path, { what: 'a CSV file', maxInflatedBytes }), path);
 }
 
 /** Parses CSV bytes; `file` is used in error messages. Blank lines are skipped. */
 export function parseCsv(buffer: Uint8Array, file: string): ImageSet {
   const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   const n = bytes.length;
-  let lines = 1;
-  for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) lines++;
-  const pixels = new Uint8Array(lines * PIXELS);
-  const labels = new Uint8Array(lines);
+  const capacity = Math.floor(n / MIN_ROW_BYTES) + 1; // at most this many rows fit in n bytes: no allocation past n/2
+  const pixels = new Uint8Array(capacity * PIXELS);
+  const labels = new Uint8Array(capacity);
   let count = 0;
   let line = 0;
-  let i = 0;
+  let i = n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0; // a UTF-8 BOM
+  const newline = bytes.indexOf(0x0a) < 0 ? 0x0d : 0x0a; // no LF at all: old Mac CR line ends
   let sawContent = false;
   while (i < n) {
     line++;
-    let end = bytes.indexOf(0x0a, i);
+    let end = bytes.indexOf(newline, i);
     if (end < 0) end = n;
     let stop = end;
     if (stop > i && bytes[stop - 1] === 0x0d) stop--;

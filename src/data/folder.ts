@@ -4,17 +4,21 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { DataError } from '../errors.js';
 import { DIGIT_CLASS_NAMES, type ImageSet } from './dataset.js';
-import { readImageFile } from './image.js';
-import { preprocessDigit, type PreprocessOptions } from './preprocess.js';
+import type { ImageLimits } from './image.js';
+import { readDigitFile, type PreprocessOptions } from './preprocess.js';
+
+/** Options of `loadImageFolder`: the preprocessing, and the pixel limit of every image (maxPixels). */
+export type ImageFolderOptions = PreprocessOptions & ImageLimits;
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 const SIDE = 28;
 
 /**
  * Loads `dir/<class>/*.png|jpg`. Class folders named 0-9 give digit labels; other names are
- * sorted and numbered in that order (at most 256 classes). Files that are not images are skipped.
+ * sorted and numbered in that order (at most 256 classes). Files that are not images are skipped; an image
+ * above `options.maxPixels` (default 16 megapixels) or one that is not a regular file is an error naming it.
  */
-export function loadImageFolder(dir: string, options: PreprocessOptions = {}): ImageSet {
+export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): ImageSet {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataError(`${dir}: not a folder`);
   const classDirs = readdirSync(dir)
     .filter((name) => !name.startsWith('.') && statSync(join(dir, name)).isDirectory())
@@ -47,14 +51,7 @@ export function loadImageFolder(dir: string, options: PreprocessOptions = {}): I
   const pixels = new Uint8Array(files.length * SIDE * SIDE);
   const labels = new Uint8Array(files.length);
   files.forEach(({ path, label }, k) => {
-    const image = readImageFile(path);
-    let digit: Float32Array;
-    try {
-      digit = preprocessDigit(image, options);
-    } catch (err) {
-      if (err instanceof DataError) throw new DataError(`${path}: ${err.message}`);
-      throw err;
-    }
+    const digit = readDigitFile(path, options);
     for (let i = 0; i < digit.length; i++) pixels[k * SIDE * SIDE + i] = Math.round(digit[i] * 255);
     labels[k] = label;
   });

@@ -1,7 +1,7 @@
 // Reader for the IDX format of the original MNIST files (raw or .gz), with validation that
 // names the file and what was wrong: magic number, dimensions, truncation, label range.
 import { DataError } from '../errors.js';
-import { readDataFile } from './files.js';
+import { readDataFile, type ReadDataOptions } from './files.js';
 
 /** IDX magic numbers: 0x0803 = unsigned bytes, 3 dims (images); 0x0801 = bytes, 1 dim (labels). */
 export const IDX_IMAGES_MAGIC = 2051;
@@ -73,14 +73,32 @@ export function parseIdxLabels(buffer: Uint8Array, file: string, numClasses = 10
   return labels;
 }
 
+/** Size in bytes an IDX3 header says its file has, or null when the 16 header bytes are not one. */
+export function idxImagesSize(head: Uint8Array): number | null {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  if (head.length < 16 || view.getUint32(0) !== IDX_IMAGES_MAGIC || view.getUint32(8) === 0 || view.getUint32(12) === 0) return null;
+  return 16 + view.getUint32(4) * view.getUint32(8) * view.getUint32(12);
+}
+
+/** Size in bytes an IDX1 header says its file has, or null when the 8 header bytes are not one. */
+export function idxLabelsSize(head: Uint8Array): number | null {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  if (head.length < 8 || view.getUint32(0) !== IDX_LABELS_MAGIC) return null;
+  return 8 + view.getUint32(4);
+}
+
+/** How IDX files are read: a .gz inflates to exactly what its header says (and at most maxInflatedBytes). */
+const IMAGES_READ: ReadDataOptions = { what: 'an IDX image file', header: { bytes: 16, size: idxImagesSize } };
+const LABELS_READ: ReadDataOptions = { what: 'an IDX label file', header: { bytes: 8, size: idxLabelsSize } };
+
 /** Reads an IDX3 image file (raw or gzip). */
-export function readIdxImages(path: string, expected?: { rows: number; cols: number }): IdxImages {
-  return parseIdxImages(readDataFile(path), path, expected);
+export function readIdxImages(path: string, expected?: { rows: number; cols: number }, options: { maxInflatedBytes?: number } = {}): IdxImages {
+  return parseIdxImages(readDataFile(path, { ...IMAGES_READ, ...options }), path, expected);
 }
 
 /** Reads an IDX1 label file (raw or gzip). */
-export function readIdxLabels(path: string, numClasses = 10): Uint8Array {
-  return parseIdxLabels(readDataFile(path), path, numClasses);
+export function readIdxLabels(path: string, numClasses = 10, options: { maxInflatedBytes?: number } = {}): Uint8Array {
+  return parseIdxLabels(readDataFile(path, { ...LABELS_READ, ...options }), path, numClasses);
 }
 
 /** Encodes images as IDX3 bytes (for tests and exports). */

@@ -1,10 +1,12 @@
 // Decoding and encoding of image files for the data layer: PNG (png.ts for 8-bit gray/RGB(A), else pngjs)
 // and JPEG (jpeg-js) in, PNG out. Decoded images are RGBA bytes; errors name the file and what was wrong.
-import { readFileSync } from 'node:fs';
+// Sizes are read from the header (PNG IHDR, JPEG SOF) and checked against a pixel limit before decoding.
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { DataError } from '../errors.js';
+import { readRegularFile } from './files.js';
 import { decodeSimplePng } from './png.js';
+import { checkPngChunks, checkPngData } from './png-guard.js';
 
 const { PNG } = pngjs;
 
@@ -16,14 +18,79 @@ export interface PixelImage {
   channels: 1 | 2 | 3 | 4;
 }
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47];
+/** The largest image decoded by default: 16 megapixels (4096x4096), 64 MiB as RGBA. */
+export const DEFAULT_MAX_IMAGE_PIXELS = 16_777_216;
 
-/** Decodes PNG or JPEG bytes (recognized by their signature) into RGBA pixels. */
-export function decodeImage(bytes: Uint8Array, file: string): PixelImage {
+/** Limits of image decoding. */
+export interface ImageLimits {
+  /** Most pixels (width * height) an image may have (default DEFAULT_MAX_IMAGE_PIXELS; CLI --max-image-pixels). */
+  maxPixels?: number;
+}
+
+/** Bytes an image file may have per allowed pixel (an uncompressed 16-bit RGBA PNG needs 8), plus 16 MiB of metadata. */
+const FILE_BYTES_PER_PIXEL = 10;
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * Format and size of PNG or JPEG bytes, read from the header alone (PNG IHDR; JPEG's first SOF marker).
+ * Throws a DataError naming `file` for an unknown signature or a truncated or invalid header.
+ */
+export function imageDimensions(bytes: Uint8Array, file: string): { format: 'png' | 'jpeg'; width: number; height: number } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length >= 4 && PNG_SIGNATURE.slice(0, 4).every((b, i) => bytes[i] === b)) {
+    if (bytes.length < 24) throw new DataError(`${file}: truncated PNG (${bytes.length} bytes): no complete IHDR header`);
+    if (!PNG_SIGNATURE.every((b, i) => bytes[i] === b)) throw new DataError(`${file}: invalid PNG signature (a file damaged by a text-mode transfer?)`);
+    const type = String.fromCharCode(bytes[12], bytes[13], bytes[14], bytes[15]);
+    if (type !== 'IHDR' || view.getUint32(8) !== 13) throw new DataError(`${file}: invalid PNG: the first chunk is '${printable(type)}', expected a 13-byte IHDR`);
+    return { format: 'png', width: view.getUint32(16), height: view.getUint32(20) };
+  }
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xd8) return { format: 'jpeg', ...jpegDimensions(bytes, view, file) };
+  throw new DataError(`${file}: not a PNG or JPEG image (unrecognized signature); expected a .png or .jpg file`);
+}
+
+/** Walks JPEG marker segments up to the first SOFn (frame header) and reads its height and width. */
+function jpegDimensions(bytes: Uint8Array, view: DataView, file: string): { width: number; height: number } {
+  let p = 2;
+  while (p + 1 < bytes.length) {
+    if (bytes[p] !== 0xff) throw new DataError(`${file}: invalid JPEG: expected a marker at byte ${p}, found 0x${bytes[p].toString(16)}`);
+    const marker = bytes[p + 1];
+    if (marker === 0xff) { p++; continue; } // fill byte
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) { p += 2; continue; } // TEM, RSTn, SOI: no length
+    if (marker === 0xd9 || marker === 0xda) throw new DataError(`${file}: invalid JPEG: image data before any frame header (SOF)`);
+    if (p + 4 > bytes.length) break;
+    const length = view.getUint16(p + 2);
+    if (length < 2) throw new DataError(`${file}: invalid JPEG: marker 0x${marker.toString(16)} at byte ${p} has length ${length}`);
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (p + 9 > bytes.length) break;
+      return { height: view.getUint16(p + 5), width: view.getUint16(p + 7) };
+    }
+    p += 2 + length;
+  }
+  throw new DataError(`${file}: truncated JPEG (${bytes.length} bytes): no complete frame header (SOF)`);
+}
+
+/** Throws a DataError naming `file` when an image of this size is empty or above `maxPixels`. */
+export function checkImageSize(size: { width: number; height: number }, file: string, maxPixels = DEFAULT_MAX_IMAGE_PIXELS): void {
+  const { width, height } = size;
+  if (width === 0 || height === 0) throw new DataError(`${file}: image is ${width}x${height} (empty); expected at least 1x1 pixels`);
+  if (width * height > maxPixels) {
+    const mp = (n: number): string => (n / 1e6).toFixed(1);
+    throw new DataError(`${file}: image is ${width}x${height} (${mp(width * height)} megapixels), above the ${mp(maxPixels)}-megapixel limit (maxPixels / --max-image-pixels)`);
+  }
+}
+
+/** Decodes PNG or JPEG bytes (recognized by their signature) into RGBA pixels, after checking the header's size. */
+export function decodeImage(bytes: Uint8Array, file: string, options: ImageLimits = {}): PixelImage {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS;
+  const size = imageDimensions(bytes, file);
+  checkImageSize(size, file, maxPixels);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (PNG_SIGNATURE.every((b, i) => buffer[i] === b)) {
-    const simple = decodeSimplePng(buffer); // 8-bit gray/RGB(A): fast path; anything else goes to pngjs
+  if (size.format === 'png') {
+    checkPngChunks(buffer, file); // one IHDR
+    const simple = decodeSimplePng(buffer); // 8-bit gray/RGB(A): fast path, its inflate bounded; anything else goes to pngjs
     if (simple) return { ...simple, channels: 4 };
+    checkPngData(buffer, file); // image data of exactly the header's size, before pngjs sizes its buffers by it
     try {
       const png = PNG.sync.read(buffer);
       return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), width: png.width, height: png.height, channels: 4 };
@@ -31,26 +98,21 @@ export function decodeImage(bytes: Uint8Array, file: string): PixelImage {
       throw new DataError(`${file}: unreadable PNG (${(err as Error).message})`);
     }
   }
-  if (buffer[0] === 0xff && buffer[1] === 0xd8) {
-    try {
-      const image = jpeg.decode(buffer, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 100, maxMemoryUsageInMB: 1024 });
-      return { data: image.data, width: image.width, height: image.height, channels: 4 };
-    } catch (err) {
-      throw new DataError(`${file}: unreadable JPEG (${(err as Error).message})`);
-    }
+  try {
+    // jpeg-js checks every frame it meets against the same limit (a later SOF could differ from the first).
+    const megapixels = maxPixels / 1e6;
+    const image = jpeg.decode(buffer, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: megapixels, maxMemoryUsageInMB: Math.max(64, Math.ceil(megapixels * 32)) });
+    return { data: image.data, width: image.width, height: image.height, channels: 4 };
+  } catch (err) {
+    throw new DataError(`${file}: unreadable JPEG (${(err as Error).message})`);
   }
-  throw new DataError(`${file}: not a PNG or JPEG image (unrecognized signature); expected a .png or .jpg file`);
 }
 
-/** Reads and decodes a PNG or JPEG file. */
-export function readImageFile(path: string): PixelImage {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new DataError(`${path}: cannot read image (${(err as Error).message})`);
-  }
-  return decodeImage(bytes, path);
+/** Reads and decodes a PNG or JPEG file (a regular file of at most 10 bytes per allowed pixel + 16 MiB). */
+export function readImageFile(path: string, options: ImageLimits = {}): PixelImage {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS;
+  const bytes = readRegularFile(path, 'a PNG or JPEG image', FILE_BYTES_PER_PIXEL * maxPixels + 2 ** 24);
+  return decodeImage(bytes, path, options);
 }
 
 /** Encodes gray bytes (width*height, 0 = black) or RGBA bytes as a PNG file buffer. */
@@ -68,4 +130,9 @@ export function encodePng(pixels: Uint8Array, width: number, height: number, cha
     }
   }
   return PNG.sync.write(png);
+}
+
+/** A chunk type for a message: non-printable bytes as '?'. */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
 }

@@ -1,7 +1,7 @@
 // A fast PNG decoder for the common case (8-bit gray, gray+alpha, RGB or RGBA, not interlaced, no palette
 // or tRNS): inflate with node:zlib, undo the row filters in typed arrays, expand to RGBA. About ten times
 // faster than pngjs's per-pixel JS; anything else, or anything odd (bad CRC, short data), returns null and
-// decodeImage falls back to pngjs, so formats and error messages stay pngjs's.
+// decodeImage falls back to pngjs (after png-guard.ts), so formats and error messages stay pngjs's.
 import { crc32, inflateSync } from 'node:zlib';
 
 /** Bytes per pixel for the color types handled here: 0 gray, 2 RGB, 4 gray+alpha, 6 RGBA. */

@@ -21,6 +21,10 @@ export interface LoadedSource extends Splits<ImageSet> {
 export interface SourceOptions {
   /** Seed of the Fashion-MNIST train/test split (default: the fixed shared seed). */
   fashionSeed?: number;
+  /** Pixel limit of each image in image folders (default DEFAULT_MAX_IMAGE_PIXELS, 16 megapixels). */
+  maxImagePixels?: number;
+  /** Most bytes a .csv.gz may inflate to (default DEFAULT_MAX_INFLATED_BYTES, 1 GiB). */
+  maxInflatedBytes?: number;
 }
 
 /** Loads `spec`: 'mnist' | 'fashion' | a folder of IDX files | a folder of class folders | a .csv file. */
@@ -35,8 +39,8 @@ export function loadSource(spec: string, options: SourceOptions = {}): LoadedSou
   }
   if (statSync(name).isDirectory()) {
     if (isIdxDir(name)) return { kind: 'idx', description: `MNIST IDX files in ${name}`, ...loadMnist(name) };
-    return { kind: 'images', description: `image folders in ${name}`, train: loadImageFolder(name), test: null };
+    return { kind: 'images', description: `image folders in ${name}`, train: loadImageFolder(name, { maxPixels: options.maxImagePixels }), test: null };
   }
-  if (/\.csv(\.gz)?$/i.test(name)) return { kind: 'csv', description: `CSV file ${name}`, train: loadCsv(name), test: null };
+  if (/\.csv(\.gz)?$/i.test(name)) return { kind: 'csv', description: `CSV file ${name}`, train: loadCsv(name, { maxInflatedBytes: options.maxInflatedBytes }), test: null };
   throw new UsageError(`dataset file '${spec}' is not a .csv file; expected mnist, fashion, a folder or a .csv file`);
 }

@@ -2,4 +2,3 @@
 export * from './safetensors.js';
 export * from './model-folder.js';
 export * from './from-bytes.js';
-export * from './read-file.js';

@@ -11,7 +11,7 @@ import {
   checkModelConfig, CONFIG_FILE, METRICS_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION, modelFromParts, WEIGHTS_FILE,
   type LoadedModel, type ModelConfig, type Preprocessing,
 } from './model-config.js';
-import { describeFsError, readRegularFile } from './read-file.js';
+import { describeFsError, readRegularFile } from '../data/files.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors.js';
 
 const { existsSync, renameSync, statSync, unlinkSync, writeFileSync } = builtin('fs');
@@ -95,7 +95,7 @@ export function saveModel(dir: string, model: Sequential, info: SaveInfo, metric
 export const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
 function readJson(path: string): unknown {
-  const text = readRegularFile(path, MAX_JSON_BYTES).toString('utf8');
+  const text = readRegularFile(path, 'a JSON file', MAX_JSON_BYTES).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -116,7 +116,7 @@ export function loadModel(dir: string): LoadedModel {
   if (!existsSync(configPath)) throw new DataError(`${dir}: not a model folder (no ${CONFIG_FILE})`);
   if (!existsSync(weightsPath)) throw new DataError(`${dir}: no ${WEIGHTS_FILE} beside ${CONFIG_FILE}`);
   const config = checkModelConfig(readJson(configPath), configPath);
-  const model = modelFromParts(config, decodeSafetensors(readRegularFile(weightsPath), weightsPath).tensors, configPath, weightsPath);
+  const model = modelFromParts(config, decodeSafetensors(readRegularFile(weightsPath, 'model weights (safetensors)'), weightsPath).tensors, configPath, weightsPath);
   const metricsPath = join(dir, METRICS_FILE);
   const metrics = existsSync(metricsPath) ? readJson(metricsPath) : null;
   return { model, config, metrics };
@@ -124,5 +124,5 @@ export function loadModel(dir: string): LoadedModel {
 
 /** The raw config.json and model.safetensors bytes of a folder (regular files only, bounded reads). */
 export function readModelFolderFiles(dir: string): { config: Buffer; weights: Buffer } {
-  return { config: readRegularFile(join(dir, CONFIG_FILE), MAX_JSON_BYTES), weights: readRegularFile(join(dir, WEIGHTS_FILE)) };
+  return { config: readRegularFile(join(dir, CONFIG_FILE), 'a JSON file', MAX_JSON_BYTES), weights: readRegularFile(join(dir, WEIGHTS_FILE), 'model weights (safetensors)') };
 }

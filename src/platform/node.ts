@@ -1,6 +1,7 @@
 // Node's built-in modules for code that also runs in browsers. They are fetched at run time with
 // process.getBuiltinModule (Node >= 20.16), so no `node:` import reaches a browser bundle; in a browser
 // (or an older Node) every function of such a module throws an error that says what needs Node.js.
+import type * as NodeBuffer from 'node:buffer';
 import type * as Fs from 'node:fs';
 import type * as Os from 'node:os';
 import type * as Path from 'node:path';
@@ -9,6 +10,7 @@ import type * as Zlib from 'node:zlib';
 import { ZerogradError } from '../errors.js';
 
 interface Builtins {
+  buffer: typeof NodeBuffer;
   fs: typeof Fs;
   os: typeof Os;
   path: typeof Path;

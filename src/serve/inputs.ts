@@ -1,10 +1,9 @@
 // Turning request bodies into model-ready pixels: a PNG/JPEG upload (any size and colors up to a pixel limit read
 // from its header, MNIST-style preprocessing) or JSON { pixels: [784 numbers 0-1] } / { pixels: [[...], [...]] }.
 // Every problem becomes a RequestError with an HTTP status and a message naming what was wrong.
-import { decodeImage } from '../data/image.js';
+import { decodeImage, imageDimensions } from '../data/image.js';
 import { preprocessDigit } from '../data/preprocess.js';
 import { ZerogradError } from '../errors.js';
-import { imageDimensions } from './image-limits.js';
 
 /** Largest upload the server decodes by default, in pixels (2048x2048): a digit needs far less; the CLI allows 16 MP. */
 export const SERVE_MAX_IMAGE_PIXELS = 2048 * 2048;
@@ -47,7 +46,7 @@ export function imagePixels(body: Uint8Array, features: number, maxPixels = SERV
   checkUploadSize(body, maxPixels);
   let pixels: Float32Array;
   try {
-    pixels = preprocessDigit(decodeImage(body, 'uploaded image'));
+    pixels = preprocessDigit(decodeImage(body, 'uploaded image', { maxPixels }));
   } catch (err) {
     if (err instanceof ZerogradError) throw new RequestError(400, 'bad_image', err.message);
     throw err;

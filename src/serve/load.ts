@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { init, type BackendName } from '../backend/registry.js';
 import { writeFileAtomic } from '../data/files.js';
 import { UsageError } from '../errors.js';
-import { CONFIG_FILE, loadModel, WEIGHTS_FILE, type LoadedModel } from '../io/model-folder.js';
+import { loadModel, readModelFolderFiles, type LoadedModel } from '../io/model-folder.js';
 import { DigitClassifier } from './classifier.js';
 
 export interface LoadOptions {
@@ -22,9 +22,9 @@ export async function loadClassifier(dir: string, options: LoadOptions = {}): Pr
   return { loaded, classifier: new DigitClassifier(loaded.model, loaded.config) };
 }
 
-/** The raw config.json and model.safetensors bytes of a folder (what the web page downloads). */
+/** The raw config.json and model.safetensors bytes of a folder (what the web page downloads; regular files only, bounded reads). */
 export function readModelFiles(dir: string): { config: Buffer; weights: Buffer } {
-  return { config: readFileSync(join(dir, CONFIG_FILE)), weights: readFileSync(join(dir, WEIGHTS_FILE)) };
+  return readModelFolderFiles(dir);
 }
 
 /** Parses a positive integer flag, or throws a UsageError naming it. */

@@ -105,7 +105,7 @@ describe('bad weights in the CLI', () => {
     const z = await runCli(['predict', '--model', zero, image], { timeoutMs: 30_000 });
     expect(z.signal).toBeNull();
     expect(z.code).toBe(1);
-    expect(z.stderr.trim()).toBe(`zerograd: ${join(zero, 'model.safetensors')}: is a character device, expected a regular file`);
+    expect(z.stderr.trim()).toBe(`zerograd: ${join(zero, 'model.safetensors')}: is a character device, not a regular file; expected model weights (safetensors)`);
     const fifo = join(root, 'fifo');
     cpSync(SHIPPED_MODEL, fifo, { recursive: true });
     rmSync(join(fifo, 'config.json'));
@@ -113,6 +113,6 @@ describe('bad weights in the CLI', () => {
     const f = await runCli(['eval', '--model', fifo, '--backend', 'cpu'], { timeoutMs: 30_000 });
     expect(f.signal).toBeNull(); // the old reader waited for a writer forever
     expect(f.code).toBe(1);
-    expect(f.stderr.trim()).toBe(`zerograd: ${join(fifo, 'config.json')}: is a FIFO (named pipe), expected a regular file`);
+    expect(f.stderr.trim()).toBe(`zerograd: ${join(fifo, 'config.json')}: is a FIFO (named pipe), not a regular file; expected a JSON file`);
   });
 });

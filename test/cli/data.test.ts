@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeCsv } from '../../src/data/csv.js';
 import { decodeImage } from '../../src/data/image.js';
 import { syntheticSet, tempDir } from '../data/helpers.js';
+import { pngWithHeader } from '../data/hostile.js';
 import { zerograd } from './helpers-zerograd.js';
 
 /** Runs `zerograd data ...` in-process and captures what it prints. */
@@ -52,6 +53,32 @@ describe('zerograd data', () => {
     const { code, err } = await runData(['--dataset', csv, '--out', join(dir, 'bad')]);
     expect(code).toBe(1);
     expect(err).toBe(`zerograd: ${csv} line 2: expected 785 values (label + 784 pixels), found 3`);
+  });
+
+  it('exits 1 at once for a FIFO or a symlink to /dev/zero given as data', async () => {
+    const fifo = join(dir, 'fifo.csv');
+    execFileSync('mkfifo', [fifo]);
+    const fromFifo = await runData(['--dataset', fifo, '--out', join(dir, 'f')]);
+    expect(fromFifo.code).toBe(1);
+    expect(fromFifo.err).toBe(`zerograd: ${fifo}: not a regular file (a FIFO, socket or device); expected a CSV file`);
+    const zero = join(dir, 'zero.csv');
+    symlinkSync('/dev/zero', zero);
+    const fromZero = await runData(['--dataset', zero, '--out', join(dir, 'z')]);
+    expect(fromZero.code).toBe(1);
+    expect(fromZero.err).toBe(`zerograd: ${zero}: not a regular file (a FIFO, socket or device); expected a CSV file`);
+  });
+
+  it('applies --max-image-pixels to image folders', async () => {
+    const folder = join(dir, 'images');
+    mkdirSync(join(folder, '1'), { recursive: true });
+    writeFileSync(join(folder, '1', 'huge.png'), pngWithHeader(12000, 12000));
+    const refused = await runData(['--dataset', folder, '--out', join(dir, 'i')]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/huge\.png: image is 12000x12000 \(144\.0 megapixels\), above the 16\.8-megapixel limit/);
+    writeFileSync(join(folder, '1', 'huge.png'), pngWithHeader(300, 300));
+    const small = await runData(['--dataset', folder, '--max-image-pixels', '89999', '--out', join(dir, 'i')]);
+    expect(small.err).toMatch(/huge\.png: image is 300x300 \(0\.1 megapixels\), above the 0\.1-megapixel limit/);
+    expect((await runData(['--dataset', folder, '--max-image-pixels', '0', '--out', join(dir, 'i')])).code).toBe(2);
   });
 
   it('exits 2 for unknown datasets, bad seeds and unwritable output folders', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/data/image.js';
 import { tempDir } from '../data/helpers.js';
+import { pngWithHeader } from '../data/hostile.js';
 import { digitPng, runCli, SHIPPED_MODEL } from '../serve/helpers.js';
 
 describe('zerograd explain', () => {
@@ -40,5 +41,19 @@ describe('zerograd explain', () => {
     expect(target.code).toBe(2);
     expect(target.stderr).toMatch(/--target must be a class index 0..9/);
     expect(existsSync(join(dir, 'y.png'))).toBe(false);
+  });
+
+  it('refuses an image above --max-image-pixels by its header, naming the file', async () => {
+    const bomb = join(dir, 'bomb.png');
+    writeFileSync(bomb, pngWithHeader(20000, 20000));
+    const run = await runCli(['explain', '--model', SHIPPED_MODEL, bomb, '--out', join(dir, 'x.png')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(`zerograd: ${bomb}: image is 20000x20000 (400.0 megapixels), above the 16.8-megapixel limit (maxPixels / --max-image-pixels)`);
+    const { file } = digitPng(0);
+    const digit = join(dir, 'limit.png');
+    writeFileSync(digit, file);
+    const limited = await runCli(['explain', '--model', SHIPPED_MODEL, digit, '--out', join(dir, 'y.png'), '--max-image-pixels', '100']);
+    expect(limited.code).toBe(1);
+    expect(limited.stderr).toMatch(/limit\.png: image is \d+x\d+ \(0\.0 megapixels\), above the 0\.0-megapixel limit/);
   });
 });

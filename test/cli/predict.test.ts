@@ -2,7 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { encodePng, imageDimensions } from '../../src/data/image.js';
 import { tempDir } from '../data/helpers.js';
+import { pngWithHeader } from '../data/hostile.js';
 import { digitJpeg, digitPng, runCli, SHIPPED_MODEL } from '../serve/helpers.js';
 
 describe('zerograd predict', () => {
@@ -67,5 +69,31 @@ describe('zerograd predict', () => {
     expect(rows[0].error).toMatch(/not a PNG or JPEG image/);
     expect(rows[1].label).toBe(label);
     expect(json.stderr.trim()).toBe('zerograd: 1 of 2 images could not be classified (see the lines above)');
+  });
+
+  it('refuses a 30000x30000 PNG by its header (no decoding), and names the file of a blank image', async () => {
+    const bomb = join(dir, 'bomb.png');
+    writeFileSync(bomb, pngWithHeader(30000, 30000)); // 1 KB of image data under a 900-megapixel header
+    const run = await runCli(['predict', '--model', SHIPPED_MODEL, bomb]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(`zerograd: ${bomb}: image is 30000x30000 (900.0 megapixels), above the 16.8-megapixel limit (maxPixels / --max-image-pixels)`);
+    const blank = join(dir, 'blank.png');
+    writeFileSync(blank, encodePng(new Uint8Array(900).fill(255), 30, 30));
+    const ink = await runCli(['predict', '--model', SHIPPED_MODEL, blank]);
+    expect(ink.code).toBe(1);
+    expect(ink.stderr.trim()).toBe(`zerograd: ${blank}: image (30x30) has no visible ink: it is almost uniform`);
+  });
+
+  it('--max-image-pixels sets the limit; a bad value exits 2', async () => {
+    const { file } = digitPng(3, 2);
+    const path = join(dir, 'limit.png');
+    writeFileSync(path, file);
+    const size = imageDimensions(file, path);
+    const refused = await runCli(['predict', '--model', SHIPPED_MODEL, '--max-image-pixels', String(size.width * size.height - 1), path]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`limit\\.png: image is ${size.width}x${size.height} .*-megapixel limit`));
+    const usage = await runCli(['predict', '--model', SHIPPED_MODEL, '--max-image-pixels', 'lots', path]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr.split('\n')[0]).toBe("zerograd: --max-image-pixels must be an integer from 1 to 268435456, got 'lots'");
   });
 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { encodeCsv, loadCsv, parseCsv } from '../../src/data/csv.js';
 import { syntheticSet, tempDir, thrown } from './helpers.js';
+import { writeGzipBomb } from './hostile.js';
 
 const set = syntheticSet(5);
 const row = (label: string | number, pixels: (string | number)[]): string => [label, ...pixels].join(',');
@@ -63,5 +64,42 @@ describe('CSV images', () => {
   it('rejects files without data rows', () => {
     expect(thrown(() => parseCsv(Buffer.from(''), 'empty.csv')).message).toMatch(/empty\.csv: no data rows/);
     expect(thrown(() => parseCsv(Buffer.from('label,pixel0,pixel1\n'), 'header.csv')).message).toMatch(/header\.csv: no data rows/);
+  });
+});
+
+describe('CSV edge cases and bombs', () => {
+  const text = encodeCsv(set, false);
+
+  it('ignores a UTF-8 BOM, with or without a header', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    expect(parseCsv(Buffer.concat([bom, Buffer.from(text)]), 'bom.csv').labels).toEqual(set.labels);
+    expect(parseCsv(Buffer.concat([bom, Buffer.from(encodeCsv(set, true))]), 'bomh.csv').count).toBe(5);
+  });
+
+  it('accepts CR-only (old Mac) line ends like LF and CRLF', () => {
+    const cr = parseCsv(Buffer.from(text.replaceAll('\n', '\r')), 'mac.csv');
+    expect(cr.count).toBe(5);
+    expect(Array.from(cr.pixels)).toEqual(Array.from(set.pixels));
+    expect(parseCsv(Buffer.from(encodeCsv(set, true).replaceAll('\n', '\r')), 'mach.csv').count).toBe(5);
+    expect(thrown(() => parseCsv(Buffer.from(`${row(1, zeros(784))}\r${row(1, zeros(3))}\r`), 'm.csv')).message).toMatch(/^m\.csv line 2: expected 785 values/);
+  });
+
+  it('names the file for 10^7 newlines instead of allocating a row per line', () => {
+    const err = thrown(() => parseCsv(Buffer.alloc(10_000_000, 0x0a), 'lines.csv'));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toBe('lines.csv: no data rows; expected lines of label,pixel0,...,pixel783');
+    const ones = parseCsv(Buffer.from(`${row(3, zeros(784))}\n`.repeat(3) + '\n'.repeat(100_000)), 'tail.csv');
+    expect(ones.count).toBe(3);
+  });
+
+  it('refuses a .csv.gz that inflates past maxInflatedBytes, naming the file and the limit', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'bomb.csv.gz');
+    const line = Buffer.from(`${row(1, zeros(784))}\n`);
+    await writeGzipBomb(path, line, line.length * 512 * 6, Buffer.concat(Array.from({ length: 512 }, () => line))); // 4.6 MiB
+    const err = thrown(() => loadCsv(path, { maxInflatedBytes: 4 << 20 }));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toBe(`${path}: gzip data inflates to more than 4194304 bytes (4.0 MiB), the limit for gzipped data (maxInflatedBytes)`);
+    expect(loadCsv(path, { maxInflatedBytes: 16 << 20 }).count).toBe(3073);
   });
 });

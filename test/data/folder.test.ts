@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
@@ -6,6 +7,7 @@ import { DataError } from '../../src/errors.js';
 import { loadImageFolder } from '../../src/data/folder.js';
 import { encodePng, type PixelImage } from '../../src/data/image.js';
 import { blankImage, fillRect, inkStats, tempDir, thrown } from './helpers.js';
+import { pngWithHeader } from './hostile.js';
 
 function pngOf(image: PixelImage): Buffer {
   return encodePng(image.data as Uint8Array, image.width, image.height, 4);
@@ -70,5 +72,25 @@ describe('image folders', () => {
     expect(err.message).toMatch(/broken\/2\/bad\.png: not a PNG or JPEG image/);
     const blank = makeFolder(join(root, 'blank'), { '5': { 'white.png': pngOf(blankImage(30, 30, 255)) } });
     expect(thrown(() => loadImageFolder(blank)).message).toMatch(/blank\/5\/white\.png: image \(30x30\) has no visible ink/);
+  });
+});
+
+describe('image folder limits', () => {
+  const root = tempDir();
+
+  it('refuses a 12000x12000 PNG by its header, naming the file; maxPixels changes the limit', () => {
+    const dir = makeFolder(join(root, 'bomb'), { '3': { 'a.png': pngOf(digitImage(40, 40)), 'huge.png': pngWithHeader(12000, 12000) } });
+    const err = thrown(() => loadImageFolder(dir));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toBe(`${join(dir, '3', 'huge.png')}: image is 12000x12000 (144.0 megapixels), above the 16.8-megapixel limit (maxPixels / --max-image-pixels)`);
+    const small = makeFolder(join(root, 'small'), { '3': { 'a.png': pngOf(digitImage(40, 40)) } });
+    expect(loadImageFolder(small, { maxPixels: 1600 }).count).toBe(1);
+    expect(thrown(() => loadImageFolder(small, { maxPixels: 1599 })).message).toMatch(/small\/3\/a\.png: image is 40x40 .* above the 0\.0-megapixel limit/);
+  });
+
+  it('refuses an image that is not a regular file (a FIFO) without waiting', () => {
+    const dir = makeFolder(join(root, 'fifo'), { '4': { 'a.png': pngOf(digitImage(40, 40)) } });
+    execFileSync('mkfifo', [join(dir, '4', 'b.png')]);
+    expect(thrown(() => loadImageFolder(dir)).message).toBe(`${join(dir, '4', 'b.png')}: not a regular file (a FIFO, socket or device); expected a PNG or JPEG image`);
   });
 });

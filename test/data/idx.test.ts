@@ -7,6 +7,7 @@ import {
   encodeIdxImages, encodeIdxLabels, parseIdxImages, parseIdxLabels, readIdxImages, readIdxLabels,
 } from '../../src/data/idx.js';
 import { syntheticSet, tempDir, thrown } from './helpers.js';
+import { writeGzipBomb } from './hostile.js';
 
 const set = syntheticSet(12);
 const imageBytes = encodeIdxImages(set.pixels, set.count, 28, 28);
@@ -74,11 +75,40 @@ describe('IDX validation errors name the file and what was expected', () => {
   it('missing files and corrupt gzip', () => {
     const dir = tempDir();
     expect(thrown(() => readIdxImages(join(dir, 'nope'))).message).toMatch(/nope: file not found/);
-    expect(thrown(() => readIdxImages(dir)).message).toMatch(/: cannot read file \(EISDIR/);
+    expect(thrown(() => readIdxImages(dir)).message).toBe(`${dir}: is a folder, not a regular file; expected an IDX image file`);
     const gz = gzipSync(imageBytes);
     writeFileSync(join(dir, 'bad.gz'), gz.subarray(0, gz.length / 2));
     const err = thrown(() => readIdxImages(join(dir, 'bad.gz')));
     expect(err).toBeInstanceOf(DataError);
     expect(err.message).toMatch(/bad\.gz: corrupt or truncated gzip data/);
+  });
+});
+
+describe('gzipped IDX bombs', () => {
+  const dir = tempDir();
+
+  it('inflates no more than the header says the file holds', async () => {
+    // 12 images of 28x28 (9424 bytes) followed by 32 MiB of zeros.
+    const path = join(dir, 'bomb-idx3-ubyte.gz');
+    await writeGzipBomb(path, imageBytes, 32 << 20);
+    const err = thrown(() => readIdxImages(path));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toBe(`${path}: gzip data inflates to more than 9424 bytes (9.2 KiB), the size its header gives`);
+    const labels = join(dir, 'bomb-idx1-ubyte.gz');
+    await writeGzipBomb(labels, labelBytes, 1 << 20);
+    expect(thrown(() => readIdxLabels(labels)).message).toBe(`${labels}: gzip data inflates to more than 20 bytes (20 bytes), the size its header gives`);
+  });
+
+  it('caps a header that claims too much at maxInflatedBytes', async () => {
+    const path = join(dir, 'huge-idx3-ubyte.gz');
+    await writeGzipBomb(path, encodeIdxImages(new Uint8Array(0), 4_000_000, 28, 28), 8 << 20); // claims 3.1 GB
+    expect(thrown(() => readIdxImages(path, undefined, { maxInflatedBytes: 1 << 20 })).message)
+      .toBe(`${path}: gzip data inflates to more than 1048576 bytes (1.0 MiB), the limit for gzipped data (maxInflatedBytes)`);
+  });
+
+  it('still reports a bad header, not the inflated size', async () => {
+    const path = join(dir, 'wrong-idx3-ubyte.gz');
+    await writeGzipBomb(path, labelBytes, 1 << 20);
+    expect(thrown(() => readIdxImages(path, undefined, { maxInflatedBytes: 1 << 21 })).message).toMatch(/wrong magic number 2049 \(this is a label file\)/);
   });
 });

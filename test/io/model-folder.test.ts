@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataError, UsageError, ZerogradError } from '../../src/errors.js';
 import { CONFIG_FILE, loadModel, METRICS_FILE, readModelFolderFiles, saveModel, WEIGHTS_FILE, type SaveInfo } from '../../src/io/model-folder.js';
-import { readRegularFile } from '../../src/io/read-file.js';
+import { readRegularFile } from '../../src/data/files.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../../src/io/safetensors.js';
 import { BatchNorm, Conv2D, Dense, Flatten, MaxPool2D, Sequential } from '../../src/nn/index.js';
 import { globalRandom, manualSeed } from '../../src/tensor/engine.js';
@@ -130,25 +130,25 @@ describe('model folders', () => {
     symlinkSync('/dev/zero', join(zero, WEIGHTS_FILE));
     const e1 = thrown(() => loadModel(zero));
     expect(e1).toBeInstanceOf(DataError);
-    expect(e1.message).toBe(`${join(zero, WEIGHTS_FILE)}: is a character device, expected a regular file`);
+    expect(e1.message).toBe(`${join(zero, WEIGHTS_FILE)}: is a character device, not a regular file; expected model weights (safetensors)`);
     expect(thrown(() => readModelFolderFiles(zero)).message).toMatch(/model\.safetensors: is a character device/);
 
     const fifo = variant('fifo', WEIGHTS_FILE, readFileSync(join(dir, WEIGHTS_FILE)));
     execFileSync('rm', [join(fifo, CONFIG_FILE)]);
     execFileSync('mkfifo', [join(fifo, CONFIG_FILE)]); // opening it for reading would wait for a writer forever
-    expect(thrown(() => loadModel(fifo)).message).toBe(`${join(fifo, CONFIG_FILE)}: is a FIFO (named pipe), expected a regular file`);
+    expect(thrown(() => loadModel(fifo)).message).toBe(`${join(fifo, CONFIG_FILE)}: is a FIFO (named pipe), not a regular file; expected a JSON file`);
 
     const folder = variant('folder', CONFIG_FILE, readFileSync(join(dir, CONFIG_FILE)));
     execFileSync('rm', [join(folder, WEIGHTS_FILE)]);
     mkdirSync(join(folder, WEIGHTS_FILE));
-    expect(thrown(() => loadModel(folder)).message).toBe(`${join(folder, WEIGHTS_FILE)}: is a directory, expected a regular file`);
+    expect(thrown(() => loadModel(folder)).message).toBe(`${join(folder, WEIGHTS_FILE)}: is a folder, not a regular file; expected model weights (safetensors)`);
   });
 
   it('reads no more than the size limit, and names a missing file', () => {
     const config = join(dir, CONFIG_FILE);
     expect(readRegularFile(config).equals(readFileSync(config))).toBe(true);
-    expect(thrown(() => readRegularFile(config, 10)).message).toMatch(/config\.json: is \d+ bytes, more than the 10-byte limit/);
-    expect(thrown(() => readRegularFile(join(root, 'absent.json'))).message).toBe(`${join(root, 'absent.json')}: cannot read (ENOENT: no such file or directory)`);
+    expect(thrown(() => readRegularFile(config, 'a JSON file', 10)).message).toMatch(/config\.json: \d+ bytes, above the 10 bytes limit for a JSON file/);
+    expect(thrown(() => readRegularFile(join(root, 'absent.json'))).message).toBe(`${join(root, 'absent.json')}: file not found`);
   });
 
   it('makes every config.json problem a DataError (exit 1) naming the file and the field', () => {

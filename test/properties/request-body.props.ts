@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import jpeg from 'jpeg-js';
 import { encodePng } from '../../src/data/image.js';
-import { imageDimensions } from '../../src/serve/image-limits.js';
+import { imageDimensions } from '../../src/data/image.js';
 import { imagePixels, jsonPixels, RequestError, type PixelBatch } from '../../src/serve/inputs.js';
 import type { NamedProperty } from './property.js';
 

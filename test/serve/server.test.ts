@@ -70,7 +70,7 @@ describe('POST /v1/predict', () => {
     ['an image over the pixel limit', { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'image/png' }, payload: digitPng(0, 74).file }, 413, 'image_too_large', /is 2072x2072 pixels \(4\.3 MP\); at most 4194304 pixels/],
     ['a PNG header claiming 20000x20000 pixels', { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'image/png' }, payload: pngHeader(20000, 20000) }, 413, 'image_too_large', /20000x20000 pixels \(400\.0 MP\)/],
     ['a JPEG frame header claiming 9500x9500 pixels', { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'image/jpeg' }, payload: jpegHeader(9500, 9500) }, 413, 'image_too_large', /JPEG is 9500x9500 pixels/],
-    ['a PNG without its IHDR', { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'image/png' }, payload: digitPng(0).file.subarray(0, 20) }, 400, 'bad_image', /no IHDR header chunk/],
+    ['a PNG without its IHDR', { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'image/png' }, payload: digitPng(0).file.subarray(0, 20) }, 400, 'bad_image', /no complete IHDR header/],
     ['a pixel out of range', json({ pixels: [...Array(10).fill(0), 255, ...Array(773).fill(0)] }), 400, 'out_of_range', /pixels\[10\] is 255/],
     ['a bad row in a batch', json({ pixels: [Array(784).fill(0), Array(783).fill(0)] }), 400, 'wrong_length', /pixels\[1\] has 783 values/],
     ['an empty batch', json({ pixels: [] }), 400, 'wrong_length', /has 0 values/],

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import {
-  Augmenter, countPerClass, DEFAULT_AUGMENT, fewPerClass, labelNames, loadSource, normalizeBytes, oneHot,
+  Augmenter, countPerClass, DEFAULT_AUGMENT, DEFAULT_MAX_IMAGE_PIXELS, fewPerClass, labelNames, loadSource, normalizeBytes, oneHot,
   pixelStats, renderGrid, writeFileAtomic, type AugmentOptions, type ImageSet,
 } from '../../data/index.js';
 
@@ -15,6 +15,7 @@ interface DataFlags {
   augment?: boolean;
   out: string;
   seed: string;
+  maxImagePixels: string;
 }
 
 /** Augmentation shown by `--augment`: the affine defaults plus a mild elastic distortion. */
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .option('--augment', 'also write a grid of randomly augmented samples (affine + elastic)')
     .option('--out <dir>', 'folder for the PNG grids', 'runs/data')
     .option('--seed <n>', 'seed for the sample choice and the augmentation', '0')
+    .option('--max-image-pixels <n>', 'in image folders, refuse images with more pixels (width x height) than this', String(DEFAULT_MAX_IMAGE_PIXELS))
     .action((flags: DataFlags) => runData(flags));
 }
 
@@ -46,8 +48,12 @@ const format = (n: number): string => n.toLocaleString('en-US');
 /** The work of `zerograd data`; prints a report and writes the grids. */
 export function runData(flags: DataFlags): void {
   const seed = parseSeed(flags.seed);
+  const maxImagePixels = Number(flags.maxImagePixels);
+  if (!Number.isInteger(maxImagePixels) || maxImagePixels < 1 || maxImagePixels > 2 ** 28) {
+    throw new UsageError(`--max-image-pixels must be an integer from 1 to ${2 ** 28}, got '${flags.maxImagePixels}'`);
+  }
   const started = performance.now();
-  const source = loadSource(flags.dataset);
+  const source = loadSource(flags.dataset, { maxImagePixels });
   const seconds = (performance.now() - started) / 1000;
   const { train, test } = source;
   const numClasses = train.classNames.length;

@@ -1,8 +1,8 @@
 // `zerograd explain --model DIR IMAGE --out FILE.png`: a saliency map of the predicted class (or
 // --target), by integrated gradients or gradient × input, drawn over the preprocessed digit.
 import type { Command } from 'commander';
-import { encodePng, readImageFile } from '../../data/image.js';
-import { preprocessDigit } from '../../data/preprocess.js';
+import { DEFAULT_MAX_IMAGE_PIXELS, encodePng } from '../../data/image.js';
+import { readDigitFile } from '../../data/preprocess.js';
 import { UsageError } from '../../errors.js';
 import { digitImage, saliencyOverlay, sideBySide } from '../../explain/overlay.js';
 import { saliency, SALIENCY_METHODS, type SaliencyMethod } from '../../explain/saliency.js';
@@ -16,6 +16,7 @@ interface ExplainFlags {
   target?: string;
   scale: string;
   threads?: string;
+  maxImagePixels?: string;
 }
 
 /** Registers the `explain` sub-command. */
@@ -31,6 +32,7 @@ export function register(program: Command): void {
     .option('--target <class>', 'explain this class instead of the predicted one (index or class name)')
     .option('--scale <n>', 'pixels per input pixel in the picture', '10')
     .option('--threads <n>', 'worker threads of the WebAssembly engine (default: all cores)')
+    .option('--max-image-pixels <n>', 'refuse images with more pixels (width x height) than this, before decoding', String(DEFAULT_MAX_IMAGE_PIXELS))
     .action((image: string, flags: ExplainFlags) => runExplain(image, flags));
 }
 
@@ -40,8 +42,9 @@ export async function runExplain(image: string, flags: ExplainFlags): Promise<vo
   if (!flags.out.toLowerCase().endsWith('.png')) throw new UsageError(`--out must name a .png file, got '${flags.out}'`);
   const steps = positiveIntegerFlag(flags.steps, '--steps', 1, 256) as number;
   const scale = positiveIntegerFlag(flags.scale, '--scale', 1, 64) as number;
+  const maxPixels = positiveIntegerFlag(flags.maxImagePixels, '--max-image-pixels', 1, 2 ** 28);
   const { loaded, classifier } = await loadClassifier(flags.model, { threads: positiveIntegerFlag(flags.threads, '--threads', 1, 64) });
-  const pixels = preprocessDigit(readImageFile(image));
+  const pixels = readDigitFile(image, { maxPixels });
   const [prediction] = classifier.predict(pixels);
   const target = flags.target === undefined ? prediction.label : parseTarget(flags.target, classifier.classNames);
   const background = classifier.normalize(new Float32Array(1))[0]; // a blank pixel, as the model sees it

@@ -2,8 +2,8 @@
 // any colors; MNIST-style preprocessing) and prints each label with its top-3 probabilities, or JSON.
 // An unreadable image gets an error line in its place; the others are still classified; exit 1 then.
 import type { Command } from 'commander';
-import { readImageFile } from '../../data/image.js';
-import { preprocessDigit } from '../../data/preprocess.js';
+import { DEFAULT_MAX_IMAGE_PIXELS } from '../../data/image.js';
+import { readDigitFile } from '../../data/preprocess.js';
 import { DataError, ZerogradError } from '../../errors.js';
 import { loadClassifier, positiveIntegerFlag } from '../../serve/load.js';
 
@@ -12,6 +12,7 @@ interface PredictFlags {
   json?: boolean;
   top: string;
   threads?: string;
+  maxImagePixels?: string;
 }
 
 /** Registers the `predict` sub-command. */
@@ -24,19 +25,21 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON array, one object per image')
     .option('--top <k>', 'how many classes to list', '3')
     .option('--threads <n>', 'worker threads of the WebAssembly engine (default: all cores)')
+    .option('--max-image-pixels <n>', 'refuse images with more pixels (width x height) than this, before decoding', String(DEFAULT_MAX_IMAGE_PIXELS))
     .action((images: string[], flags: PredictFlags) => runPredict(images, flags));
 }
 
 /** The work of `zerograd predict`: every readable image is classified; each unreadable one gets an error line, and the command fails at the end. */
 export async function runPredict(images: string[], flags: PredictFlags): Promise<void> {
   const k = positiveIntegerFlag(flags.top, '--top', 1, 1000) as number;
+  const maxPixels = positiveIntegerFlag(flags.maxImagePixels, '--max-image-pixels', 1, 2 ** 28);
   const { classifier } = await loadClassifier(flags.model, { threads: positiveIntegerFlag(flags.threads, '--threads', 1, 64) });
   const errors = new Map<number, string>(); // image index -> why it was not classified
   const good: number[] = [];
   const inputs: Float32Array[] = [];
   images.forEach((file, i) => {
     try {
-      const digit = preprocessDigit(readImageFile(file));
+      const digit = readDigitFile(file, { maxPixels });
       if (digit.length !== classifier.features) throw new DataError(`${file}: preprocesses to ${digit.length} values, the model expects ${classifier.features}`);
       good.push(i);
       inputs.push(digit);

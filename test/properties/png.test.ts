@@ -1,0 +1,8 @@
+// The PNG property checks, short (200 cases each) for CI; bench/properties.ts runs them long.
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { properties } from './png.props.js';
+
+describe('PNG properties', () => {
+  for (const p of properties) it(p.name, () => fc.assert(p.property, { numRuns: 200 }));
+});
