@@ -8,6 +8,7 @@ import { BACKBONES } from '../../finetune/backbones.js';
 import type { ObjectiveName } from '../../finetune/objectives.js';
 import { checkPretrainSettings, PRETRAIN_DEFAULTS, readPretrainRun, runPretraining, type PretrainSettings } from '../../finetune/pretrain-run.js';
 import type { ProgressMode } from '../../train/progress.js';
+import { nextTurn, watchInterrupts } from '../interrupt.js';
 import { activateBackend, Interrupted, parseInteger, parsePositive, prepareData } from '../pipeline.js';
 
 /** Flags of `zerograd pretrain` as commander parses them. */
@@ -101,23 +102,26 @@ export async function runPretrainCommand(flags: PretrainFlags, signal?: AbortSig
   const data = prepareData(settings.dataset, { normalize: 'scale', layout: 'image', limit: settings.limit, seed: settings.seed });
   console.log(`backend      ${backend}${threads ? `, ${threads} threads` : ''}`);
 
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  if (signal?.aborted) controller.abort();
-  signal?.addEventListener('abort', () => controller.abort());
+  // Ctrl-C: stop between two steps and save a checkpoint; a second Ctrl-C exits at once.
+  const lastCheckpoint = join(out, 'checkpoints', 'last.ckpt');
+  const resume = `zerograd pretrain --out ${out} --resume`;
+  const interrupts = watchInterrupts({
+    message: () => (existsSync(lastCheckpoint)
+      ? `the last checkpoint is ${lastCheckpoint} (steps after it are lost). Continue with: ${resume}`
+      : 'no checkpoint was written yet; start the run again'),
+  }, signal);
   let result;
   try {
-    result = await runPretraining(settings, data, { out, resume: flags.resume, progress: flags.progress as ProgressMode, signal: controller.signal });
+    result = await runPretraining(settings, data, { out, resume: flags.resume, progress: flags.progress as ProgressMode, signal: interrupts.signal });
+    await nextTurn(); // a Ctrl-C pressed while the backbone folder was written arrives here
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupts.dispose();
   }
   if (result.history.stopReason === 'interrupted') {
-    throw new Interrupted(`interrupted; checkpoint saved to ${join(out, 'checkpoints', 'last.ckpt')}. Continue with: zerograd pretrain --out ${out} --resume`);
+    throw new Interrupted(`interrupted; checkpoint saved to ${lastCheckpoint}. Continue with: ${resume}`);
   }
-  console.log(`saved        ${out} (model.safetensors, config.json, pretrain.json) in ${result.seconds.toFixed(0)} s; ${Math.round(result.history.samplesPerSecond)} images/s`);
+  const saved = `${out} (model.safetensors, config.json, pretrain.json)`;
+  if (interrupts.signal.aborted) throw new Interrupted(`interrupted after pretraining finished; the backbone folder ${saved} is saved`);
+  console.log(`saved        ${saved} in ${result.seconds.toFixed(0)} s; ${Math.round(result.history.samplesPerSecond)} images/s`);
   console.log(`next         zerograd finetune --from ${out} --strategy full --labels-per-class 10`);
 }

@@ -19,6 +19,7 @@ import {
   activateBackend, Interrupted, layoutOf, parseFraction, parseInteger, parsePositive, prepareData, printTestResult, scoreOnTest,
   testMetrics, writeRunReport,
 } from '../pipeline.js';
+import { nextTurn, watchInterrupts } from '../interrupt.js';
 
 /** Flags of `zerograd train` as commander parses them (undefined = not given). */
 export interface TrainFlags {
@@ -163,58 +164,62 @@ export async function runTrain(flags: TrainFlags, signal?: AbortSignal): Promise
   if (flags.resume) console.log(`resuming     from ${lastCheckpoint}`);
   else if (existsSync(lastCheckpoint)) console.log(`note         ${out} has a checkpoint from an earlier run; starting over (use --resume to continue it)`);
 
-  // Ctrl-C: stop between two steps and save a checkpoint; a second Ctrl-C exits at once.
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  signal?.addEventListener('abort', () => controller.abort());
-  let history;
+  // Ctrl-C: stop between two steps and save a checkpoint; a second Ctrl-C exits at once. Once
+  // training is complete, Ctrl-C lets the model folder be saved; during the report it exits at once.
+  const resume = `zerograd train --out ${out} --resume`;
+  const interrupts = watchInterrupts({
+    message: () => (existsSync(lastCheckpoint)
+      ? `the last checkpoint is ${lastCheckpoint} (steps after it are lost). Continue with: ${resume}`
+      : 'no checkpoint was written yet; start the run again'),
+  }, signal);
   try {
-    history = await fit(model, data.train, {
+    const history = await fit(model, data.train, {
       epochs: recipe.epochs, batchSize: recipe.batchSize, optimizer, seed: settings.seed,
       validationSplit: recipe.validationSplit, augment: recipe.augment ?? null, schedule: recipe.schedule, clipNorm: recipe.clipNorm,
       callbacks: [
         new ModelCheckpoint({ dir: checkpointDir, everySteps: settings.checkpointEvery, monitor: recipe.validationSplit ? 'val_loss' : 'loss' }),
         new TerminateOnNaN(),
       ],
-      signal: controller.signal, progress, resumeFrom: flags.resume ? lastCheckpoint : null,
+      signal: interrupts.signal, progress, resumeFrom: flags.resume ? lastCheckpoint : null,
     });
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-  if (history.stopReason === 'interrupted') {
-    throw new Interrupted(`interrupted; checkpoint saved to ${lastCheckpoint}. Continue with: zerograd train --out ${out} --resume`);
-  }
-  if (history.resumedAt) console.log(`resumed      at epoch ${history.resumedAt.epoch + 1}, step ${history.resumedAt.stepInEpoch}`);
+    if (history.stopReason === 'interrupted') {
+      throw new Interrupted(`interrupted; checkpoint saved to ${lastCheckpoint}. Continue with: ${resume}`);
+    }
+    if (history.resumedAt) console.log(`resumed      at epoch ${history.resumedAt.epoch + 1}, step ${history.resumedAt.stepInEpoch}`);
+    interrupts.phase({ message: `training is complete (${lastCheckpoint}) but the model folder was not saved; ${resume} evaluates and saves it` });
 
-  const test = scoreOnTest(model, data);
-  console.log('');
-  printTestResult(test, data.classNames);
-  const metrics = {
-    model: spec.name,
-    test: testMetrics(test),
-    history: history.history,
-    train_samples_per_second: history.samplesPerSecond,
-    stop_reason: history.stopReason,
-    backend, seed: settings.seed,
-    train_count: data.train.count,
-  };
-  saveModel(out, model, {
-    name: spec.name,
-    preprocessing: { normalization: data.normalization, layout: layoutOf(inputShape), rows: data.train.rows, cols: data.train.cols },
-    classNames: data.classNames, data: settings.dataset, recipe,
-  }, metrics);
-  console.log('');
-  console.log(`saved        ${out} (model.safetensors, config.json, metrics.json); ${Math.round(history.samplesPerSecond).toLocaleString('en-US')} train samples/s`);
-  if (flags.report && history.history.length > 0) {
-    const html = await writeRunReport(join(out, 'report'), `zerograd ${spec.name}`, history.history, test, data.classNames, {
-      model: spec.name, optimizer: recipe.optimizer, lr: recipe.lr, batchSize: recipe.batchSize, epochs: recipe.epochs,
-      schedule: recipe.schedule?.type ?? 'constant', augment: Boolean(recipe.augment), seed: settings.seed, backend,
-      data: data.description, trainExamples: data.train.count,
-    });
-    console.log(`report       ${html}`);
+    const test = scoreOnTest(model, data);
+    console.log('');
+    printTestResult(test, data.classNames);
+    const metrics = {
+      model: spec.name,
+      test: testMetrics(test),
+      history: history.history,
+      train_samples_per_second: history.samplesPerSecond,
+      stop_reason: history.stopReason,
+      backend, seed: settings.seed,
+      train_count: data.train.count,
+    };
+    saveModel(out, model, {
+      name: spec.name,
+      preprocessing: { normalization: data.normalization, layout: layoutOf(inputShape), rows: data.train.rows, cols: data.train.cols },
+      classNames: data.classNames, data: settings.dataset, recipe,
+    }, metrics);
+    console.log('');
+    console.log(`saved        ${out} (model.safetensors, config.json, metrics.json); ${Math.round(history.samplesPerSecond).toLocaleString('en-US')} train samples/s`);
+    await nextTurn(); // a Ctrl-C pressed during the (synchronous) evaluation arrives here
+    const reportAgain = `the model folder ${out} is saved; the report was not written (${resume} writes it)`;
+    if (interrupts.signal.aborted) throw new Interrupted(`interrupted after training finished; ${flags.report ? reportAgain : `the model folder ${out} is saved`}`);
+    if (flags.report && history.history.length > 0) {
+      interrupts.phase({ message: reportAgain, immediate: true });
+      const html = await writeRunReport(join(out, 'report'), `zerograd ${spec.name}`, history.history, test, data.classNames, {
+        model: spec.name, optimizer: recipe.optimizer, lr: recipe.lr, batchSize: recipe.batchSize, epochs: recipe.epochs,
+        schedule: recipe.schedule?.type ?? 'constant', augment: Boolean(recipe.augment), seed: settings.seed, backend,
+        data: data.description, trainExamples: data.train.count,
+      });
+      console.log(`report       ${html}`);
+    }
+  } finally {
+    interrupts.dispose();
   }
 }
