@@ -72,8 +72,9 @@ function resumedFlags(flags: FinetuneFlags, out: string, given: (flag: keyof Fin
     throw new UsageError(`--resume: ${out} has no fine-tuning run to resume (run.json and checkpoints/last.ckpt are written by 'zerograd finetune --out ${out}')`);
   }
   let saved: RunFlags;
+  let backend: string | undefined;
   try {
-    saved = (JSON.parse(readFileSync(path, 'utf8')) as { flags: RunFlags }).flags;
+    ({ flags: saved, backend } = JSON.parse(readFileSync(path, 'utf8')) as { flags: RunFlags; backend?: string });
     if (typeof saved !== 'object' || saved === null || typeof saved.strategy !== 'string') throw new Error('no "flags" object with a strategy');
   } catch (err) {
     throw new UsageError(`--resume: cannot read ${path} (${(err as Error).message})`);
@@ -84,7 +85,11 @@ function resumedFlags(flags: FinetuneFlags, out: string, given: (flag: keyof Fin
       throw new UsageError(`--resume: ${flagName(key)} differs from the run being resumed (${JSON.stringify(saved[key])}); drop the flag, or start a new run with another --out`);
     }
   }
-  return { ...flags, ...saved };
+  const before = backend ?? 'wasm';
+  if (given('backend') && flags.backend !== before) {
+    console.log(`note         ${out} was fine-tuned on ${before}; resuming on ${flags.backend} continues it, but not bit for bit`);
+  }
+  return { ...flags, ...saved, backend: given('backend') ? flags.backend : before };
 }
 
 /** Registers the `finetune` sub-command. */
@@ -195,7 +200,7 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
   const lastCheckpoint = join(checkpointDir, 'last.ckpt');
   if (!flags.resume && existsSync(lastCheckpoint)) console.log(`note         ${out} has a checkpoint from an earlier run; starting over (use --resume to continue it)`);
   const runFlags = Object.fromEntries(RUN_FLAGS.map((key) => [key, key === 'from' ? from.dir : flags[key]]));
-  writeFileAtomic(join(out, 'run.json'), `${JSON.stringify({ flags: runFlags }, null, 2)}\n`);
+  writeFileAtomic(join(out, 'run.json'), `${JSON.stringify({ flags: runFlags, backend: flags.backend }, null, 2)}\n`);
   console.log(`backbone     ${from.dir} (${from.config.name ?? 'unnamed'}): ${from.backbone.constructor.name}, ${from.backbone.countParameters().total.toLocaleString('en-US')} parameters`);
   console.log(`labels       ${k} per class: ${train.count} labeled of ${data.train.count.toLocaleString('en-US')} training images (seed ${seed}); test ${data.test.count.toLocaleString('en-US')}`);
 

@@ -24,7 +24,8 @@ export interface PretrainFlags {
   limit?: string;
   resume?: boolean;
   checkpointEvery?: string;
-  backend: string;
+  /** wasm or cpu; undefined: wasm, or the backend of the run being resumed. */
+  backend?: string;
   threads?: string;
   progress: string;
 }
@@ -45,7 +46,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'use only the first N training images (quick runs)')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--checkpoint-every <steps>', 'also checkpoint every N steps (default: every epoch)')
-    .option('--backend <name>', 'wasm or cpu', 'wasm')
+    .option('--backend <name>', "wasm or cpu; default wasm, or the resumed run's")
     .option('--threads <n>', 'worker threads of the wasm backend (default: all cores)')
     .option('--progress <mode>', 'auto, bar, lines or none', 'auto')
     .action(async (flags: PretrainFlags) => { await runPretrainCommand(flags); });
@@ -62,6 +63,7 @@ function freshSettings(flags: PretrainFlags): PretrainSettings {
     seed: flags.seed === undefined ? 0 : parseInteger(flags.seed, '--seed', 0),
     ...(flags.limit === undefined ? {} : { limit: parseInteger(flags.limit, '--limit', 2) }),
     checkpointEvery: flags.checkpointEvery === undefined ? 0 : parseInteger(flags.checkpointEvery, '--checkpoint-every', 1),
+    backend: flags.backend ?? 'wasm',
   });
 }
 
@@ -86,8 +88,13 @@ export async function runPretrainCommand(flags: PretrainFlags, signal?: AbortSig
         throw new UsageError(`--resume: ${flag} differs from the run being resumed (${JSON.stringify(before)}); drop the flag, or start a new run with another --out`);
       }
     }
+    const before = saved.backend ?? 'wasm';
+    if (flags.backend !== undefined && flags.backend !== before) {
+      console.log(`note         ${flags.out} was pretrained on ${before}; resuming on ${flags.backend} continues it, but not bit for bit`);
+    }
     settings = {
       ...saved,
+      backend: flags.backend ?? before,
       epochs: flags.epochs === undefined ? saved.epochs : parseInteger(flags.epochs, '--epochs', 1),
       checkpointEvery: flags.checkpointEvery === undefined ? saved.checkpointEvery : parseInteger(flags.checkpointEvery, '--checkpoint-every', 1),
     };
@@ -97,7 +104,7 @@ export async function runPretrainCommand(flags: PretrainFlags, signal?: AbortSig
   const out = resolve(flags.out ?? join('runs', `backbone-${settings.backbone}-${settings.objective}`));
   if (!flags.resume && existsSync(join(out, 'checkpoints', 'last.ckpt'))) console.log(`note         ${out} has a checkpoint from an earlier run; starting over (use --resume to continue it)`);
   const threads = flags.threads === undefined ? undefined : parseInteger(flags.threads, '--threads', 1);
-  const backend = await activateBackend(flags.backend, threads);
+  const backend = await activateBackend(settings.backend ?? 'wasm', threads);
   if (settings.dataset !== 'mnist' && settings.dataset !== 'fashion') throw new UsageError(`--dataset must be mnist or fashion, got '${settings.dataset}'`);
   const data = prepareData(settings.dataset, { normalize: 'scale', layout: 'image', limit: settings.limit, seed: settings.seed });
   console.log(`backend      ${backend}${threads ? `, ${threads} threads` : ''}`);

@@ -33,7 +33,8 @@ export interface TrainFlags {
   augment?: boolean;
   limit?: string;
   resume?: boolean;
-  backend: string;
+  /** wasm or cpu; undefined: wasm, or the backend of the run being resumed. */
+  backend?: string;
   threads?: string;
   checkpointEvery?: string;
   dataset?: string;
@@ -48,6 +49,8 @@ interface RunSettings {
   dataset: string;
   limit?: number;
   checkpointEvery: number;
+  /** The backend it trains on (absent in run folders of older versions: wasm). A resume keeps it, so it stays exact. */
+  backend?: string;
 }
 
 /** Registers the `train` sub-command. */
@@ -65,7 +68,7 @@ export function register(program: Command): void {
     .option('--augment', 'random shifts, rotations, scaling and shear of training images')
     .option('--limit <n>', 'use only the first N training and N test examples (quick runs)')
     .option('--resume', "continue the run in --out from its last checkpoint (same settings, exactly)")
-    .option('--backend <name>', 'wasm or cpu (the float64 reference, slow)', 'wasm')
+    .option('--backend <name>', "wasm or cpu (the float64 reference, slow); default wasm, or the resumed run's")
     .option('--threads <n>', 'worker threads of the wasm backend (default: all cores)')
     .option('--checkpoint-every <steps>', 'also checkpoint every N steps (default: every epoch)')
     .option('--dataset <spec>', 'mnist, fashion, a folder or a .csv file (default mnist)')
@@ -89,6 +92,7 @@ function freshSettings(flags: TrainFlags): RunSettings {
     dataset: flags.dataset ?? 'mnist',
     ...(flags.limit !== undefined ? { limit: parseInteger(flags.limit, '--limit', 1) } : {}),
     checkpointEvery: flags.checkpointEvery === undefined ? 0 : parseInteger(flags.checkpointEvery, '--checkpoint-every', 1),
+    backend: flags.backend ?? 'wasm',
   };
 }
 
@@ -123,6 +127,11 @@ function resumedSettings(flags: TrainFlags, out: string): RunSettings {
   }
   if (flags.epochs !== undefined) saved.spec.recipe.epochs = parseInteger(flags.epochs, '--epochs', 1);
   if (flags.checkpointEvery !== undefined) saved.checkpointEvery = parseInteger(flags.checkpointEvery, '--checkpoint-every', 1);
+  const before = saved.backend ?? 'wasm';
+  if (flags.backend !== undefined && flags.backend !== before) {
+    console.log(`note         ${out} was trained on ${before}; resuming on ${flags.backend} continues it, but not bit for bit`);
+  }
+  saved.backend = flags.backend ?? before;
   return saved;
 }
 
@@ -150,7 +159,7 @@ export async function runTrain(flags: TrainFlags, signal?: AbortSignal): Promise
   }
   writeFileAtomic(join(out, 'run.json'), `${JSON.stringify(settings, null, 2)}\n`);
 
-  const backend = await activateBackend(flags.backend, threads);
+  const backend = await activateBackend(settings.backend ?? 'wasm', threads);
   const inputShape = spec.architecture.inputShape as number[];
   const data = prepareData(settings.dataset, { normalize: recipe.normalize, layout: layoutOf(inputShape), limit: settings.limit, seed: settings.seed });
   manualSeed(settings.seed);
