@@ -1,6 +1,7 @@
 // The fine-tuning run behind `zerograd finetune` and the few-label experiment: load a pretrained
 // backbone folder, pick K labeled examples per class, apply a strategy (full, head, lora) or train
 // from scratch, fit with augmentation, and score on the test split.
+import { join } from 'node:path';
 import { DEFAULT_AUGMENT } from '../data/augment.js';
 import type { Dataset } from '../data/dataset.js';
 import { fewPerClass } from '../data/split.js';
@@ -11,6 +12,7 @@ import type { Sequential } from '../nn/layers/sequential.js';
 import { mergeLora } from '../nn/lora.js';
 import { AdamW } from '../optim/index.js';
 import { manualSeed } from '../tensor/engine.js';
+import { ModelCheckpoint } from '../train/callbacks.js';
 import { evaluate, type Evaluation } from '../train/evaluate.js';
 import { fit, type History } from '../train/fit.js';
 import { buildModel } from '../models/build.js';
@@ -104,8 +106,19 @@ export interface TrainedClassifier {
   history: History;
 }
 
+/** Checkpoints of one fine-tuning fit (the CLI's --out/checkpoints), for exact --resume and Ctrl-C. */
+export interface ClassifierCheckpoints {
+  /** Folder of last.ckpt (written at the end of every epoch, every `everySteps` steps and on abort). */
+  dir: string;
+  everySteps?: number;
+  /** Continue from dir/last.ckpt. */
+  resume?: boolean;
+  /** Stops between two steps (Ctrl-C) after saving a checkpoint. */
+  signal?: AbortSignal;
+}
+
 /** Applies `arm` to `model` and fits it on `train` for recipe.steps steps. */
-export async function trainClassifier(model: Sequential, backbone: Backbone, arm: Arm, train: Dataset, recipe: TrainRecipe, log?: (line: string) => void): Promise<TrainedClassifier> {
+export async function trainClassifier(model: Sequential, backbone: Backbone, arm: Arm, train: Dataset, recipe: TrainRecipe, log?: (line: string) => void, checkpoints?: ClassifierCheckpoints): Promise<TrainedClassifier> {
   const classes = train.classNames.length;
   const lora = recipe.lora ?? DEFAULT_LORA;
   const plan = prepareFinetune(backbone, {
@@ -123,7 +136,12 @@ export async function trainClassifier(model: Sequential, backbone: Backbone, arm
   const history = await fit(model, train, {
     epochs, batchSize, optimizer, seed: recipe.seed, augment: recipe.augment === false ? null : FINETUNE_AUGMENT,
     schedule: { type: 'cosine', warmupSteps: Math.min(20, Math.floor((epochs * stepsPerEpoch) / 10)) },
-    callbacks: arm === 'head' ? [keepFrozenInInference] : [], progress: 'none', log: log ?? (() => undefined),
+    callbacks: [
+      ...(arm === 'head' ? [keepFrozenInInference] : []),
+      ...(checkpoints ? [new ModelCheckpoint({ dir: checkpoints.dir, everySteps: checkpoints.everySteps ?? 0, monitor: 'loss', saveBest: false })] : []),
+    ],
+    progress: 'none', log: log ?? (() => undefined),
+    ...(checkpoints ? { signal: checkpoints.signal, resumeFrom: checkpoints.resume ? join(checkpoints.dir, 'last.ckpt') : null } : {}),
   });
   return { model, backbone, plan, history };
 }

@@ -32,6 +32,8 @@ export interface PretrainSettings {
   limit?: number;
   /** Also checkpoint every N steps (0: every epoch only). */
   checkpointEvery: number;
+  /** The backend it trains on (absent in folders of older versions: wasm). A resume keeps it, so it stays exact. */
+  backend?: string;
 }
 
 /** The prepared training images (the CLI's prepareData with x/255 and the image layout). */

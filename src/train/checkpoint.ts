@@ -16,7 +16,8 @@ import type { EpochLogs, StopReason } from './types.js';
 const { existsSync, readFileSync } = builtin('fs');
 
 export const CHECKPOINT_FORMAT = 'zerograd-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+// Version 2: at the end of an epoch, rng.shuffleAtEpochStart is the next epoch's start (version 1: the ended epoch's).
+export const CHECKPOINT_VERSION = 2;
 const META_KEY = 'zerograd.checkpoint';
 
 /** Everything besides the arrays that a resume needs. */

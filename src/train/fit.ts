@@ -182,6 +182,9 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
     restoreOptimizer(optimizer, meta.optimizer, checkpoint.arrays, where);
     globalRandom().setState(meta.rng.global);
     shuffleRng.setState(meta.rng.shuffleAtEpochStart);
+    // Version 1 stored, at the end of an epoch, the generator as it was at the start of the epoch
+    // that had just ended: drawing that epoch's order once brings it to the next epoch's start.
+    if (meta.version < 2 && meta.stepInEpoch === 0 && meta.epoch > 0 && options.shuffle !== false) shuffleRng.shuffle(Int32Array.from(trainIndices));
     if (augmentRng && meta.rng.augment) augmentRng.setState(meta.rng.augment);
     callbacks.forEach((cb, i) => {
       if (cb.loadStateDict && meta.callbacks[keys[i]] !== undefined) {
@@ -193,7 +196,7 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
       partial: { ...meta.partial }, trainSeconds: meta.trainSeconds, trainSamples: meta.trainSamples,
       // A run that completed all its epochs continues when asked for more (e.g. --epochs 10 after 5).
       finished: meta.finished && !(meta.stopReason === 'completed' && epochs > meta.epoch),
-      stopReason: meta.stopReason ?? 'completed', shuffleAtEpochStart: meta.rng.shuffleAtEpochStart,
+      stopReason: meta.stopReason ?? 'completed', shuffleAtEpochStart: shuffleRng.getState(),
     });
     resumedAt = { epoch: meta.epoch, stepInEpoch: meta.stepInEpoch };
   }
@@ -202,9 +205,9 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
   for (const cb of callbacks) cb.onTrainBegin?.(ctx);
   try {
     while (!s.finished && s.epoch < epochs) {
-      // A resumed epoch restarts the shuffling generator from the epoch's start: same order.
-      if (s.stepInEpoch === 0) s.shuffleAtEpochStart = shuffleRng.getState();
-      else shuffleRng.setState(s.shuffleAtEpochStart);
+      // Every epoch draws its order from the generator as it was at the epoch's start (saved in
+      // checkpoints), so a resumed epoch, at step 0 or mid-way, gets the same order.
+      shuffleRng.setState(s.shuffleAtEpochStart);
       const order = options.shuffle === false ? trainIndices : shuffleRng.shuffle(Int32Array.from(trainIndices));
       for (const cb of callbacks) cb.onEpochBegin?.(ctx);
       model.train();
@@ -276,6 +279,7 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
       s.history.push(logs);
       s.epoch++;
       s.stepInEpoch = 0;
+      s.shuffleAtEpochStart = shuffleRng.getState(); // the next epoch's start: checkpoints written from here on hold it
       s.partial = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
       progress.epochEnd(logs, epochs, s.trainSamples / Math.max(1e-9, s.trainSeconds));
       for (const cb of callbacks) cb.onEpochEnd?.(ctx, logs);

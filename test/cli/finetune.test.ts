@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadModel } from '../../src/io/model-folder.js';
 import { LoraDense } from '../../src/nn/lora.js';
 import { tempDir } from '../data/helpers.js';
+import { lastCheckpointMeta, spawnZerograd } from './helpers-spawn.js';
 import { microBackbone, zerograd } from './helpers-zerograd.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -56,7 +57,9 @@ describe('zerograd finetune', () => {
       expect(r.used).toBe(r.perClass.reduce((p, c) => p + c, 0));
       expect(r.used).toBeLessThanOrEqual(r.confident);
       expect(r.used).toBeLessThanOrEqual(200 - 30); // never the labeled ones
-      if (r.used > 0) expect(r.accuracy).toBeGreaterThanOrEqual(0);
+      // The share of right pseudo-labels among the used ones: a whole number of them, not of another count.
+      if (r.used > 0) expect(r.accuracy * r.used).toBeCloseTo(Math.round(r.accuracy * r.used), 9);
+      if (r.used > 0) expect(Math.round(r.accuracy * r.used)).toBeLessThanOrEqual(r.used);
     }
     expect(rounds[1].used).toBeGreaterThanOrEqual(rounds[0].used > 0 ? 1 : 0);
   });
@@ -83,9 +86,14 @@ describe('zerograd finetune', () => {
     expect(model.layers.map((l) => l.constructor.name)).toContain('BatchNorm');
     const rounds = readMetrics(out).pseudo_labels?.rounds as { student: string; poolAccuracy?: { model: number; graph: number } }[];
     expect(rounds.map((r) => r.student)).toEqual(['cnn', 'cnn-fast']);
+    // Shares of the 180 unlabeled images (200 - 2 labels x 10 classes) whose top class is right: whole counts of them.
     for (const round of rounds) {
-      expect(round.poolAccuracy?.model).toBeGreaterThanOrEqual(0);
-      expect(round.poolAccuracy?.graph).toBeLessThanOrEqual(1);
+      for (const share of [round.poolAccuracy?.model, round.poolAccuracy?.graph]) {
+        expect(share).toBeTypeOf('number');
+        const right = (share as number) * 180;
+        expect(right).toBeCloseTo(Math.round(right), 9);
+        expect(Math.round(right)).toBeLessThanOrEqual(180);
+      }
     }
   });
 
@@ -117,5 +125,79 @@ describe('zerograd finetune', () => {
       expect(code, args.join(' ')).not.toBe(0);
       expect(err, args.join(' ')).toMatch(message);
     }
+  });
+});
+
+// ---- spawned: killed after each kind of checkpoint past step 1, resumed, compared byte for byte ----
+
+/** The parts of metrics.json a resumed run must reproduce exactly (not times). */
+function reproducibleMetrics(out: string): unknown {
+  const { seconds: _s, ...rest } = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { seconds: number };
+  return rest;
+}
+
+describe.each(['wasm', 'cpu'] as const)('zerograd finetune --resume on %s (spawned, killed after each kind of checkpoint)', (backend) => {
+  const dir = tempDir(`zerograd-cli-finetune-resume-${backend}-`);
+  const backbone = join(dir, 'backbone');
+  // 60 labels in batches of 8: 8 steps an epoch, 3 epochs; augmentation (the default) and shuffling on.
+  const args = (out: string, extra: string[] = []): string[] => [
+    'finetune', '--from', backbone, '--strategy', 'full', '--labels-per-class', '6', '--batch-size', '8', '--steps', '24', '--limit', '200',
+    '--backend', backend, '--no-report', '--out', out, ...extra,
+  ];
+  let baselineWeights: Buffer;
+  let baseline: unknown;
+  beforeAll(async () => {
+    await microBackbone(backbone);
+    const result = await spawnZerograd(args(join(dir, 'baseline')));
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    baselineWeights = readFileSync(join(dir, 'baseline', 'model.safetensors'));
+    baseline = reproducibleMetrics(join(dir, 'baseline'));
+  });
+
+  async function resumeAndCompare(out: string): Promise<void> {
+    const resumed = await spawnZerograd(['finetune', '--out', out, '--resume', '--no-report']);
+    expect(resumed.err).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toMatch(/resumed\s+at epoch \d, step \d/);
+    expect(readFileSync(join(out, 'model.safetensors')).equals(baselineWeights)).toBe(true);
+    expect(reproducibleMetrics(out)).toEqual(baseline);
+  }
+
+  it('end of epoch (the default kind)', async () => {
+    const out = join(dir, 'epoch-end');
+    const atEpochEnd = (): boolean => { const meta = lastCheckpointMeta(out); return meta !== null && meta.stepInEpoch === 0 && !meta.finished; };
+    const killed = await spawnZerograd(args(out), { signal: 'SIGKILL', when: atEpochEnd });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(atEpochEnd()).toBe(true);
+    await resumeAndCompare(out);
+  });
+
+  it('every N steps (--checkpoint-every 3), past step 1', async () => {
+    const out = join(dir, 'periodic');
+    const midEpoch = (): boolean => { const meta = lastCheckpointMeta(out); return meta !== null && meta.stepInEpoch > 0; };
+    const killed = await spawnZerograd(args(out, ['--checkpoint-every', '3']), { signal: 'SIGKILL', when: midEpoch });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(midEpoch()).toBe(true);
+    await resumeAndCompare(out);
+  });
+
+  it('Ctrl-C after the first epoch: checkpoint, message, exit 130', async () => {
+    const out = join(dir, 'interrupted');
+    const interrupted = await spawnZerograd(args(out), { signal: 'SIGINT', when: () => lastCheckpointMeta(out) !== null });
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.err).toMatch(/interrupted; checkpoint saved to .*last\.ckpt\. Continue with: zerograd finetune --out .* --resume/);
+    expect(lastCheckpointMeta(out)?.globalStep).toBeGreaterThan(8);
+    await resumeAndCompare(out);
+  });
+
+  it.runIf(backend === 'cpu')('--resume refuses a flag that differs from the run, and a folder with no run', async () => {
+    const out = join(dir, 'epoch-end');
+    const differs = await zerograd(['finetune', '--out', out, '--resume', '--seed', '3']);
+    expect(differs.code).toBe(2);
+    expect(differs.err).toMatch(/--resume: --seed differs from the run being resumed \("0"\)/);
+    const none = await zerograd(['finetune', '--out', join(dir, 'nothing'), '--resume']);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/has no fine-tuning run to resume/);
   });
 });

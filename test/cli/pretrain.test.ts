@@ -2,11 +2,12 @@
 // after an interruption (objective generator included), and its errors.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runPretrainCommand, type PretrainFlags } from '../../src/cli/commands/pretrain.js';
 import { Interrupted } from '../../src/cli/pipeline.js';
 import { loadModel } from '../../src/io/model-folder.js';
 import { tempDir } from '../data/helpers.js';
+import { bytes, lastCheckpointMeta, spawnZerograd } from './helpers-spawn.js';
 import { microBackbone, zerograd } from './helpers-zerograd.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -60,5 +61,69 @@ describe('zerograd pretrain', () => {
     const { code, err } = await zerograd(['pretrain', '--resume', '--out', join(dir, 'nothing-here'), '--backend', 'cpu']);
     expect(code).toBe(2);
     expect(err).toMatch(/has no pretraining run to resume/);
+  });
+});
+
+// ---- spawned: killed after each kind of checkpoint past step 1, resumed, compared byte for byte ----
+
+/** The parts of pretrain.json a resumed run must reproduce exactly (not times, machine or dates). */
+function reproducibleRecord(out: string): unknown {
+  const record = JSON.parse(readFileSync(join(out, 'pretrain.json'), 'utf8')) as { history: { seconds: number }[]; stop_reason: string; objective: unknown };
+  return { history: record.history.map(({ seconds: _s, ...rest }) => rest), stop_reason: record.stop_reason, objective: record.objective };
+}
+
+/** mae (random masks) on cpu with 64 images, contrastive (augmented views) on wasm with 128; batches of 16, 3 epochs. */
+const runs = { cpu: { objective: 'mae', limit: 64 }, wasm: { objective: 'contrastive', limit: 128 } } as const;
+
+describe.each(['wasm', 'cpu'] as const)('zerograd pretrain --resume on %s (spawned, killed after each kind of checkpoint)', (backend) => {
+  const dir = tempDir(`zerograd-cli-pretrain-resume-${backend}-`);
+  const args = (out: string, extra: string[] = []): string[] => [
+    'pretrain', '--backbone', 'vit-micro', '--objective', runs[backend].objective, '--limit', String(runs[backend].limit), '--batch-size', '16', '--epochs', '3',
+    '--backend', backend, '--progress', 'lines', '--out', out, ...extra,
+  ];
+  let baselineWeights: Buffer;
+  let baselineRecord: unknown;
+  beforeAll(async () => {
+    const result = await spawnZerograd(args(join(dir, 'baseline')));
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    baselineWeights = bytes(join(dir, 'baseline', 'model.safetensors'));
+    baselineRecord = reproducibleRecord(join(dir, 'baseline'));
+  });
+
+  async function resumeAndCompare(out: string): Promise<void> {
+    const resumed = await spawnZerograd(['pretrain', '--out', out, '--resume', '--progress', 'lines']);
+    expect(resumed.err).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(bytes(join(out, 'model.safetensors')).equals(baselineWeights)).toBe(true);
+    expect(reproducibleRecord(out)).toEqual(baselineRecord);
+  }
+
+  it('end of epoch (the default kind)', async () => {
+    const out = join(dir, 'epoch-end');
+    const atEpochEnd = (): boolean => { const meta = lastCheckpointMeta(out); return meta !== null && meta.stepInEpoch === 0 && !meta.finished; };
+    const killed = await spawnZerograd(args(out), { signal: 'SIGKILL', when: atEpochEnd });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(atEpochEnd()).toBe(true);
+    await resumeAndCompare(out);
+  });
+
+  it('every N steps (--checkpoint-every 3), past step 1', async () => {
+    const out = join(dir, 'periodic');
+    const midEpoch = (): boolean => { const meta = lastCheckpointMeta(out); return meta !== null && meta.stepInEpoch > 0; };
+    const killed = await spawnZerograd(args(out, ['--checkpoint-every', '3']), { signal: 'SIGKILL', when: midEpoch });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(midEpoch()).toBe(true);
+    expect(lastCheckpointMeta(out)?.globalStep).toBeGreaterThan(1);
+    await resumeAndCompare(out);
+  });
+
+  it('Ctrl-C after the first epoch: checkpoint, message, exit 130', async () => {
+    const out = join(dir, 'interrupted');
+    const interrupted = await spawnZerograd(args(out), { signal: 'SIGINT', when: () => lastCheckpointMeta(out) !== null });
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.err).toMatch(/interrupted; checkpoint saved to .*last\.ckpt\. Continue with: zerograd pretrain --out .* --resume/);
+    expect(lastCheckpointMeta(out)?.globalStep).toBeGreaterThan(runs[backend].limit / 16); // in the second epoch or later
+    await resumeAndCompare(out);
   });
 });

@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../data/helpers.js';
+import { bytes, lastCheckpointMeta, spawnZerograd } from './helpers-spawn.js';
 import { zerograd } from './helpers-zerograd.js';
-
-const repo = resolve(import.meta.dirname, '../..');
 
 interface Metrics {
   test: { accuracy: number; loss: number; precision: number[]; recall: number[]; f1: number[]; confusion: number[][] };
@@ -93,67 +91,80 @@ describe('zerograd train and eval', () => {
   });
 });
 
-// ---- the real thing: spawn the CLI, kill it, resume it ----
+// ---- the real thing: spawn the CLI, kill it after each kind of checkpoint, resume it ----
 
-const trainArgs = ['--limit', '600', '--epochs', '2', '--backend', 'cpu', '--checkpoint-every', '4', '--augment', '--val-split', '0.1', '--no-report', '--progress', 'lines'];
+/** Shuffling (always on), augmentation, a validation split; mlp on cpu, the cnn (conv, dropout, one-cycle) on wasm. */
+const spawnedRuns = {
+  cpu: ['--model', 'mlp', '--backend', 'cpu'],
+  wasm: ['--model', 'cnn', '--backend', 'wasm'],
+} as const;
+const common = ['--limit', '600', '--epochs', '3', '--augment', '--val-split', '0.1', '--progress', 'lines'];
 
-/** Spawns `zerograd train` from source; `interrupt` sends a signal once the first checkpoint exists. */
-function spawnTrain(out: string, extra: string[], interrupt?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string; finishedBeforeSignal: boolean }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'train', ...trainArgs, '--out', out, ...extra], { cwd: repo });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    let finishedBeforeSignal = false;
-    let timer: NodeJS.Timeout | undefined;
-    if (interrupt) {
-      timer = setInterval(() => {
-        if (!existsSync(join(out, 'checkpoints', 'last.ckpt'))) return;
-        clearInterval(timer);
-        finishedBeforeSignal = existsSync(join(out, 'metrics.json'));
-        child.kill(interrupt);
-      }, 10);
-    }
-    child.on('error', fail);
-    child.on('close', (code, signal) => {
-      clearInterval(timer);
-      done({ code, signal, out: stdout, err: stderr, finishedBeforeSignal });
-    });
-  });
-}
-
-describe('zerograd train --resume (spawned)', () => {
-  const dir = tempDir('zerograd-cli-resume-');
+describe.each(['wasm', 'cpu'] as const)('zerograd train --resume on %s (spawned, killed after each kind of checkpoint)', (backend) => {
+  const dir = tempDir(`zerograd-cli-resume-${backend}-`);
+  const args = (out: string, extra: string[] = []): string[] => ['train', ...spawnedRuns[backend], ...common, '--no-report', '--out', out, ...extra];
   let baseline: Metrics;
+  let baselineWeights: Buffer;
   beforeAll(async () => {
-    const result = await spawnTrain(join(dir, 'baseline'), []);
+    const result = await spawnZerograd(args(join(dir, 'baseline')));
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     baseline = readMetrics(join(dir, 'baseline'));
+    baselineWeights = bytes(join(dir, 'baseline', 'model.safetensors'));
   });
 
-  it('a run killed with SIGKILL and resumed ends with the same metrics as an uninterrupted run', async () => {
-    const out = join(dir, 'killed');
-    const killed = await spawnTrain(out, [], 'SIGKILL');
-    expect(killed.signal).toBe('SIGKILL');
-    expect(killed.finishedBeforeSignal).toBe(false);
-    expect(existsSync(join(out, 'metrics.json'))).toBe(false);
-    const resumed = await spawnTrain(out, ['--resume']);
+  /** Resumes `out` and checks that it ends exactly as the uninterrupted run. */
+  async function resumeAndCompare(out: string, at: RegExp): Promise<void> {
+    const resumed = await spawnZerograd(['train', '--out', out, '--resume', '--no-report', '--progress', 'lines']);
     expect(resumed.err).toBe('');
     expect(resumed.code).toBe(0);
-    expect(resumed.out).toMatch(/resumed\s+at epoch [12], step \d+/);
+    expect(resumed.out).toMatch(at);
     expect(reproducible(readMetrics(out))).toEqual(reproducible(baseline));
+    expect(bytes(join(out, 'model.safetensors')).equals(baselineWeights)).toBe(true);
+  }
+
+  it('end of epoch (the default kind): SIGKILL right after it, then --resume, gives the same weights and metrics', async () => {
+    const out = join(dir, 'epoch-end');
+    const atEpochEnd = (): boolean => { const meta = lastCheckpointMeta(out); return meta !== null && meta.stepInEpoch === 0 && !meta.finished; };
+    const killed = await spawnZerograd(args(out), { signal: 'SIGKILL', when: atEpochEnd });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(atEpochEnd()).toBe(true); // the checkpoint it resumes from is an end-of-epoch one
+    await resumeAndCompare(out, /resumed\s+at epoch [23], step 0\b/);
   });
 
-  it('Ctrl-C saves a checkpoint and exits with 130; --resume then finishes identically', async () => {
+  it('every N steps (--checkpoint-every): SIGKILL right after a periodic checkpoint, then --resume, gives the same weights and metrics', async () => {
+    const out = join(dir, 'periodic');
+    const midEpoch = (): boolean => { const meta = lastCheckpointMeta(out); return meta !== null && meta.stepInEpoch > 0; };
+    const killed = await spawnZerograd(args(out, ['--checkpoint-every', '4']), { signal: 'SIGKILL', when: midEpoch });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(midEpoch()).toBe(true);
+    await resumeAndCompare(out, /resumed\s+at epoch [123], step [1-9]\d*/);
+  });
+
+  it('Ctrl-C: saves a checkpoint mid-epoch, says how to continue, exits 130; --resume gives the same weights and metrics', async () => {
     const out = join(dir, 'interrupted');
-    const interrupted = await spawnTrain(out, [], 'SIGINT');
-    expect(interrupted.finishedBeforeSignal).toBe(false);
+    const interrupted = await spawnZerograd(args(out), { signal: 'SIGINT', when: () => lastCheckpointMeta(out) !== null });
+    expect(interrupted.signalled).toBe(true);
     expect(interrupted.code).toBe(130);
     expect(interrupted.err).toMatch(/interrupted; checkpoint saved to .*last\.ckpt\. Continue with: zerograd train --out .* --resume/);
-    const resumed = await spawnTrain(out, ['--resume']);
-    expect(resumed.code).toBe(0);
+    const meta = lastCheckpointMeta(out);
+    expect(meta?.finished).toBe(false);
+    expect(meta?.stepInEpoch).toBeGreaterThan(0);
+    expect(existsSync(join(out, 'metrics.json'))).toBe(false);
+    await resumeAndCompare(out, /resumed\s+at epoch [23], step [1-9]\d*/);
+  });
+
+  it.runIf(backend === 'cpu')('Ctrl-C once training is complete (evaluation, saving, report): the model folder is saved, the message says so, exit 130', async () => {
+    const out = join(dir, 'after-training');
+    const result = await spawnZerograd(['train', ...spawnedRuns[backend], ...common, '--out', out], { signal: 'SIGINT', when: () => lastCheckpointMeta(out)?.finished === true });
+    expect(result.signalled).toBe(true);
+    expect(result.code).toBe(130);
+    expect(result.err).toMatch(/interrupted.*; the model folder .* is saved; the report was not written \(zerograd train --out .* --resume writes it\)/);
+    expect(bytes(join(out, 'model.safetensors')).equals(baselineWeights)).toBe(true);
     expect(reproducible(readMetrics(out))).toEqual(reproducible(baseline));
+    const again = await spawnZerograd(['train', '--out', out, '--resume', '--progress', 'lines']);
+    expect(again.code).toBe(0);
+    expect(existsSync(join(out, 'report', 'report.html'))).toBe(true);
+    expect(bytes(join(out, 'model.safetensors')).equals(baselineWeights)).toBe(true);
   });
 });

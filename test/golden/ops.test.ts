@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as zg from '../../src/index.js';
 import { backendCases } from '../helpers/backends.js';
+import { expectCloseToScale } from '../helpers/close.js';
 
 interface Json { shape: number[]; data: number[] }
 interface OpCase {
@@ -13,13 +14,10 @@ interface OpCase {
 }
 const ops = (JSON.parse(readFileSync(new URL('./engine.json', import.meta.url), 'utf8')) as { ops: Record<string, OpCase> }).ops;
 
+/** A tensor against PyTorch's, relative to its own scale (see test/helpers/close.ts). */
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    if (Math.abs(actual[i] - expected[i]) > tolerance * Math.max(1, Math.abs(expected[i]))) {
-      expect.fail(`${what}[${i}]: ${actual[i]} vs PyTorch ${expected[i]}`);
-    }
-  }
+  const worst = expectCloseToScale(actual, expected, tolerance, what);
+  if (process.env.GOLDEN_WORST) console.log(`${what} ${worst.toExponential(2)}`);
 }
 
 /** Multi-head self-attention exactly as scripts/golden.py computes it (torch Linear layout). */

@@ -1,6 +1,6 @@
 // Central finite differences in float64 on the reference backend, against backward().
 import { expect } from 'vitest';
-import { CpuBackend, Random, scope, setBackend, tensor, Tensor } from '../../src/index.js';
+import { assign, CpuBackend, Random, scope, setBackend, tensor, Tensor } from '../../src/index.js';
 
 export interface GradInput {
   shape: number[];
@@ -53,4 +53,51 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: GradInput[], o
       }
     }
   });
+}
+
+/**
+ * Checks d(loss)/d(parameter) from backward() against central differences for `samples` seeded
+ * elements of every parameter (all elements of a smaller one), in float64 on the reference backend:
+ * build the model after setBackend(new CpuBackend()). `loss` must be deterministic (reset any
+ * generator it draws from). Returns how many elements were checked.
+ */
+export function gradcheckParameters(
+  params: readonly (readonly [string, Tensor])[], loss: () => Tensor,
+  options: { samples?: number; eps?: number; tolerance?: number; seed?: number } = {},
+): number {
+  const eps = options.eps ?? 1e-6;
+  const tolerance = options.tolerance ?? 1e-6;
+  const samples = options.samples ?? 6;
+  const rng = new Random(options.seed ?? 1);
+  for (const [, p] of params) p.grad = null;
+  const analytic = scope(() => {
+    const l = loss();
+    l.backward();
+    return params.map(([name, p]) => {
+      if (p.grad === null) throw new Error(`gradcheckParameters: ${name} got no gradient`);
+      return Float64Array.from(p.grad.values());
+    });
+  });
+  const lossAt = (): number => scope(() => loss().item());
+  let checked = 0;
+  params.forEach(([name, p], k) => {
+    const values = Float64Array.from(p.values());
+    const picks = values.length <= samples ? Array.from(values, (_, i) => i) : Array.from({ length: samples }, () => Math.floor(rng.uniform() * values.length));
+    for (const i of picks) {
+      const original = values[i];
+      const at = (v: number): number => {
+        values[i] = v;
+        scope(() => assign(p, tensor(values, { shape: p.shape })));
+        return lossAt();
+      };
+      const numeric = (at(original + eps) - at(original - eps)) / (2 * eps);
+      at(original);
+      const scale = Math.max(1e-3, Math.abs(numeric), Math.abs(analytic[k][i]));
+      if (!(Math.abs(analytic[k][i] - numeric) <= tolerance * scale)) {
+        expect.fail(`${name}[${i}]: analytic ${analytic[k][i]} vs numeric ${numeric} (tolerance ${tolerance} of ${scale.toExponential(2)})`);
+      }
+      checked++;
+    }
+  });
+  return checked;
 }

@@ -6,7 +6,7 @@ import { Adam } from '../../src/optim/index.js';
 import { EarlyStopping, ModelCheckpoint } from '../../src/train/callbacks.js';
 import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
 import { fit, type FitOptions, type History } from '../../src/train/fit.js';
-import type { Callback } from '../../src/train/types.js';
+import type { Callback, TrainContext } from '../../src/train/types.js';
 import { tempDir, thrown } from '../data/helpers.js';
 import { mnistSlice, timeless, tinyMlp, useCpu } from './helpers.js';
 
@@ -45,7 +45,7 @@ describe('checkpoints and exact resume', () => {
     const dir = join(root, 'baseline');
     expect(readdirSync(dir).sort()).toEqual(['best.ckpt', 'last.ckpt']);
     const { meta, arrays } = readCheckpoint(join(dir, 'last.ckpt'));
-    expect(meta).toMatchObject({ format: 'zerograd-checkpoint', version: 1, epoch: 3, stepInEpoch: 0, globalStep: 24, finished: true, stopReason: 'completed' });
+    expect(meta).toMatchObject({ format: 'zerograd-checkpoint', version: 2, epoch: 3, stepInEpoch: 0, globalStep: 24, finished: true, stopReason: 'completed' });
     expect(meta.history).toHaveLength(3);
     expect(meta.run).toMatchObject({ batchSize: 32, epochs: 3, baseLr: 0.01 });
     expect(meta.optimizer).toMatchObject({ type: 'Adam', step: 24 });
@@ -91,6 +91,65 @@ describe('checkpoints and exact resume', () => {
     expect(resumed.weights).toEqual(baseline.weights);
   });
 
+  it('continues exactly from an end-of-epoch checkpoint (the default kind): the next epoch draws a new order', async () => {
+    const dir = join(root, 'epoch-end');
+    const crashed = join(root, 'crashed-epoch-end');
+    mkdirSync(crashed);
+    // Runs after ModelCheckpoint's afterEpochEnd: keeps the end-of-epoch-1 save, as a crash right after it would.
+    const keep: Callback = { afterEpochEnd: (ctx) => { if (ctx.epoch === 1) copyFileSync(join(dir, 'last.ckpt'), join(crashed, 'last.ckpt')); } };
+    const model = tinyMlp(1, { dropout: 0.25 });
+    await fit(model, mnistSlice().train, { ...fullOptions(dir, [keep]), optimizer: new Adam(model.parameters(), { lr: 0.01 }) });
+    expect(readCheckpoint(join(crashed, 'last.ckpt')).meta).toMatchObject({ epoch: 1, stepInEpoch: 0, globalStep: 8, finished: false });
+    const resumed = await run(crashed, { initSeed: 3, resume: true });
+    expect(resumed.history.resumedAt).toEqual({ epoch: 1, stepInEpoch: 0 });
+    expect(timeless(resumed.history.history)).toEqual(timeless(baseline.history.history));
+    expect(resumed.weights).toEqual(baseline.weights);
+  });
+
+  it('continues exactly from a checkpoint taken after any step or epoch end', async () => {
+    const dir = join(root, 'every');
+    mkdirSync(dir);
+    const names: string[] = [];
+    const save = (ctx: TrainContext, kind: string): void => {
+      const path = join(dir, `${ctx.globalStep}-${kind}.ckpt`);
+      ctx.saveCheckpoint(path);
+      names.push(path);
+    };
+    const saver: Callback = { key: 'saver', onBatchEnd: (ctx) => save(ctx, 'step'), afterEpochEnd: (ctx) => save(ctx, 'epoch') };
+    const model = tinyMlp(1, { dropout: 0.25 });
+    await fit(model, mnistSlice().train, { ...fullOptions(join(dir, 'ckpt'), [saver]), optimizer: new Adam(model.parameters(), { lr: 0.01 }) });
+    expect(names).toHaveLength(24 + 3);
+    expect(Array.from(model.parameters().flatMap((p) => Array.from(p.values())))).toEqual(baseline.weights);
+    for (const path of names) {
+      const resumedModel = tinyMlp(42, { dropout: 0.25 });
+      const history = await fit(resumedModel, mnistSlice().train, {
+        ...fullOptions(join(dir, 'resumed')), optimizer: new Adam(resumedModel.parameters(), { lr: 0.01 }), resumeFrom: path,
+      });
+      expect(timeless(history.history), path).toEqual(timeless(baseline.history.history));
+      expect(resumedModel.parameters().flatMap((p) => Array.from(p.values())), path).toEqual(baseline.weights);
+    }
+  });
+
+  it('reads a version-1 end-of-epoch checkpoint (which held the ended epoch\'s shuffle state) and still continues exactly', async () => {
+    const dir = join(root, 'v1');
+    mkdirSync(dir);
+    const keep: Callback = {
+      key: 'keep',
+      onBatchEnd: (ctx) => { if (ctx.globalStep === 3) ctx.saveCheckpoint(join(dir, 'epoch0.ckpt')); },
+      afterEpochEnd: (ctx) => { if (ctx.epoch === 1) ctx.saveCheckpoint(join(dir, 'end1.ckpt')); },
+    };
+    const model = tinyMlp(1, { dropout: 0.25 });
+    await fit(model, mnistSlice().train, { ...fullOptions(join(dir, 'ckpt'), [keep]), optimizer: new Adam(model.parameters(), { lr: 0.01 }) });
+    const end = readCheckpoint(join(dir, 'end1.ckpt'));
+    const epochZeroStart = readCheckpoint(join(dir, 'epoch0.ckpt')).meta.rng.shuffleAtEpochStart;
+    expect(end.meta.rng.shuffleAtEpochStart).not.toEqual(epochZeroStart);
+    // What version 1 wrote at the end of epoch 1: the shuffle state at the start of epoch 0.
+    writeCheckpoint(join(dir, 'last.ckpt'), { ...end, meta: { ...end.meta, version: 1, rng: { ...end.meta.rng, shuffleAtEpochStart: epochZeroStart } } });
+    const resumed = await run(dir, { initSeed: 8, resume: true });
+    expect(timeless(resumed.history.history)).toEqual(timeless(baseline.history.history));
+    expect(resumed.weights).toEqual(baseline.weights);
+  });
+
   it('does nothing more when resuming a finished run', async () => {
     const resumed = await run(join(root, 'baseline'), { initSeed: 4, resume: true });
     expect(resumed.history.globalStep).toBe(24);
@@ -121,8 +180,8 @@ describe('checkpoints and exact resume', () => {
     expect(thrown(() => readCheckpoint(truncated)).message).toMatch(/truncated\.ckpt: /);
     const checkpoint = readCheckpoint(last);
     const newer = join(root, 'newer.ckpt');
-    writeCheckpoint(newer, { ...checkpoint, meta: { ...checkpoint.meta, version: 2 } });
-    expect(thrown(() => readCheckpoint(newer)).message).toMatch(/checkpoint version 2 was written by a newer zerograd/);
+    writeCheckpoint(newer, { ...checkpoint, meta: { ...checkpoint.meta, version: 3 } });
+    expect(thrown(() => readCheckpoint(newer)).message).toMatch(/checkpoint version 3 was written by a newer zerograd/);
     expect(thrown(() => readCheckpoint(join(root, 'none.ckpt'))).message).toMatch(/checkpoint not found/);
   });
 });

@@ -73,8 +73,25 @@ describe('fit', () => {
     expect(lrs[3]).toBe(0.0025);
   });
 
-  it('clips gradients when clipNorm is set (training still converges)', async () => {
-    const { history } = await train(0, { clipNorm: 0.5 });
+  it('clips gradients when clipNorm is set: every step applies a gradient of global norm <= clipNorm, and training still converges', async () => {
+    /** The global norm of the gradients the optimizer just applied (they stay on the parameters until the next step). */
+    const norms: number[] = [];
+    const recorder: Callback = {
+      onBatchEnd: (ctx) => {
+        let squares = 0;
+        for (const p of ctx.optimizer.parameters()) for (const g of p.grad?.values() ?? []) squares += g * g;
+        norms.push(Math.sqrt(squares));
+      },
+    };
+    await train(0, { callbacks: [recorder] });
+    const unclipped = norms.splice(0);
+    const over = unclipped.filter((n) => n > 0.5).length;
+    expect(over).toBeGreaterThan(4); // without clipping, many steps exceed 0.5: the check below can fail
+    const { history } = await train(0, { clipNorm: 0.5, callbacks: [recorder] });
+    expect(norms).toHaveLength(16);
+    for (const norm of norms) expect(norm).toBeLessThanOrEqual(0.5 + 1e-9);
+    // Steps whose raw norm was above the limit were scaled to it (not to zero, not left alone).
+    expect(norms.filter((n) => Math.abs(n - 0.5) < 1e-5).length).toBeGreaterThanOrEqual(1);
     expect(history.history[1].loss).toBeLessThan(history.history[0].loss);
   });
 

@@ -1,6 +1,6 @@
 // `zerograd finetune`: a pretrained backbone + K labels per class -> a deployable model folder
 // (LoRA merged), metrics.json and a report; --pseudo-label adds self-training on the unlabeled images.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../data/files.js';
@@ -11,7 +11,8 @@ import {
 } from '../../finetune/finetune-run.js';
 import { SELF_TRAINING_DEFAULTS, checkSelfTrainingOptions, selfTrain, STUDENT_PRESETS, type RoundRecord, type StudentKind } from '../../finetune/self-training.js';
 import { saveModel } from '../../io/model-folder.js';
-import { activateBackend, parseFraction, parseInteger, parsePositive, prepareData, printTestResult, scoreOnTest, testMetrics, writeRunReport } from '../pipeline.js';
+import { watchInterrupts } from '../interrupt.js';
+import { activateBackend, Interrupted, parseFraction, parseInteger, parsePositive, prepareData, printTestResult, scoreOnTest, testMetrics, writeRunReport } from '../pipeline.js';
 
 /** The backbone shipped with zerograd (made by `zerograd pretrain`, see its README.md); resolved by resolveModelDir. */
 export const SHIPPED_BACKBONE = 'models/backbone-vit-tiny-contrastive';
@@ -45,6 +46,50 @@ export interface FinetuneFlags {
   report: boolean;
   backend: string;
   threads?: string;
+  resume?: boolean;
+  checkpointEvery?: string;
+}
+
+/** The flags that define a run: saved in run.json, so that --resume needs only --out. */
+const RUN_FLAGS = [
+  'from', 'strategy', 'labelsPerClass', 'seed', 'loraRank', 'loraAlpha', 'loraTargets', 'backboneLrScale', 'steps', 'batchSize', 'lr', 'augment',
+  'pseudoLabel', 'pseudoRounds', 'pseudoThreshold', 'pseudoRamp', 'student', 'finalStudent', 'studentEpochs', 'pseudoEnsemble', 'pseudoGraph', 'pseudoGraphWeight', 'limit',
+] as const satisfies readonly (keyof FinetuneFlags)[];
+type RunFlags = Pick<FinetuneFlags, (typeof RUN_FLAGS)[number]>;
+
+/** How runFinetune was called: which flags the user typed (commander's 'cli' source), and an abort signal. */
+export interface FinetuneContext {
+  given?: (flag: keyof FinetuneFlags) => boolean;
+  signal?: AbortSignal;
+}
+
+const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** The flags of the run in `out` (run.json), with the typed flags checked against them. */
+function resumedFlags(flags: FinetuneFlags, out: string, given: (flag: keyof FinetuneFlags) => boolean): FinetuneFlags {
+  const path = join(out, 'run.json');
+  if (!existsSync(path) || !existsSync(join(out, 'checkpoints', 'last.ckpt'))) {
+    throw new UsageError(`--resume: ${out} has no fine-tuning run to resume (run.json and checkpoints/last.ckpt are written by 'zerograd finetune --out ${out}')`);
+  }
+  let saved: RunFlags;
+  let backend: string | undefined;
+  try {
+    ({ flags: saved, backend } = JSON.parse(readFileSync(path, 'utf8')) as { flags: RunFlags; backend?: string });
+    if (typeof saved !== 'object' || saved === null || typeof saved.strategy !== 'string') throw new Error('no "flags" object with a strategy');
+  } catch (err) {
+    throw new UsageError(`--resume: cannot read ${path} (${(err as Error).message})`);
+  }
+  for (const key of RUN_FLAGS) {
+    const value = key === 'from' ? resolve(flags.from) : flags[key];
+    if (given(key) && value !== saved[key]) {
+      throw new UsageError(`--resume: ${flagName(key)} differs from the run being resumed (${JSON.stringify(saved[key])}); drop the flag, or start a new run with another --out`);
+    }
+  }
+  const before = backend ?? 'wasm';
+  if (given('backend') && flags.backend !== before) {
+    console.log(`note         ${out} was fine-tuned on ${before}; resuming on ${flags.backend} continues it, but not bit for bit`);
+  }
+  return { ...flags, ...saved, backend: given('backend') ? flags.backend : before };
 }
 
 /** Registers the `finetune` sub-command. */
@@ -79,7 +124,9 @@ export function register(program: Command): void {
     .option('--no-report', 'skip the HTML report')
     .option('--backend <name>', 'wasm or cpu', 'wasm')
     .option('--threads <n>', 'worker threads of the wasm backend (default: all cores)')
-    .action(async (flags: FinetuneFlags) => { await runFinetune(flags); });
+    .option('--resume', 'continue the run in --out from its last checkpoint (same settings, exactly)')
+    .option('--checkpoint-every <steps>', 'also checkpoint the fine-tuning every N steps (default: every epoch)')
+    .action(async (flags: FinetuneFlags, command: Command) => { await runFinetune(flags, { given: (flag) => command.getOptionValueSource(flag) === 'cli' }); });
 }
 
 function parseArm(text: string): Arm {
@@ -101,7 +148,10 @@ function parseStudent(text: string, flag = '--student'): StudentKind {
 }
 
 /** The work of `zerograd finetune`; resolves to the test accuracy of the saved model. */
-export async function runFinetune(flags: FinetuneFlags): Promise<number> {
+export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext = {}): Promise<number> {
+  if (typed.resume && typed.out === undefined) throw new UsageError('--resume needs --out <dir>: the fine-tuning folder to continue');
+  const flags = typed.resume ? resumedFlags(typed, resolve(typed.out as string), context.given ?? (() => true)) : typed;
+  const checkpointEvery = flags.checkpointEvery === undefined ? 0 : parseInteger(flags.checkpointEvery, '--checkpoint-every', 1);
   const arm = parseArm(flags.strategy);
   const k = parseInteger(flags.labelsPerClass, '--labels-per-class', 1);
   const seed = parseInteger(flags.seed, '--seed', 0);
@@ -146,49 +196,73 @@ export async function runFinetune(flags: FinetuneFlags): Promise<number> {
   } catch (err) {
     throw new UsageError(`--out ${out}: cannot create the folder (${(err as Error).message})`);
   }
+  const checkpointDir = join(out, 'checkpoints');
+  const lastCheckpoint = join(checkpointDir, 'last.ckpt');
+  if (!flags.resume && existsSync(lastCheckpoint)) console.log(`note         ${out} has a checkpoint from an earlier run; starting over (use --resume to continue it)`);
+  const runFlags = Object.fromEntries(RUN_FLAGS.map((key) => [key, key === 'from' ? from.dir : flags[key]]));
+  writeFileAtomic(join(out, 'run.json'), `${JSON.stringify({ flags: runFlags, backend: flags.backend }, null, 2)}\n`);
   console.log(`backbone     ${from.dir} (${from.config.name ?? 'unnamed'}): ${from.backbone.constructor.name}, ${from.backbone.countParameters().total.toLocaleString('en-US')} parameters`);
   console.log(`labels       ${k} per class: ${train.count} labeled of ${data.train.count.toLocaleString('en-US')} training images (seed ${seed}); test ${data.test.count.toLocaleString('en-US')}`);
 
-  const started = performance.now();
-  const { model, backbone } = modelForArm(from, arm, seed);
-  const first = await trainClassifier(model, backbone, arm, train, recipe);
-  console.log(`fine-tune    ${arm === 'scratch' ? 'scratch (no pretraining), ' : ''}${first.plan.summary}; ${recipe.steps} steps, batch ${Math.min(batchSize, train.count)}${recipe.augment === false ? '' : ', augmentation'} · ${backend}`);
-  const firstAccuracy = scoreTest(first.model, data.test).accuracy;
-  console.log(`test         ${(100 * firstAccuracy).toFixed(2)}% after fine-tuning on ${train.count} labels`);
+  // Ctrl-C: the fine-tuning stops between two steps and saves a checkpoint (a second Ctrl-C exits at
+  // once); during self-training, the evaluation and the report it exits at once, saying what is on disk.
+  const resume = `zerograd finetune --out ${out} --resume`;
+  const interrupts = watchInterrupts({
+    message: () => (existsSync(lastCheckpoint)
+      ? `the last checkpoint is ${lastCheckpoint} (steps after it are lost). Continue with: ${resume}`
+      : 'no checkpoint was written yet; start the run again'),
+  }, context.signal);
+  try {
+    const started = performance.now();
+    const { model, backbone } = modelForArm(from, arm, seed);
+    const first = await trainClassifier(model, backbone, arm, train, recipe, undefined, { dir: checkpointDir, everySteps: checkpointEvery, resume: flags.resume, signal: interrupts.signal });
+    if (first.history.stopReason === 'interrupted') throw new Interrupted(`interrupted; checkpoint saved to ${lastCheckpoint}. Continue with: ${resume}`);
+    if (first.history.resumedAt) console.log(`resumed      at epoch ${first.history.resumedAt.epoch + 1}, step ${first.history.resumedAt.stepInEpoch}`);
+    interrupts.phase({
+      immediate: true,
+      message: `the fine-tuning is complete (${lastCheckpoint}) but the model folder was not saved; ${resume} ${flags.pseudoLabel ? 'runs the self-training rounds again, then saves it' : 'evaluates and saves it'}`,
+    });
+    console.log(`fine-tune    ${arm === 'scratch' ? 'scratch (no pretraining), ' : ''}${first.plan.summary}; ${recipe.steps} steps, batch ${Math.min(batchSize, train.count)}${recipe.augment === false ? '' : ', augmentation'} · ${backend}`);
+    const firstAccuracy = scoreTest(first.model, data.test).accuracy;
+    console.log(`test         ${(100 * firstAccuracy).toFixed(2)}% after fine-tuning on ${train.count} labels`);
 
-  let final = { model: first.model, history: first.history, trainable: first.plan.trainable, total: first.plan.total };
-  let rounds: RoundRecord[] = [];
-  if (flags.pseudoLabel) {
-    const result = await selfTrain(from, arm, first.model, data.train, labeled, recipe, pseudo, {
-      log: (line) => console.log(`pseudo-label ${line}`), score: (m) => scoreTest(m, data.test).accuracy,
-    });
-    rounds = result.rounds;
-    if (result.final) final = result.final;
+    let final = { model: first.model, history: first.history, trainable: first.plan.trainable, total: first.plan.total };
+    let rounds: RoundRecord[] = [];
+    if (flags.pseudoLabel) {
+      const result = await selfTrain(from, arm, first.model, data.train, labeled, recipe, pseudo, {
+        log: (line) => console.log(`pseudo-label ${line}`), score: (m) => scoreTest(m, data.test).accuracy,
+      });
+      rounds = result.rounds;
+      if (result.final) final = result.final;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const kept = rounds.at(-1)?.student; // the saved model's kind after self-training; undefined without it
+    const merged = arm === 'lora' && (kept === undefined || kept === 'backbone') ? mergeForDeployment(final.model) : [];
+    const test = scoreOnTest(final.model, data);
+    console.log('');
+    printTestResult(test, data.classNames);
+    const metrics = {
+      strategy: arm, labels_per_class: k, labeled_count: train.count, seed, from: from.dir, backbone: from.config.name ?? null,
+      trainable: final.trainable, total: final.total, trainable_fraction: final.trainable / final.total, lora: arm === 'lora' ? { ...lora, merged } : null,
+      recipe, test: testMetrics(test), test_accuracy_before_pseudo_labels: firstAccuracy,
+      pseudo_labels: flags.pseudoLabel ? { ...pseudo, rounds } : null,
+      seconds, backend, labeled_indices: Array.from(labeled),
+    };
+    saveModel(out, final.model, { name: `mnist-${arm}-k${k}${kept ? `-pseudo-${kept}` : ''}`, preprocessing, classNames: data.classNames, data: 'mnist' }, metrics);
+    if (rounds.length > 0) writeFileAtomic(join(out, 'pseudo-labels.json'), `${JSON.stringify(rounds, null, 2)}\n`);
+    console.log('');
+    console.log(`saved        ${out} (model.safetensors, config.json, metrics.json${arm === 'lora' ? '; LoRA merged into the weights' : ''}) in ${seconds.toFixed(0)} s`);
+    if (flags.report) {
+      interrupts.phase({ immediate: true, message: `the model folder ${out} is saved; the report was not written (${resume} writes it)` });
+      const html = await writeRunReport(join(out, 'report'), `zerograd finetune ${arm}, ${k} labels per class`, final.history.history, test, data.classNames, {
+        strategy: arm, labelsPerClass: k, labeled: train.count, seed, from: from.dir, parameters: `${final.trainable.toLocaleString('en-US')} of ${final.total.toLocaleString('en-US')} trainable`,
+        steps: recipe.steps, pseudoLabel: Boolean(flags.pseudoLabel),
+        ...Object.fromEntries(rounds.map((r) => [`pseudo round ${r.round}`, `${r.used} labels, ${(100 * r.accuracy).toFixed(2)}% correct`])),
+      });
+      console.log(`report       ${html}`);
+    }
+    return test.report.accuracy;
+  } finally {
+    interrupts.dispose();
   }
-  const seconds = (performance.now() - started) / 1000;
-  const kept = rounds.at(-1)?.student; // the saved model's kind after self-training; undefined without it
-  const merged = arm === 'lora' && (kept === undefined || kept === 'backbone') ? mergeForDeployment(final.model) : [];
-  const test = scoreOnTest(final.model, data);
-  console.log('');
-  printTestResult(test, data.classNames);
-  const metrics = {
-    strategy: arm, labels_per_class: k, labeled_count: train.count, seed, from: from.dir, backbone: from.config.name ?? null,
-    trainable: final.trainable, total: final.total, trainable_fraction: final.trainable / final.total, lora: arm === 'lora' ? { ...lora, merged } : null,
-    recipe, test: testMetrics(test), test_accuracy_before_pseudo_labels: firstAccuracy,
-    pseudo_labels: flags.pseudoLabel ? { ...pseudo, rounds } : null,
-    seconds, backend, labeled_indices: Array.from(labeled),
-  };
-  saveModel(out, final.model, { name: `mnist-${arm}-k${k}${kept ? `-pseudo-${kept}` : ''}`, preprocessing, classNames: data.classNames, data: 'mnist' }, metrics);
-  if (rounds.length > 0) writeFileAtomic(join(out, 'pseudo-labels.json'), `${JSON.stringify(rounds, null, 2)}\n`);
-  console.log('');
-  console.log(`saved        ${out} (model.safetensors, config.json, metrics.json${arm === 'lora' ? '; LoRA merged into the weights' : ''}) in ${seconds.toFixed(0)} s`);
-  if (flags.report) {
-    const html = await writeRunReport(join(out, 'report'), `zerograd finetune ${arm}, ${k} labels per class`, final.history.history, test, data.classNames, {
-      strategy: arm, labelsPerClass: k, labeled: train.count, seed, from: from.dir, parameters: `${final.trainable.toLocaleString('en-US')} of ${final.total.toLocaleString('en-US')} trainable`,
-      steps: recipe.steps, pseudoLabel: Boolean(flags.pseudoLabel),
-      ...Object.fromEntries(rounds.map((r) => [`pseudo round ${r.round}`, `${r.used} labels, ${(100 * r.accuracy).toFixed(2)}% correct`])),
-    });
-    console.log(`report       ${html}`);
-  }
-  return test.report.accuracy;
 }

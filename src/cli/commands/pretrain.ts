@@ -8,6 +8,7 @@ import { BACKBONES } from '../../finetune/backbones.js';
 import type { ObjectiveName } from '../../finetune/objectives.js';
 import { checkPretrainSettings, PRETRAIN_DEFAULTS, readPretrainRun, runPretraining, type PretrainSettings } from '../../finetune/pretrain-run.js';
 import type { ProgressMode } from '../../train/progress.js';
+import { nextTurn, watchInterrupts } from '../interrupt.js';
 import { activateBackend, Interrupted, parseInteger, parsePositive, prepareData } from '../pipeline.js';
 
 /** Flags of `zerograd pretrain` as commander parses them. */
@@ -23,7 +24,8 @@ export interface PretrainFlags {
   limit?: string;
   resume?: boolean;
   checkpointEvery?: string;
-  backend: string;
+  /** wasm or cpu; undefined: wasm, or the backend of the run being resumed. */
+  backend?: string;
   threads?: string;
   progress: string;
 }
@@ -44,7 +46,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'use only the first N training images (quick runs)')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--checkpoint-every <steps>', 'also checkpoint every N steps (default: every epoch)')
-    .option('--backend <name>', 'wasm or cpu', 'wasm')
+    .option('--backend <name>', "wasm or cpu; default wasm, or the resumed run's")
     .option('--threads <n>', 'worker threads of the wasm backend (default: all cores)')
     .option('--progress <mode>', 'auto, bar, lines or none', 'auto')
     .action(async (flags: PretrainFlags) => { await runPretrainCommand(flags); });
@@ -61,6 +63,7 @@ function freshSettings(flags: PretrainFlags): PretrainSettings {
     seed: flags.seed === undefined ? 0 : parseInteger(flags.seed, '--seed', 0),
     ...(flags.limit === undefined ? {} : { limit: parseInteger(flags.limit, '--limit', 2) }),
     checkpointEvery: flags.checkpointEvery === undefined ? 0 : parseInteger(flags.checkpointEvery, '--checkpoint-every', 1),
+    backend: flags.backend ?? 'wasm',
   });
 }
 
@@ -85,8 +88,13 @@ export async function runPretrainCommand(flags: PretrainFlags, signal?: AbortSig
         throw new UsageError(`--resume: ${flag} differs from the run being resumed (${JSON.stringify(before)}); drop the flag, or start a new run with another --out`);
       }
     }
+    const before = saved.backend ?? 'wasm';
+    if (flags.backend !== undefined && flags.backend !== before) {
+      console.log(`note         ${flags.out} was pretrained on ${before}; resuming on ${flags.backend} continues it, but not bit for bit`);
+    }
     settings = {
       ...saved,
+      backend: flags.backend ?? before,
       epochs: flags.epochs === undefined ? saved.epochs : parseInteger(flags.epochs, '--epochs', 1),
       checkpointEvery: flags.checkpointEvery === undefined ? saved.checkpointEvery : parseInteger(flags.checkpointEvery, '--checkpoint-every', 1),
     };
@@ -96,28 +104,31 @@ export async function runPretrainCommand(flags: PretrainFlags, signal?: AbortSig
   const out = resolve(flags.out ?? join('runs', `backbone-${settings.backbone}-${settings.objective}`));
   if (!flags.resume && existsSync(join(out, 'checkpoints', 'last.ckpt'))) console.log(`note         ${out} has a checkpoint from an earlier run; starting over (use --resume to continue it)`);
   const threads = flags.threads === undefined ? undefined : parseInteger(flags.threads, '--threads', 1);
-  const backend = await activateBackend(flags.backend, threads);
+  const backend = await activateBackend(settings.backend ?? 'wasm', threads);
   if (settings.dataset !== 'mnist' && settings.dataset !== 'fashion') throw new UsageError(`--dataset must be mnist or fashion, got '${settings.dataset}'`);
   const data = prepareData(settings.dataset, { normalize: 'scale', layout: 'image', limit: settings.limit, seed: settings.seed });
   console.log(`backend      ${backend}${threads ? `, ${threads} threads` : ''}`);
 
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  if (signal?.aborted) controller.abort();
-  signal?.addEventListener('abort', () => controller.abort());
+  // Ctrl-C: stop between two steps and save a checkpoint; a second Ctrl-C exits at once.
+  const lastCheckpoint = join(out, 'checkpoints', 'last.ckpt');
+  const resume = `zerograd pretrain --out ${out} --resume`;
+  const interrupts = watchInterrupts({
+    message: () => (existsSync(lastCheckpoint)
+      ? `the last checkpoint is ${lastCheckpoint} (steps after it are lost). Continue with: ${resume}`
+      : 'no checkpoint was written yet; start the run again'),
+  }, signal);
   let result;
   try {
-    result = await runPretraining(settings, data, { out, resume: flags.resume, progress: flags.progress as ProgressMode, signal: controller.signal });
+    result = await runPretraining(settings, data, { out, resume: flags.resume, progress: flags.progress as ProgressMode, signal: interrupts.signal });
+    await nextTurn(); // a Ctrl-C pressed while the backbone folder was written arrives here
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupts.dispose();
   }
   if (result.history.stopReason === 'interrupted') {
-    throw new Interrupted(`interrupted; checkpoint saved to ${join(out, 'checkpoints', 'last.ckpt')}. Continue with: zerograd pretrain --out ${out} --resume`);
+    throw new Interrupted(`interrupted; checkpoint saved to ${lastCheckpoint}. Continue with: ${resume}`);
   }
-  console.log(`saved        ${out} (model.safetensors, config.json, pretrain.json) in ${result.seconds.toFixed(0)} s; ${Math.round(result.history.samplesPerSecond)} images/s`);
+  const saved = `${out} (model.safetensors, config.json, pretrain.json)`;
+  if (interrupts.signal.aborted) throw new Interrupted(`interrupted after pretraining finished; the backbone folder ${saved} is saved`);
+  console.log(`saved        ${saved} in ${result.seconds.toFixed(0)} s; ${Math.round(result.history.samplesPerSecond)} images/s`);
   console.log(`next         zerograd finetune --from ${out} --strategy full --labels-per-class 10`);
 }

@@ -19,6 +19,7 @@ import {
   activateBackend, Interrupted, layoutOf, parseFraction, parseInteger, parsePositive, prepareData, printTestResult, scoreOnTest,
   testMetrics, writeRunReport,
 } from '../pipeline.js';
+import { nextTurn, watchInterrupts } from '../interrupt.js';
 
 /** Flags of `zerograd train` as commander parses them (undefined = not given). */
 export interface TrainFlags {
@@ -32,7 +33,8 @@ export interface TrainFlags {
   augment?: boolean;
   limit?: string;
   resume?: boolean;
-  backend: string;
+  /** wasm or cpu; undefined: wasm, or the backend of the run being resumed. */
+  backend?: string;
   threads?: string;
   checkpointEvery?: string;
   dataset?: string;
@@ -47,6 +49,8 @@ interface RunSettings {
   dataset: string;
   limit?: number;
   checkpointEvery: number;
+  /** The backend it trains on (absent in run folders of older versions: wasm). A resume keeps it, so it stays exact. */
+  backend?: string;
 }
 
 /** Registers the `train` sub-command. */
@@ -64,7 +68,7 @@ export function register(program: Command): void {
     .option('--augment', 'random shifts, rotations, scaling and shear of training images')
     .option('--limit <n>', 'use only the first N training and N test examples (quick runs)')
     .option('--resume', "continue the run in --out from its last checkpoint (same settings, exactly)")
-    .option('--backend <name>', 'wasm or cpu (the float64 reference, slow)', 'wasm')
+    .option('--backend <name>', "wasm or cpu (the float64 reference, slow); default wasm, or the resumed run's")
     .option('--threads <n>', 'worker threads of the wasm backend (default: all cores)')
     .option('--checkpoint-every <steps>', 'also checkpoint every N steps (default: every epoch)')
     .option('--dataset <spec>', 'mnist, fashion, a folder or a .csv file (default mnist)')
@@ -88,6 +92,7 @@ function freshSettings(flags: TrainFlags): RunSettings {
     dataset: flags.dataset ?? 'mnist',
     ...(flags.limit !== undefined ? { limit: parseInteger(flags.limit, '--limit', 1) } : {}),
     checkpointEvery: flags.checkpointEvery === undefined ? 0 : parseInteger(flags.checkpointEvery, '--checkpoint-every', 1),
+    backend: flags.backend ?? 'wasm',
   };
 }
 
@@ -122,6 +127,11 @@ function resumedSettings(flags: TrainFlags, out: string): RunSettings {
   }
   if (flags.epochs !== undefined) saved.spec.recipe.epochs = parseInteger(flags.epochs, '--epochs', 1);
   if (flags.checkpointEvery !== undefined) saved.checkpointEvery = parseInteger(flags.checkpointEvery, '--checkpoint-every', 1);
+  const before = saved.backend ?? 'wasm';
+  if (flags.backend !== undefined && flags.backend !== before) {
+    console.log(`note         ${out} was trained on ${before}; resuming on ${flags.backend} continues it, but not bit for bit`);
+  }
+  saved.backend = flags.backend ?? before;
   return saved;
 }
 
@@ -149,7 +159,7 @@ export async function runTrain(flags: TrainFlags, signal?: AbortSignal): Promise
   }
   writeFileAtomic(join(out, 'run.json'), `${JSON.stringify(settings, null, 2)}\n`);
 
-  const backend = await activateBackend(flags.backend, threads);
+  const backend = await activateBackend(settings.backend ?? 'wasm', threads);
   const inputShape = spec.architecture.inputShape as number[];
   const data = prepareData(settings.dataset, { normalize: recipe.normalize, layout: layoutOf(inputShape), limit: settings.limit, seed: settings.seed });
   manualSeed(settings.seed);
@@ -163,58 +173,62 @@ export async function runTrain(flags: TrainFlags, signal?: AbortSignal): Promise
   if (flags.resume) console.log(`resuming     from ${lastCheckpoint}`);
   else if (existsSync(lastCheckpoint)) console.log(`note         ${out} has a checkpoint from an earlier run; starting over (use --resume to continue it)`);
 
-  // Ctrl-C: stop between two steps and save a checkpoint; a second Ctrl-C exits at once.
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  signal?.addEventListener('abort', () => controller.abort());
-  let history;
+  // Ctrl-C: stop between two steps and save a checkpoint; a second Ctrl-C exits at once. Once
+  // training is complete, Ctrl-C lets the model folder be saved; during the report it exits at once.
+  const resume = `zerograd train --out ${out} --resume`;
+  const interrupts = watchInterrupts({
+    message: () => (existsSync(lastCheckpoint)
+      ? `the last checkpoint is ${lastCheckpoint} (steps after it are lost). Continue with: ${resume}`
+      : 'no checkpoint was written yet; start the run again'),
+  }, signal);
   try {
-    history = await fit(model, data.train, {
+    const history = await fit(model, data.train, {
       epochs: recipe.epochs, batchSize: recipe.batchSize, optimizer, seed: settings.seed,
       validationSplit: recipe.validationSplit, augment: recipe.augment ?? null, schedule: recipe.schedule, clipNorm: recipe.clipNorm,
       callbacks: [
         new ModelCheckpoint({ dir: checkpointDir, everySteps: settings.checkpointEvery, monitor: recipe.validationSplit ? 'val_loss' : 'loss' }),
         new TerminateOnNaN(),
       ],
-      signal: controller.signal, progress, resumeFrom: flags.resume ? lastCheckpoint : null,
+      signal: interrupts.signal, progress, resumeFrom: flags.resume ? lastCheckpoint : null,
     });
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-  if (history.stopReason === 'interrupted') {
-    throw new Interrupted(`interrupted; checkpoint saved to ${lastCheckpoint}. Continue with: zerograd train --out ${out} --resume`);
-  }
-  if (history.resumedAt) console.log(`resumed      at epoch ${history.resumedAt.epoch + 1}, step ${history.resumedAt.stepInEpoch}`);
+    if (history.stopReason === 'interrupted') {
+      throw new Interrupted(`interrupted; checkpoint saved to ${lastCheckpoint}. Continue with: ${resume}`);
+    }
+    if (history.resumedAt) console.log(`resumed      at epoch ${history.resumedAt.epoch + 1}, step ${history.resumedAt.stepInEpoch}`);
+    interrupts.phase({ message: `training is complete (${lastCheckpoint}) but the model folder was not saved; ${resume} evaluates and saves it` });
 
-  const test = scoreOnTest(model, data);
-  console.log('');
-  printTestResult(test, data.classNames);
-  const metrics = {
-    model: spec.name,
-    test: testMetrics(test),
-    history: history.history,
-    train_samples_per_second: history.samplesPerSecond,
-    stop_reason: history.stopReason,
-    backend, seed: settings.seed,
-    train_count: data.train.count,
-  };
-  saveModel(out, model, {
-    name: spec.name,
-    preprocessing: { normalization: data.normalization, layout: layoutOf(inputShape), rows: data.train.rows, cols: data.train.cols },
-    classNames: data.classNames, data: settings.dataset, recipe,
-  }, metrics);
-  console.log('');
-  console.log(`saved        ${out} (model.safetensors, config.json, metrics.json); ${Math.round(history.samplesPerSecond).toLocaleString('en-US')} train samples/s`);
-  if (flags.report && history.history.length > 0) {
-    const html = await writeRunReport(join(out, 'report'), `zerograd ${spec.name}`, history.history, test, data.classNames, {
-      model: spec.name, optimizer: recipe.optimizer, lr: recipe.lr, batchSize: recipe.batchSize, epochs: recipe.epochs,
-      schedule: recipe.schedule?.type ?? 'constant', augment: Boolean(recipe.augment), seed: settings.seed, backend,
-      data: data.description, trainExamples: data.train.count,
-    });
-    console.log(`report       ${html}`);
+    const test = scoreOnTest(model, data);
+    console.log('');
+    printTestResult(test, data.classNames);
+    const metrics = {
+      model: spec.name,
+      test: testMetrics(test),
+      history: history.history,
+      train_samples_per_second: history.samplesPerSecond,
+      stop_reason: history.stopReason,
+      backend, seed: settings.seed,
+      train_count: data.train.count,
+    };
+    saveModel(out, model, {
+      name: spec.name,
+      preprocessing: { normalization: data.normalization, layout: layoutOf(inputShape), rows: data.train.rows, cols: data.train.cols },
+      classNames: data.classNames, data: settings.dataset, recipe,
+    }, metrics);
+    console.log('');
+    console.log(`saved        ${out} (model.safetensors, config.json, metrics.json); ${Math.round(history.samplesPerSecond).toLocaleString('en-US')} train samples/s`);
+    await nextTurn(); // a Ctrl-C pressed during the (synchronous) evaluation arrives here
+    const reportAgain = `the model folder ${out} is saved; the report was not written (${resume} writes it)`;
+    if (interrupts.signal.aborted) throw new Interrupted(`interrupted after training finished; ${flags.report ? reportAgain : `the model folder ${out} is saved`}`);
+    if (flags.report && history.history.length > 0) {
+      interrupts.phase({ message: reportAgain, immediate: true });
+      const html = await writeRunReport(join(out, 'report'), `zerograd ${spec.name}`, history.history, test, data.classNames, {
+        model: spec.name, optimizer: recipe.optimizer, lr: recipe.lr, batchSize: recipe.batchSize, epochs: recipe.epochs,
+        schedule: recipe.schedule?.type ?? 'constant', augment: Boolean(recipe.augment), seed: settings.seed, backend,
+        data: data.description, trainExamples: data.train.count,
+      });
+      console.log(`report       ${html}`);
+    }
+  } finally {
+    interrupts.dispose();
   }
 }
