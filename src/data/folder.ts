@@ -4,8 +4,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { DataError } from '../errors.js';
 import { DIGIT_CLASS_NAMES, type ImageSet } from './dataset.js';
-import type { ImageLimits } from './image.js';
-import { readDigitFile, type PreprocessOptions } from './preprocess.js';
+import { readDigitFile, type ImageLimits } from './image.js';
+import type { PreprocessOptions } from './preprocess.js';
 
 /** Options of `loadImageFolder`: the preprocessing, and the pixel limit of every image (maxPixels). */
 export type ImageFolderOptions = PreprocessOptions & ImageLimits;

@@ -6,6 +6,7 @@ import pngjs from 'pngjs';
 import { DataError } from '../errors.js';
 import { readRegularFile } from './files.js';
 import { decodeSimplePng } from './png.js';
+import { preprocessDigit, type PreprocessOptions } from './preprocess.js';
 import { checkPngChunks, checkPngData } from './png-guard.js';
 
 const { PNG } = pngjs;
@@ -135,4 +136,15 @@ export function encodePng(pixels: Uint8Array, width: number, height: number, cha
 /** A chunk type for a message: non-printable bytes as '?'. */
 function printable(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** Reads an image file and preprocesses it (`preprocessDigit`); every error, "no visible ink" too, names `path`. */
+export function readDigitFile(path: string, options: PreprocessOptions & ImageLimits = {}): Float32Array {
+  const image = readImageFile(path, options);
+  try {
+    return preprocessDigit(image, options);
+  } catch (err) {
+    if (err instanceof DataError) throw new DataError(`${path}: ${err.message}`);
+    throw err;
+  }
 }

@@ -2,7 +2,7 @@
 // made: grayscale, invert a light background, crop to the ink, fit a 20x20 box keeping the
 // aspect ratio, and center by center of mass in a 28x28 field. Output: 784 floats, 0 = background, 1 = ink.
 import { DataError } from '../errors.js';
-import { readImageFile, type ImageLimits, type PixelImage } from './image.js';
+import type { PixelImage } from './image.js';
 
 const FIELD = 28;
 const BOX = 20;
@@ -166,15 +166,4 @@ function filterWeights(inSize: number, outSize: number): { start: number; weight
 
 function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
-}
-
-/** Reads an image file and preprocesses it (`preprocessDigit`); every error, "no visible ink" too, names `path`. */
-export function readDigitFile(path: string, options: PreprocessOptions & ImageLimits = {}): Float32Array {
-  const image = readImageFile(path, options);
-  try {
-    return preprocessDigit(image, options);
-  } catch (err) {
-    if (err instanceof DataError) throw new DataError(`${path}: ${err.message}`);
-    throw err;
-  }
 }

@@ -60,12 +60,12 @@ describe('zerograd data', () => {
     execFileSync('mkfifo', [fifo]);
     const fromFifo = await runData(['--dataset', fifo, '--out', join(dir, 'f')]);
     expect(fromFifo.code).toBe(1);
-    expect(fromFifo.err).toBe(`zerograd: ${fifo}: not a regular file (a FIFO, socket or device); expected a CSV file`);
+    expect(fromFifo.err).toBe(`zerograd: ${fifo}: is a FIFO (named pipe), not a regular file; expected a CSV file`);
     const zero = join(dir, 'zero.csv');
     symlinkSync('/dev/zero', zero);
     const fromZero = await runData(['--dataset', zero, '--out', join(dir, 'z')]);
     expect(fromZero.code).toBe(1);
-    expect(fromZero.err).toBe(`zerograd: ${zero}: not a regular file (a FIFO, socket or device); expected a CSV file`);
+    expect(fromZero.err).toBe(`zerograd: ${zero}: is a character device, not a regular file; expected a CSV file`);
   });
 
   it('applies --max-image-pixels to image folders', async () => {

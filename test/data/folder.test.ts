@@ -91,6 +91,6 @@ describe('image folder limits', () => {
   it('refuses an image that is not a regular file (a FIFO) without waiting', () => {
     const dir = makeFolder(join(root, 'fifo'), { '4': { 'a.png': pngOf(digitImage(40, 40)) } });
     execFileSync('mkfifo', [join(dir, '4', 'b.png')]);
-    expect(thrown(() => loadImageFolder(dir)).message).toBe(`${join(dir, '4', 'b.png')}: not a regular file (a FIFO, socket or device); expected a PNG or JPEG image`);
+    expect(thrown(() => loadImageFolder(dir)).message).toBe(`${join(dir, '4', 'b.png')}: is a FIFO (named pipe), not a regular file; expected a PNG or JPEG image`);
   });
 });

@@ -53,7 +53,7 @@ describe('POST /v1/predict', () => {
     ['an empty JSON body', { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'application/json' } }, 400, 'empty_body', /empty/],
     ['an empty image body', { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'image/png' }, payload: Buffer.alloc(0) }, 400, 'empty_body', /empty/],
     ['bytes that are not an image', { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'image/png' }, payload: Buffer.from('definitely not a png') }, 400, 'bad_image', /not a PNG or JPEG/],
-    ['a truncated PNG', { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'image/png' }, payload: digitPng(0).file.subarray(0, 60) }, 400, 'bad_image', /unreadable PNG/],
+    ['a truncated PNG', { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'image/png' }, payload: digitPng(0).file.subarray(0, 60) }, 400, 'bad_image', /truncated PNG/],
     ['a blank image', { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'image/png' }, payload: blankPng() }, 400, 'bad_image', /no visible ink/],
     ['a body over the limit', { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'image/png' }, payload: Buffer.alloc(65 * 1024, 1) }, 413, 'body_too_large', /65536-byte limit/],
     ['invalid JSON', { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'application/json' }, payload: '{"pixels": [0, 1' }, 400, 'bad_json', /not valid JSON/],

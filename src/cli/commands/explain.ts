@@ -1,8 +1,7 @@
 // `zerograd explain --model DIR IMAGE --out FILE.png`: a saliency map of the predicted class (or
 // --target), by integrated gradients or gradient × input, drawn over the preprocessed digit.
 import type { Command } from 'commander';
-import { DEFAULT_MAX_IMAGE_PIXELS, encodePng } from '../../data/image.js';
-import { readDigitFile } from '../../data/preprocess.js';
+import { DEFAULT_MAX_IMAGE_PIXELS, encodePng, readDigitFile } from '../../data/image.js';
 import { UsageError } from '../../errors.js';
 import { digitImage, saliencyOverlay, sideBySide } from '../../explain/overlay.js';
 import { saliency, SALIENCY_METHODS, type SaliencyMethod } from '../../explain/saliency.js';

@@ -2,8 +2,7 @@
 // any colors; MNIST-style preprocessing) and prints each label with its top-3 probabilities, or JSON.
 // An unreadable image gets an error line in its place; the others are still classified; exit 1 then.
 import type { Command } from 'commander';
-import { DEFAULT_MAX_IMAGE_PIXELS } from '../../data/image.js';
-import { readDigitFile } from '../../data/preprocess.js';
+import { DEFAULT_MAX_IMAGE_PIXELS, readDigitFile } from '../../data/image.js';
 import { DataError, ZerogradError } from '../../errors.js';
 import { loadClassifier, positiveIntegerFlag } from '../../serve/load.js';
 
