@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadModel } from '../../src/io/model-folder.js';
 import { LoraDense } from '../../src/nn/lora.js';
 import { tempDir } from '../data/helpers.js';
-import { lastCheckpointMeta, spawnZerograd } from './helpers-spawn.js';
+import { atEpochEnd, killAfterCheckpoint, lastCheckpointMeta, midEpoch, spawnZerograd } from './helpers-spawn.js';
 import { microBackbone, zerograd } from './helpers-zerograd.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -166,19 +166,13 @@ describe.each(['wasm', 'cpu'] as const)('zerograd finetune --resume on %s (spawn
 
   it('end of epoch (the default kind)', async () => {
     const out = join(dir, 'epoch-end');
-    const atEpochEnd = (): boolean => { const meta = lastCheckpointMeta(out); return meta !== null && meta.stepInEpoch === 0 && !meta.finished; };
-    const killed = await spawnZerograd(args(out), { signal: 'SIGKILL', when: atEpochEnd });
-    expect(killed.signal).toBe('SIGKILL');
-    expect(atEpochEnd()).toBe(true);
+    await killAfterCheckpoint(args(out), out, atEpochEnd);
     await resumeAndCompare(out);
   });
 
   it('every N steps (--checkpoint-every 3), past step 1', async () => {
     const out = join(dir, 'periodic');
-    const midEpoch = (): boolean => { const meta = lastCheckpointMeta(out); return meta !== null && meta.stepInEpoch > 0; };
-    const killed = await spawnZerograd(args(out, ['--checkpoint-every', '3']), { signal: 'SIGKILL', when: midEpoch });
-    expect(killed.signal).toBe('SIGKILL');
-    expect(midEpoch()).toBe(true);
+    await killAfterCheckpoint(args(out, ['--checkpoint-every', '3']), out, midEpoch);
     await resumeAndCompare(out);
   });
 

@@ -52,3 +52,22 @@ export function lastCheckpointMeta(out: string): CheckpointMeta | null {
 export function bytes(path: string): Buffer {
   return readFileSync(path);
 }
+
+/** The last checkpoint in `out` is an end-of-epoch one (of an unfinished run). */
+export function atEpochEnd(out: string): boolean {
+  const meta = lastCheckpointMeta(out);
+  return meta !== null && meta.stepInEpoch === 0 && !meta.finished;
+}
+
+/** The last checkpoint in `out` was written in the middle of an epoch (--checkpoint-every). */
+export function midEpoch(out: string): boolean {
+  const meta = lastCheckpointMeta(out);
+  return meta !== null && meta.stepInEpoch > 0;
+}
+
+/** Spawns `args` and SIGKILLs it as soon as `when(out)` holds; checks it died that way with that checkpoint on disk. */
+export async function killAfterCheckpoint(args: string[], out: string, when: (out: string) => boolean): Promise<void> {
+  const killed = await spawnZerograd(args, { signal: 'SIGKILL', when: () => when(out) });
+  if (killed.signal !== 'SIGKILL') throw new Error(`the run ended (code ${killed.code}) before it was killed: ${killed.err}`);
+  if (!when(out)) throw new Error(`the checkpoint in ${out} changed kind after the kill`);
+}

@@ -7,7 +7,7 @@ import { runPretrainCommand, type PretrainFlags } from '../../src/cli/commands/p
 import { Interrupted } from '../../src/cli/pipeline.js';
 import { loadModel } from '../../src/io/model-folder.js';
 import { tempDir } from '../data/helpers.js';
-import { bytes, lastCheckpointMeta, spawnZerograd } from './helpers-spawn.js';
+import { atEpochEnd, bytes, killAfterCheckpoint, lastCheckpointMeta, midEpoch, spawnZerograd } from './helpers-spawn.js';
 import { microBackbone, zerograd } from './helpers-zerograd.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -101,19 +101,13 @@ describe.each(['wasm', 'cpu'] as const)('zerograd pretrain --resume on %s (spawn
 
   it('end of epoch (the default kind)', async () => {
     const out = join(dir, 'epoch-end');
-    const atEpochEnd = (): boolean => { const meta = lastCheckpointMeta(out); return meta !== null && meta.stepInEpoch === 0 && !meta.finished; };
-    const killed = await spawnZerograd(args(out), { signal: 'SIGKILL', when: atEpochEnd });
-    expect(killed.signal).toBe('SIGKILL');
-    expect(atEpochEnd()).toBe(true);
+    await killAfterCheckpoint(args(out), out, atEpochEnd);
     await resumeAndCompare(out);
   });
 
   it('every N steps (--checkpoint-every 3), past step 1', async () => {
     const out = join(dir, 'periodic');
-    const midEpoch = (): boolean => { const meta = lastCheckpointMeta(out); return meta !== null && meta.stepInEpoch > 0; };
-    const killed = await spawnZerograd(args(out, ['--checkpoint-every', '3']), { signal: 'SIGKILL', when: midEpoch });
-    expect(killed.signal).toBe('SIGKILL');
-    expect(midEpoch()).toBe(true);
+    await killAfterCheckpoint(args(out, ['--checkpoint-every', '3']), out, midEpoch);
     expect(lastCheckpointMeta(out)?.globalStep).toBeGreaterThan(1);
     await resumeAndCompare(out);
   });

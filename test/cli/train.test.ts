@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../data/helpers.js';
-import { bytes, lastCheckpointMeta, spawnZerograd } from './helpers-spawn.js';
+import { atEpochEnd, bytes, killAfterCheckpoint, lastCheckpointMeta, midEpoch, spawnZerograd } from './helpers-spawn.js';
 import { zerograd } from './helpers-zerograd.js';
 
 interface Metrics {
@@ -125,19 +125,13 @@ describe.each(['wasm', 'cpu'] as const)('zerograd train --resume on %s (spawned,
 
   it('end of epoch (the default kind): SIGKILL right after it, then --resume, gives the same weights and metrics', async () => {
     const out = join(dir, 'epoch-end');
-    const atEpochEnd = (): boolean => { const meta = lastCheckpointMeta(out); return meta !== null && meta.stepInEpoch === 0 && !meta.finished; };
-    const killed = await spawnZerograd(args(out), { signal: 'SIGKILL', when: atEpochEnd });
-    expect(killed.signal).toBe('SIGKILL');
-    expect(atEpochEnd()).toBe(true); // the checkpoint it resumes from is an end-of-epoch one
+    await killAfterCheckpoint(args(out), out, atEpochEnd);
     await resumeAndCompare(out, /resumed\s+at epoch [23], step 0\b/);
   });
 
   it('every N steps (--checkpoint-every): SIGKILL right after a periodic checkpoint, then --resume, gives the same weights and metrics', async () => {
     const out = join(dir, 'periodic');
-    const midEpoch = (): boolean => { const meta = lastCheckpointMeta(out); return meta !== null && meta.stepInEpoch > 0; };
-    const killed = await spawnZerograd(args(out, ['--checkpoint-every', '4']), { signal: 'SIGKILL', when: midEpoch });
-    expect(killed.signal).toBe('SIGKILL');
-    expect(midEpoch()).toBe(true);
+    await killAfterCheckpoint(args(out, ['--checkpoint-every', '4']), out, midEpoch);
     await resumeAndCompare(out, /resumed\s+at epoch [123], step [1-9]\d*/);
   });
 
