@@ -3,8 +3,9 @@
 // V8 hoists all A splats of an iteration, so 5x8 (10 acc + 2 B + 5 A) spills past its 15 xmm registers and ran at
 // half speed here; 4x8 (8 + 2 + 4) does not (bench notes in BENCHMARKS.md). transA/transB are absorbed
 // by the packing routines (element strides), so one kernel serves every combination. No allocation: scratch comes from JS.
+// Multiply-adds go through simd.ts's madd: one FMA in the relaxed-SIMD build, mul + add in the plain one (same tiles).
 
-import { storeTransposed4 } from './simd';
+import { madd, storeTransposed4 } from './simd';
 
 const MR = 4;
 const NR = 8;
@@ -137,17 +138,17 @@ function micro4x8(kc: i32, pa: usize, pb: usize, dst: usize, dstRowBytes: usize,
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
     a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
     a = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
     a = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
     pa += MR * 4;
     pb += NR * 4;
   }
@@ -281,10 +282,10 @@ function gemv(x: usize, incX: i32, b: usize, rsB: i32, csB: i32, y: usize, n: i3
       let pb = b + (<usize>j << 2);
       for (let p = 0; p < k; p++) {
         const a = f32x4.splat(load<f32>(px));
-        c0 = f32x4.add(c0, f32x4.mul(a, v128.load(pb)));
-        c1 = f32x4.add(c1, f32x4.mul(a, v128.load(pb, 16)));
-        c2 = f32x4.add(c2, f32x4.mul(a, v128.load(pb, 32)));
-        c3 = f32x4.add(c3, f32x4.mul(a, v128.load(pb, 48)));
+        c0 = madd(a, v128.load(pb), c0);
+        c1 = madd(a, v128.load(pb, 16), c1);
+        c2 = madd(a, v128.load(pb, 32), c2);
+        c3 = madd(a, v128.load(pb, 48), c3);
         px += xStep;
         pb += rowStep;
       }
@@ -307,9 +308,9 @@ function gemv(x: usize, incX: i32, b: usize, rsB: i32, csB: i32, y: usize, n: i3
       for (let p = 0; p < k; p++) {
         const v = load<f32>(px);
         const a = f32x4.splat(v);
-        if (vectors > 0) c0 = f32x4.add(c0, f32x4.mul(a, v128.load(pb)));
-        if (vectors > 1) c1 = f32x4.add(c1, f32x4.mul(a, v128.load(pb, 16)));
-        if (vectors > 2) c2 = f32x4.add(c2, f32x4.mul(a, v128.load(pb, 32)));
+        if (vectors > 0) c0 = madd(a, v128.load(pb), c0);
+        if (vectors > 1) c1 = madd(a, v128.load(pb, 16), c1);
+        if (vectors > 2) c2 = madd(a, v128.load(pb, 32), c2);
         const q = ps + (pb - b - (<usize>j << 2));
         if (scalars > 0) s0 += v * load<f32>(q);
         if (scalars > 1) s1 += v * load<f32>(q, 4);
@@ -337,8 +338,8 @@ function gemv(x: usize, incX: i32, b: usize, rsB: i32, csB: i32, y: usize, n: i3
       let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
       for (; p + 8 <= k; p += 8) {
         const o = <usize>p << 2;
-        s0 = f32x4.add(s0, f32x4.mul(v128.load(x + o), v128.load(col + o)));
-        s1 = f32x4.add(s1, f32x4.mul(v128.load(x + o, 16), v128.load(col + o, 16)));
+        s0 = madd(v128.load(x + o), v128.load(col + o), s0);
+        s1 = madd(v128.load(x + o, 16), v128.load(col + o, 16), s1);
       }
       s0 = f32x4.add(s0, s1);
       sum = f32x4.extract_lane(s0, 0) + f32x4.extract_lane(s0, 1) + f32x4.extract_lane(s0, 2) + f32x4.extract_lane(s0, 3);
