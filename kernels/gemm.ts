@@ -3,7 +3,9 @@
 // V8 hoists all A splats of an iteration, so 5x8 (10 acc + 2 B + 5 A) spills past its 15 xmm registers and ran at
 // half speed here; 4x8 (8 + 2 + 4) does not (bench notes in BENCHMARKS.md). transA/transB are absorbed
 // by the packing routines (element strides), so one kernel serves every combination. No allocation: scratch comes from JS.
-// Multiply-adds go through simd.ts's madd: one FMA in the relaxed-SIMD build, mul + add in the plain one (same tiles).
+// The micro-kernel's multiply-adds go through simd.ts's madd: one FMA in the relaxed-SIMD build, mul + add in the plain
+// one (same tiles). gemv keeps mul + add in both: its <= 4 accumulator chains are latency-bound, and an FMA's latency
+// (longer than an add's) made 1x784x128 11-16% slower on Node 26 here; the 8 chains of 4x8 hide it.
 
 import { madd, storeTransposed4 } from './simd';
 
@@ -269,7 +271,7 @@ export function matmul(a: usize, b: usize, out: usize, m: i32, n: i32, k: i32, t
   }
 }
 
-/** y[j] (=|+=) sum_p x[p*incX] B(p, j) for j < n, with B(p, j) = b[p*rsB + j*csB]. */
+/** y[j] (=|+=) sum_p x[p*incX] B(p, j) for j < n, with B(p, j) = b[p*rsB + j*csB]. Plain mul + add in both builds (see the header). */
 function gemv(x: usize, incX: i32, b: usize, rsB: i32, csB: i32, y: usize, n: i32, k: i32, accumulate: bool): void {
   const xStep = <usize>incX << 2;
   if (csB == 1) {
@@ -282,10 +284,10 @@ function gemv(x: usize, incX: i32, b: usize, rsB: i32, csB: i32, y: usize, n: i3
       let pb = b + (<usize>j << 2);
       for (let p = 0; p < k; p++) {
         const a = f32x4.splat(load<f32>(px));
-        c0 = madd(a, v128.load(pb), c0);
-        c1 = madd(a, v128.load(pb, 16), c1);
-        c2 = madd(a, v128.load(pb, 32), c2);
-        c3 = madd(a, v128.load(pb, 48), c3);
+        c0 = f32x4.add(c0, f32x4.mul(a, v128.load(pb)));
+        c1 = f32x4.add(c1, f32x4.mul(a, v128.load(pb, 16)));
+        c2 = f32x4.add(c2, f32x4.mul(a, v128.load(pb, 32)));
+        c3 = f32x4.add(c3, f32x4.mul(a, v128.load(pb, 48)));
         px += xStep;
         pb += rowStep;
       }
@@ -308,9 +310,9 @@ function gemv(x: usize, incX: i32, b: usize, rsB: i32, csB: i32, y: usize, n: i3
       for (let p = 0; p < k; p++) {
         const v = load<f32>(px);
         const a = f32x4.splat(v);
-        if (vectors > 0) c0 = madd(a, v128.load(pb), c0);
-        if (vectors > 1) c1 = madd(a, v128.load(pb, 16), c1);
-        if (vectors > 2) c2 = madd(a, v128.load(pb, 32), c2);
+        if (vectors > 0) c0 = f32x4.add(c0, f32x4.mul(a, v128.load(pb)));
+        if (vectors > 1) c1 = f32x4.add(c1, f32x4.mul(a, v128.load(pb, 16)));
+        if (vectors > 2) c2 = f32x4.add(c2, f32x4.mul(a, v128.load(pb, 32)));
         const q = ps + (pb - b - (<usize>j << 2));
         if (scalars > 0) s0 += v * load<f32>(q);
         if (scalars > 1) s1 += v * load<f32>(q, 4);
@@ -338,8 +340,8 @@ function gemv(x: usize, incX: i32, b: usize, rsB: i32, csB: i32, y: usize, n: i3
       let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
       for (; p + 8 <= k; p += 8) {
         const o = <usize>p << 2;
-        s0 = madd(v128.load(x + o), v128.load(col + o), s0);
-        s1 = madd(v128.load(x + o, 16), v128.load(col + o, 16), s1);
+        s0 = f32x4.add(s0, f32x4.mul(v128.load(x + o), v128.load(col + o)));
+        s1 = f32x4.add(s1, f32x4.mul(v128.load(x + o, 16), v128.load(col + o, 16)));
       }
       s0 = f32x4.add(s0, s1);
       sum = f32x4.extract_lane(s0, 0) + f32x4.extract_lane(s0, 1) + f32x4.extract_lane(s0, 2) + f32x4.extract_lane(s0, 3);
