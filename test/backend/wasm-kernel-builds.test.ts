@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MatmulParams } from '../../src/backend/backend.js';
 import { createWasmBackend, relaxedSimdSupported, resolveKernelBuild, type KernelBuild, type WasmBackend } from '../../src/backend/wasm/index.js';
+import { init } from '../../src/backend/registry.js';
 import { UsageError, ZerogradError } from '../../src/errors.js';
 import { kernelBuilds, random, upload } from './wasm-parity.js';
 
@@ -41,6 +42,11 @@ describe('choosing the kernel build', () => {
     be.dispose();
     process.env.ZEROGRAD_KERNELS = 'relaxed-simd';
     expect(resolveKernelBuild('simd')).toBe('simd');
+  });
+
+  it("init('wasm', { kernels }) passes the choice on", async () => {
+    const be = await init('wasm', { threads: 1, kernels: 'simd' });
+    expect(be.kernelBuild).toBe('simd'); // one thread: no workers to stop
   });
 
   it('a bad value names where it came from and what is allowed', () => {
