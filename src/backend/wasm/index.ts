@@ -23,7 +23,7 @@ export interface WasmBackendOptions {
   /** How long an idle worker keeps spinning before it sleeps, in ms (default 0.05; waking a sleeper costs 10 us to ms, but a spinning worker slows an SMT sibling). */
   spinMs?: number;
   /**
-   * Kernel build: 'simd', 'relaxed-simd' (FMA in the GEMM; an error where the engine lacks relaxed SIMD) or 'auto'
+   * Kernel build: 'simd', 'relaxed-simd' (FMA in the GEMM micro-kernel; an error where the engine lacks relaxed SIMD) or 'auto'
    * (relaxed where it validates). Default: the ZEROGRAD_KERNELS environment variable, else 'auto'.
    */
   kernels?: KernelChoice;
