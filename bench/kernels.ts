@@ -74,6 +74,8 @@ export async function main(args: string[]): Promise<void> {
   const sizes = [128, 256, 512, 1024];
   const backends = new Map<number, WasmBackend>();
   for (const t of threadCounts) backends.set(t, await createWasmBackend({ threads: t }));
+  const kernels = backends.get(1)?.kernelBuild ?? 'simd';
+  console.log(`wasm kernels: ${kernels} (ZEROGRAD_KERNELS=simd or relaxed-simd to choose; bench kernel-builds compares both)`);
 
   // ---- square matmul ---------------------------------------------------------------------
   const square: Record<string, Record<string, number>> = {};
@@ -131,7 +133,7 @@ export async function main(args: string[]): Promise<void> {
   for (const be of backends.values()) be.dispose();
 
   // Other processes skew every number here; the 1-minute load average before/after the run is recorded with them.
-  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${all} cores, Node ${process.versions.node}, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0].toFixed(1)} after`;
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${all} cores, Node ${process.versions.node}, ${kernels} kernels, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0].toFixed(1)} after`;
   const results = { date: new Date().toISOString(), machine, square, numpy: { all: numpyAll, oneThread: numpyOne }, mlp, conv, cutovers };
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(join(here, 'results', 'kernels.json'), `${JSON.stringify(results, null, 2)}\n`);

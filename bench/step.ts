@@ -52,6 +52,7 @@ export async function main(args: string[]): Promise<void> {
   zg.manualSeed(0);
   const results = {
     threads: base.threads,
+    kernels: base.kernelBuild ?? 'none',
     mlp: measure(mlp(), 32, quick ? 300 : 2000, probe),
     cnn: measure(smallCnn(), 64, quick ? 10 : 60, probe),
   };
@@ -63,7 +64,7 @@ export async function main(args: string[]): Promise<void> {
   const body = [
     '## Training step',
     '',
-    `\`npm run bench -- step${quick ? ' --quick' : ''}\` on the wasm backend with ${results.threads} threads (load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; ${new Date().toISOString().slice(0, 16)} UTC): forward, backward and Adam update of one batch, one memory scope per step. "Outside kernels" is wall time minus time inside backend calls (JS per-op overhead: graph recording, allocation, shape checks).`,
+    `\`npm run bench -- step${quick ? ' --quick' : ''}\` on the wasm backend (${results.kernels} kernels, Node ${process.versions.node}) with ${results.threads} threads (load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; ${new Date().toISOString().slice(0, 16)} UTC): forward, backward and Adam update of one batch, one memory scope per step. "Outside kernels" is wall time minus time inside backend calls (JS per-op overhead: graph recording, allocation, shape checks).`,
     '',
     '| model | batch | ms/step | samples/s | ms outside kernels |',
     '|---|---|---|---|---|',

@@ -3,8 +3,11 @@
 // V8 hoists all A splats of an iteration, so 5x8 (10 acc + 2 B + 5 A) spills past its 15 xmm registers and ran at
 // half speed here; 4x8 (8 + 2 + 4) does not (bench notes in BENCHMARKS.md). transA/transB are absorbed
 // by the packing routines (element strides), so one kernel serves every combination. No allocation: scratch comes from JS.
+// The micro-kernel's multiply-adds go through simd.ts's madd: one FMA in the relaxed-SIMD build, mul + add in the plain
+// one (same tiles). gemv keeps mul + add in both: its <= 4 accumulator chains are latency-bound, and an FMA's latency
+// (longer than an add's) made 1x784x128 11-16% slower on Node 26 here; the 8 chains of 4x8 hide it.
 
-import { storeTransposed4 } from './simd';
+import { madd, storeTransposed4 } from './simd';
 
 const MR = 4;
 const NR = 8;
@@ -137,17 +140,17 @@ function micro4x8(kc: i32, pa: usize, pb: usize, dst: usize, dstRowBytes: usize,
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
     a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
     a = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
     a = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
     pa += MR * 4;
     pb += NR * 4;
   }
@@ -268,7 +271,7 @@ export function matmul(a: usize, b: usize, out: usize, m: i32, n: i32, k: i32, t
   }
 }
 
-/** y[j] (=|+=) sum_p x[p*incX] B(p, j) for j < n, with B(p, j) = b[p*rsB + j*csB]. */
+/** y[j] (=|+=) sum_p x[p*incX] B(p, j) for j < n, with B(p, j) = b[p*rsB + j*csB]. Plain mul + add in both builds (see the header). */
 function gemv(x: usize, incX: i32, b: usize, rsB: i32, csB: i32, y: usize, n: i32, k: i32, accumulate: bool): void {
   const xStep = <usize>incX << 2;
   if (csB == 1) {

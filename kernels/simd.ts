@@ -1,4 +1,15 @@
-// Small SIMD helpers shared by several kernels.
+// Small SIMD helpers shared by several kernels, and the one place where the two builds differ: `madd` is a fused
+// multiply-add in the relaxed-SIMD build (scripts/build-kernels.mjs compiles with --enable relaxed-simd) and
+// mul + add in the plain build, so each kernel is written once.
+
+/**
+ * a * b + c on 4 f32 lanes. Relaxed build: f32x4.relaxed_madd (one FMA instruction, rounded once, where the CPU
+ * has FMA; V8 falls back to mul + add where it has not). Plain build: mul then add (rounded twice).
+ */
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
 
 /**
  * 4x4 transpose: r0..r3 each hold 4 consecutive elements of one line; stores 4 vectors, dStep bytes apart, where

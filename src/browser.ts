@@ -13,6 +13,7 @@ export type { Backend, DataBuffer, DType } from './backend/backend.js';
 export { UnaryOp, BinaryOp, ReduceOp } from './backend/backend.js';
 export { CpuBackend } from './backend/cpu/cpu-backend.js';
 export { init, type BackendName, type InitOptions } from './backend/registry.js';
+export { relaxedSimdSupported, resolveKernelBuild, type KernelBuild, type KernelChoice } from './backend/wasm/kernel-build.js';
 export * from './errors.js';
 export * from './nn/index.js';
 export * from './optim/index.js';

@@ -167,6 +167,8 @@ export interface Backend {
   readonly name: string;
   /** Threads the backend computes on (1 for the reference backend). */
   readonly threads: number;
+  /** Which compiled kernels compute (wasm: 'simd' or 'relaxed-simd'); absent for the reference backend. */
+  readonly kernelBuild?: string;
 
   // ---- memory ---------------------------------------------------------------------------
   /** A buffer of `length` elements; its contents are unspecified (ops that need zeros call `fill`). */

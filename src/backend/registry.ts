@@ -5,24 +5,26 @@ import { isNode } from '../platform/node.js';
 import { setBackend } from '../tensor/engine.js';
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/cpu-backend.js';
-import { createWasmBackend, createWasmBackendSync } from './wasm/index.js';
+import { createWasmBackend, createWasmBackendSync, type KernelChoice } from './wasm/index.js';
 
 export type BackendName = 'wasm' | 'cpu';
 
 export interface InitOptions {
   /** Worker threads for the wasm backend (default: all cores). */
   threads?: number;
+  /** Kernel build of the wasm backend: 'simd', 'relaxed-simd' or 'auto' (default: ZEROGRAD_KERNELS, else 'auto'). */
+  kernels?: KernelChoice;
 }
 
 const cache = new Map<string, Promise<Backend>>();
 
-/** Creates (once per name and thread count) and activates a backend; returns it. */
+/** Creates (once per name, thread count and kernel choice) and activates a backend; returns it. */
 export async function init(name: BackendName = 'wasm', options: InitOptions = {}): Promise<Backend> {
-  const key = `${name}:${options.threads ?? 0}`;
+  const key = `${name}:${options.threads ?? 0}${options.kernels ? `:${options.kernels}` : ''}`;
   let backend = cache.get(key);
   if (!backend) {
     if (name === 'cpu') backend = Promise.resolve(new CpuBackend());
-    else if (name === 'wasm') backend = createWasmBackend({ threads: options.threads });
+    else if (name === 'wasm') backend = createWasmBackend({ threads: options.threads, kernels: options.kernels });
     else throw new ZerogradError(`unknown backend '${String(name)}'; expected wasm or cpu`);
     cache.set(key, backend);
   }

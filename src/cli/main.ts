@@ -1,5 +1,6 @@
 // The zerograd command line: one sub-command per file in ./commands, registered here.
 import { Command, CommanderError } from 'commander';
+import { resolveKernelBuild } from '../backend/wasm/kernel-build.js';
 import { ZerogradError } from '../errors.js';
 import { applyConventions, commandPath } from './conventions.js';
 import { packageVersion } from './package-info.js';
@@ -29,12 +30,21 @@ export function buildProgram(): Command {
   program
     .name('zerograd')
     .description('Train, fine-tune, evaluate and deploy neural networks on MNIST with a WebAssembly tensor engine.')
-    .version(`zerograd ${packageVersion()} (node ${process.version}, ${process.platform}-${process.arch})`, '-V, --version', 'print the version')
+    .version(`zerograd ${packageVersion()} (node ${process.version}, ${process.platform}-${process.arch}, wasm kernels: ${kernelsLabel()})`, '-V, --version', 'print the version')
     .exitOverride();
   for (const register of commands) register(program);
   applyConventions(program);
   program.hook('preAction', (_program, action) => { running = action; });
   return program;
+}
+
+/** The wasm kernel build a command would run on (ZEROGRAD_KERNELS, else relaxed SIMD where the engine has it). */
+function kernelsLabel(): string {
+  try {
+    return resolveKernelBuild();
+  } catch (err) {
+    return `none (${(err as Error).message})`;
+  }
 }
 
 /** The sub-command being run, for the hint after a usage error. */

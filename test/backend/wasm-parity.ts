@@ -1,13 +1,15 @@
-// Shared helpers for the wasm backend parity tests: seeded data, backends per thread setting, and a
-// tolerance check against the float64 reference backend (inputs are float32 on both sides).
+// Shared helpers for the wasm backend parity tests: seeded data, backends per kernel build and thread setting, and
+// a tolerance check against the float64 reference backend (inputs are float32 on both sides). Every setting runs
+// on each kernel build the engine validates: plain SIMD everywhere, relaxed SIMD too on Node >= 21.
 import { availableParallelism } from 'node:os';
 import { expect } from 'vitest';
 import type { Backend, DataBuffer, DType } from '../../src/backend/backend.js';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.js';
-import { createWasmBackend, type WasmBackend } from '../../src/backend/wasm/index.js';
+import { createWasmBackend, relaxedSimdSupported, type KernelBuild, type WasmBackend } from '../../src/backend/wasm/index.js';
 
 export interface ThreadSetting {
   label: string;
+  kernels: KernelBuild;
   threads: number;
   /** Split every call that can be split, however small (exercises the threaded paths on odd shapes). */
   forceSplit: boolean;
@@ -15,17 +17,20 @@ export interface ThreadSetting {
 
 const cores = Math.max(2, availableParallelism());
 
-export const threadSettings: ThreadSetting[] = [
-  { label: 'threads=1', threads: 1, forceSplit: false },
-  { label: `threads=${cores}`, threads: cores, forceSplit: false },
-  { label: `threads=${cores} always split`, threads: cores, forceSplit: true },
-];
+/** The kernel builds this engine validates. */
+export const kernelBuilds: KernelBuild[] = relaxedSimdSupported() ? ['simd', 'relaxed-simd'] : ['simd'];
+
+export const threadSettings: ThreadSetting[] = kernelBuilds.flatMap((kernels): ThreadSetting[] => [
+  { label: `${kernels} threads=1`, kernels, threads: 1, forceSplit: false },
+  { label: `${kernels} threads=${cores}`, kernels, threads: cores, forceSplit: false },
+  { label: `${kernels} threads=${cores} always split`, kernels, threads: cores, forceSplit: true },
+]);
 
 export function makeWasm(setting: ThreadSetting): Promise<WasmBackend> {
   const thresholds = setting.forceSplit
     ? { elementwise: 1, transcendental: 1, reduction: 1, window: 1, optimizer: 1, matmul: 1 }
     : undefined;
-  return createWasmBackend({ threads: setting.threads, thresholds });
+  return createWasmBackend({ threads: setting.threads, thresholds, kernels: setting.kernels });
 }
 
 export const cpu = new CpuBackend();

@@ -16,6 +16,11 @@ describe('CLI conventions', () => {
     const run = cli(['--version']);
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toMatch(/^zerograd \d+\.\d+\.\d+ \(node v\d+/);
+    // ... and which wasm kernel build a command would run on.
+    expect(run.stdout.trim()).toMatch(/, wasm kernels: (simd|relaxed-simd)\)$/);
+    const forced = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', '--version'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ZEROGRAD_KERNELS: 'simd' } });
+    expect(forced.stdout.trim()).toMatch(/, wasm kernels: simd\)$/);
   });
 
   it('a usage error is one line and a hint, exit 2, not the whole help', () => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { resolveKernelBuild } from '../../src/backend/wasm/kernel-build.js';
 import { tempDir } from '../data/helpers.js';
 import { atEpochEnd, bytes, killAfterCheckpoint, lastCheckpointMeta, midEpoch, spawnZerograd } from './helpers-spawn.js';
 import { zerograd } from './helpers-zerograd.js';
@@ -46,6 +47,15 @@ describe('zerograd train and eval', () => {
     expect(metrics.history).toHaveLength(1);
     expect(Object.keys(metrics.history[0]).sort()).toEqual(['accuracy', 'epoch', 'loss', 'lr', 'seconds', 'val_accuracy', 'val_loss']);
     expect(metrics.train_samples_per_second).toBeGreaterThan(0);
+  });
+
+  it('metrics.json names the wasm kernel build that computed it (and none on cpu)', async () => {
+    expect(readMetrics(run)).not.toHaveProperty('kernels');
+    const wasmRun = join(dir, 'mlp-wasm');
+    const { code, err } = await zerograd(['train', '--model', 'mlp', '--limit', '200', '--epochs', '1', '--backend', 'wasm', '--no-report', '--out', wasmRun, '--progress', 'none']);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(readMetrics(wasmRun)).toHaveProperty('kernels', resolveKernelBuild());
   });
 
   it('eval scores the saved model like train did', async () => {

@@ -1,6 +1,7 @@
 // Public entry of the WebAssembly backend: `createWasmBackend()` builds the shared memory, instantiates the
 // kernels on this thread and starts the worker threads. Browsers need cross-origin isolation (COOP/COEP) for shared memory.
 import { builtin, isNode } from '../../platform/node.js';
+import { resolveKernelBuild, type KernelBuild, type KernelChoice } from './kernel-build.js';
 import { instantiateKernels, instantiateKernelsSync, kernelModule, kernelModuleSync, parallelKernels, type KernelExports } from './kernels.js';
 import { ThreadPool, controlBytes } from './thread-pool.js';
 import { defaultThresholds, type Thresholds } from './thresholds.js';
@@ -8,6 +9,7 @@ import { PARAMS_BYTES, WasmBackend } from './wasm-backend.js';
 
 export { WasmBackend } from './wasm-backend.js';
 export type { Thresholds } from './thresholds.js';
+export { relaxedSimdSupported, resolveKernelBuild, type KernelBuild, type KernelChoice } from './kernel-build.js';
 
 export interface WasmBackendOptions {
   /** Threads to compute on, including the calling thread. Default: all cores. */
@@ -20,6 +22,11 @@ export interface WasmBackendOptions {
   thresholds?: Partial<Thresholds>;
   /** How long an idle worker keeps spinning before it sleeps, in ms (default 0.05; waking a sleeper costs 10 us to ms, but a spinning worker slows an SMT sibling). */
   spinMs?: number;
+  /**
+   * Kernel build: 'simd', 'relaxed-simd' (FMA in the GEMM micro-kernel; an error where the engine lacks relaxed SIMD) or 'auto'
+   * (relaxed where it validates). Default: the ZEROGRAD_KERNELS environment variable, else 'auto'.
+   */
+  kernels?: KernelChoice;
 }
 
 const PAGE = 65536;
@@ -67,9 +74,9 @@ function layout(kernels: KernelExports, memory: WebAssembly.Memory, threads: num
   return { threads, memory, controlOffset, paramsOffset, scratch, heapStart };
 }
 
-function assemble(kernels: KernelExports, at: Layout, pool: ThreadPool | undefined, options: WasmBackendOptions): WasmBackend {
+function assemble(kernels: KernelExports, build: KernelBuild, at: Layout, pool: ThreadPool | undefined, options: WasmBackendOptions): WasmBackend {
   return new WasmBackend({
-    memory: at.memory, kernels, pool, threads: at.threads, paramsOffset: at.paramsOffset, scratch: at.scratch, heapStart: at.heapStart,
+    memory: at.memory, kernels, kernelBuild: build, pool, threads: at.threads, paramsOffset: at.paramsOffset, scratch: at.scratch, heapStart: at.heapStart,
     thresholds: { ...defaultThresholds, ...options.thresholds },
     zeroOnAlloc: options.zeroOnAlloc ?? false,
   });
@@ -81,13 +88,14 @@ function poolOptions(module: WebAssembly.Module, at: Layout, options: WasmBacken
 
 /** Builds the backend: compiles the kernels, lays out the shared memory and waits for the worker threads. */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const build = resolveKernelBuild(options.kernels);
   const threads = threadCount(options);
   const memory = sharedMemory(options);
-  const module = await kernelModule();
+  const module = await kernelModule(build);
   const kernels = await instantiateKernels(module, memory);
   const at = layout(kernels, memory, threads);
   const pool = threads > 1 ? await ThreadPool.start(poolOptions(module, at, options)) : undefined;
-  return assemble(kernels, at, pool, options);
+  return assemble(kernels, build, at, pool, options);
 }
 
 /**
@@ -96,11 +104,12 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
  */
 export function createWasmBackendSync(options: WasmBackendOptions = {}): WasmBackend {
   if (!isNode) throw new Error('createWasmBackendSync: Node.js only; in a browser, await init(\'wasm\')');
+  const build = resolveKernelBuild(options.kernels);
   const threads = threadCount(options);
   const memory = sharedMemory(options);
-  const module = kernelModuleSync();
+  const module = kernelModuleSync(build);
   const kernels = instantiateKernelsSync(module, memory);
   const at = layout(kernels, memory, threads);
   const pool = threads > 1 ? ThreadPool.startDetached(poolOptions(module, at, options)) : undefined;
-  return assemble(kernels, at, pool, options);
+  return assemble(kernels, build, at, pool, options);
 }

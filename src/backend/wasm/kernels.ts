@@ -1,6 +1,7 @@
-// Loads the compiled kernels (base64 from kernels.generated.ts) and types their exports.
-// The module is compiled once per process and instantiated on each thread against the shared memory.
-import { kernelsBase64 } from './kernels.generated.js';
+// Loads the compiled kernels (base64 from kernels.generated.ts: the plain and the relaxed-SIMD build) and types
+// their exports. Each build is compiled once per process and instantiated on each thread against the shared memory.
+import type { KernelBuild } from './kernel-build.js';
+import { kernelsBase64, kernelsRelaxedBase64 } from './kernels.generated.js';
 
 /** Signatures of the wasm exports (pointers and sizes are plain numbers; flags are 0/1). */
 export interface KernelExports {
@@ -65,8 +66,9 @@ export const parallelKernels = [
 
 export type ParallelKernel = (typeof parallelKernels)[number];
 
-let compiled: WebAssembly.Module | undefined;
-let compiling: Promise<WebAssembly.Module> | undefined;
+const sources: Record<KernelBuild, string> = { 'simd': kernelsBase64, 'relaxed-simd': kernelsRelaxedBase64 };
+const compiled = new Map<KernelBuild, WebAssembly.Module>();
+const compiling = new Map<KernelBuild, Promise<WebAssembly.Module>>();
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
@@ -75,17 +77,26 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** The compiled kernel module (compiled on first use, then cached). */
-export function kernelModule(): Promise<WebAssembly.Module> {
-  if (compiled) return Promise.resolve(compiled);
-  compiling ??= WebAssembly.compile(decodeBase64(kernelsBase64)).then((module) => (compiled = module));
-  return compiling;
+/** The compiled kernel module of `build` (compiled on first use, then cached). */
+export function kernelModule(build: KernelBuild): Promise<WebAssembly.Module> {
+  const done = compiled.get(build);
+  if (done) return Promise.resolve(done);
+  let pending = compiling.get(build);
+  if (!pending) {
+    pending = WebAssembly.compile(decodeBase64(sources[build])).then((module) => { compiled.set(build, module); return module; });
+    compiling.set(build, pending);
+  }
+  return pending;
 }
 
 /** The same, compiled on this thread without waiting (Node; browsers refuse large synchronous compiles on the main thread). */
-export function kernelModuleSync(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(decodeBase64(kernelsBase64));
-  return compiled;
+export function kernelModuleSync(build: KernelBuild): WebAssembly.Module {
+  let module = compiled.get(build);
+  if (!module) {
+    module = new WebAssembly.Module(decodeBase64(sources[build]));
+    compiled.set(build, module);
+  }
+  return module;
 }
 
 export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<KernelExports> {

@@ -9,6 +9,7 @@ import { Allocator } from './allocator.js';
 import { type KernelExports, type ParallelKernel, parallelKernels } from './kernels.js';
 import { planMatmul, ranges } from './matmul-plan.js';
 import { binaryCode, cheapUnary, reduceCode, unaryCode } from './op-codes.js';
+import type { KernelBuild } from './kernel-build.js';
 import type { ThreadPool } from './thread-pool.js';
 import type { Thresholds } from './thresholds.js';
 
@@ -23,6 +24,8 @@ export const PARAMS_BYTES = 256;
 export interface WasmBackendParts {
   memory: WebAssembly.Memory;
   kernels: KernelExports;
+  /** Which compiled build `kernels` came from. */
+  kernelBuild: KernelBuild;
   pool: ThreadPool | undefined;
   threads: number;
   paramsOffset: number;
@@ -36,6 +39,8 @@ export interface WasmBackendParts {
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
   readonly threads: number;
+  /** The kernel build that runs: 'simd' or 'relaxed-simd' (FMA in the GEMM; results may differ in the last bits). */
+  readonly kernelBuild: KernelBuild;
   /** Tunable cut-overs (work per thread below which a call stays on one thread). */
   readonly thresholds: Thresholds;
   private readonly memory: WebAssembly.Memory;
@@ -53,6 +58,7 @@ export class WasmBackend implements Backend {
     this.k = parts.kernels;
     this.pool = parts.pool;
     this.threads = parts.threads;
+    this.kernelBuild = parts.kernelBuild;
     this.thresholds = { ...parts.thresholds };
     this.paramsOffset = parts.paramsOffset;
     this.zeroOnAlloc = parts.zeroOnAlloc;

@@ -11,7 +11,7 @@ import { saveModel } from '../../io/model-folder.js';
 import { buildModel } from '../../models/build.js';
 import { resolveModelSpec } from '../../models/presets.js';
 import { checkModelSpec, createOptimizer, type ModelSpec } from '../../models/recipe.js';
-import { manualSeed } from '../../tensor/engine.js';
+import { getBackend, manualSeed } from '../../tensor/engine.js';
 import { ModelCheckpoint, TerminateOnNaN } from '../../train/callbacks.js';
 import { fit } from '../../train/fit.js';
 import type { ProgressMode } from '../../train/progress.js';
@@ -200,6 +200,7 @@ export async function runTrain(flags: TrainFlags, signal?: AbortSignal): Promise
     const test = scoreOnTest(model, data);
     console.log('');
     printTestResult(test, data.classNames);
+    const kernels = getBackend().kernelBuild;
     const metrics = {
       model: spec.name,
       test: testMetrics(test),
@@ -207,6 +208,8 @@ export async function runTrain(flags: TrainFlags, signal?: AbortSignal): Promise
       train_samples_per_second: history.samplesPerSecond,
       stop_reason: history.stopReason,
       backend, seed: settings.seed,
+      // Which wasm kernel build computed it ('simd' or 'relaxed-simd'; absent on cpu): builds may differ in the last bits.
+      ...(kernels ? { kernels } : {}),
       train_count: data.train.count,
     };
     saveModel(out, model, {
