@@ -52,8 +52,9 @@ export function unpickle(bytes: Uint8Array, where: string): PickleValue {
   const memo = new Map<number, PickleValue>();
   let at = 0;
   let opcode = 0;
+  let opcodeAt = 0;
   const fail = (message: string): never => {
-    throw new DataError(`${where}: ${message} (pickle opcode ${NAMES[opcode] ?? `0x${opcode.toString(16)}`} at byte ${at}); refusing to load`);
+    throw new DataError(`${where}: ${message} (pickle opcode ${NAMES[opcode] ?? `0x${opcode.toString(16)}`} at byte ${opcodeAt}); refusing to load`);
   };
   const take = (n: number): number => {
     if (n > bytes.length - at) fail(`truncated pickle: ${n} bytes asked, ${bytes.length - at} left`);
@@ -85,6 +86,7 @@ export function unpickle(bytes: Uint8Array, where: string): PickleValue {
   const listOf = (value: PickleValue): PickleValue[] => (Array.isArray(value) ? value : fail(`APPEND on ${describe(value)}, not a list`));
   const keyOf = (value: PickleValue): PickleKey => (value === null || typeof value !== 'object' ? value : fail(`a dict key of type ${describe(value)}`));
   for (;;) {
+    opcodeAt = at;
     opcode = bytes[take(1)];
     switch (opcode) {
       case 0x80: { const protocol = bytes[take(1)]; if (protocol < 2 || protocol > 5) fail(`pickle protocol ${protocol}; expected 2 to 5`); break; }
