@@ -4,7 +4,7 @@
 import { DataError } from '../errors.js';
 import { readRegularFile } from '../data/files.js';
 import { ELEMENT_BYTES, readElements, viewExtent, type ElementType, type ElementValues } from './elements.js';
-import { describe, PickleDict, PickleTensor, unpickle } from './torch-pickle.js';
+import { describePickled, PickleDict, PickleTensor, unpickle } from './torch-pickle.js';
 import { isZip, readZipEntries, zipEntryData, type ZipEntry } from './zip.js';
 
 /** One tensor of a state dict: F32 for float32/16 and bfloat16, F64 for float64 and int64, I32 for smaller integers and bools. */
@@ -59,7 +59,7 @@ export function decodeTorchStateDict(bytes: Uint8Array, where = 'model.pth', opt
   const byteOrder = order === null ? 'little' : new TextDecoder().decode(order).trim();
   if (byteOrder !== 'little' && byteOrder !== 'big') throw new DataError(`${where}: ${prefix}byteorder says '${byteOrder.slice(0, 20)}', expected 'little' or 'big'`);
   const root = unpickle(entryBytes('data.pkl') as Uint8Array, `${where}: ${prefix}data.pkl`);
-  if (!(root instanceof PickleDict)) throw new DataError(`${where}: holds ${describe(root)}, not a state dict (a dict of tensors)`);
+  if (!(root instanceof PickleDict)) throw new DataError(`${where}: holds ${describePickled(root)}, not a state dict (a dict of tensors)`);
 
   const storages = new Map<string, { type: string; bytes: Uint8Array }>();
   const storageBytes = (tensor: PickleTensor, key: string): Uint8Array => {
@@ -82,8 +82,8 @@ export function decodeTorchStateDict(bytes: Uint8Array, where = 'model.pth', opt
   const tensors = new Map<string, StateTensor>();
   const skipped: string[] = [];
   for (const [key, value] of root.entries) {
-    if (typeof key !== 'string') throw new DataError(`${where}: a state dict key is ${describe(key)}, expected a string`);
-    if (!(value instanceof PickleTensor)) { skipped.push(`${key} (${describe(value)})`); continue; }
+    if (typeof key !== 'string') throw new DataError(`${where}: a state dict key is ${describePickled(key)}, expected a string`);
+    if (!(value instanceof PickleTensor)) { skipped.push(`${key} (${describePickled(value)})`); continue; }
     const dtype = STORAGE_ELEMENTS[value.storage.type];
     const view = { shape: value.shape, strides: value.strides, offset: value.offset };
     const count = value.shape.reduce((p, d) => p * d, 1);

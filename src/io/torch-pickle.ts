@@ -82,9 +82,9 @@ export function unpickle(bytes: Uint8Array, where: string): PickleValue {
     return new PickleGlobal(name);
   };
   const top = (): PickleValue => (stack.length > 0 ? stack[stack.length - 1] : fail('empty stack'));
-  const dictOf = (value: PickleValue): PickleDict => (value instanceof PickleDict ? value : fail(`SETITEM on ${describe(value)}, not a dict`));
-  const listOf = (value: PickleValue): PickleValue[] => (Array.isArray(value) ? value : fail(`APPEND on ${describe(value)}, not a list`));
-  const keyOf = (value: PickleValue): PickleKey => (value === null || typeof value !== 'object' ? value : fail(`a dict key of type ${describe(value)}`));
+  const dictOf = (value: PickleValue): PickleDict => (value instanceof PickleDict ? value : fail(`SETITEM on ${describePickled(value)}, not a dict`));
+  const listOf = (value: PickleValue): PickleValue[] => (Array.isArray(value) ? value : fail(`APPEND on ${describePickled(value)}, not a list`));
+  const keyOf = (value: PickleValue): PickleKey => (value === null || typeof value !== 'object' ? value : fail(`a dict key of type ${describePickled(value)}`));
   for (;;) {
     opcodeAt = at;
     opcode = bytes[take(1)];
@@ -139,7 +139,7 @@ export function unpickle(bytes: Uint8Array, where: string): PickleValue {
       case 0x65: { const items = popMark(); const list = listOf(top()); for (const item of items) list.push(item); break; }
       case 0x51: stack.push(storageOf(pop(), fail)); break; // BINPERSID
       case 0x52: { const args = pop(); const callable = pop(); stack.push(reduce(callable, args, fail)); break; }
-      case 0x62: { const state = pop(); const target = top(); if (!(target instanceof PickleDict || target instanceof PickleTensor)) fail(`BUILD on ${describe(target)}`); void state; break; } // a dict's _metadata, a tensor's hooks: not needed
+      case 0x62: { const state = pop(); const target = top(); if (!(target instanceof PickleDict || target instanceof PickleTensor)) fail(`BUILD on ${describePickled(target)}`); void state; break; } // a dict's _metadata, a tensor's hooks: not needed
       default: fail('an unsupported opcode');
     }
   }
@@ -160,7 +160,7 @@ function long1(bytes: Uint8Array, start: number, end: number): number | bigint {
 }
 
 /** A short name of a value's type, for messages. */
-export function describe(value: unknown): string {
+export function describePickled(value: unknown): string {
   if (value instanceof PickleDict) return 'a dict';
   if (value instanceof PickleTuple) return `a ${value.items.length}-tuple`;
   if (value instanceof PickleGlobal) return `global ${value.name}`;
@@ -178,20 +178,20 @@ function storageOf(id: PickleValue, fail: (m: string) => never): PickleStorage {
   if (items.length !== 5 || tag !== 'storage' || !(type instanceof PickleGlobal) || !STORAGE_TYPES.has(type.name)
     || typeof key !== 'string' || !/^[\w.-]{1,100}$/.test(key) || typeof location !== 'string'
     || typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) {
-    return fail(`a persistent id ${describe(id)} that is not ('storage', torch.<Type>Storage, key, location, numel)`);
+    return fail(`a persistent id ${describePickled(id)} that is not ('storage', torch.<Type>Storage, key, location, numel)`);
   }
   return new PickleStorage(type.name.slice('torch.'.length, -'Storage'.length), key, numel);
 }
 
 const intsOf = (value: PickleValue, what: string, fail: (m: string) => never): number[] => {
-  if (!(value instanceof PickleTuple) || value.items.length > 64) return fail(`${what} must be a tuple of at most 64 integers, got ${describe(value)}`);
-  return value.items.map((v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : fail(`${what} holds ${describe(v)}, expected integers >= 0`)));
+  if (!(value instanceof PickleTuple) || value.items.length > 64) return fail(`${what} must be a tuple of at most 64 integers, got ${describePickled(value)}`);
+  return value.items.map((v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : fail(`${what} holds ${describePickled(v)}, expected integers >= 0`)));
 };
 
 /** REDUCE with an allowed callable: builds a dict or a tensor record; never calls anything. */
 function reduce(callable: PickleValue, args: PickleValue, fail: (m: string) => never): PickleValue {
-  if (!(callable instanceof PickleGlobal)) return fail(`REDUCE of ${describe(callable)}, not a global`);
-  if (!(args instanceof PickleTuple)) return fail(`REDUCE of ${callable.name} with ${describe(args)} as arguments`);
+  if (!(callable instanceof PickleGlobal)) return fail(`REDUCE of ${describePickled(callable)}, not a global`);
+  if (!(args instanceof PickleTuple)) return fail(`REDUCE of ${callable.name} with ${describePickled(args)} as arguments`);
   const a = args.items;
   switch (callable.name) {
     case 'collections.OrderedDict': {
@@ -201,7 +201,7 @@ function reduce(callable: PickleValue, args: PickleValue, fail: (m: string) => n
       for (const pair of a[0] as PickleValue[]) {
         if (!(pair instanceof PickleTuple) || pair.items.length !== 2) return fail('OrderedDict(...) with an item that is not a pair');
         const key = pair.items[0];
-        if (key !== null && typeof key === 'object') return fail(`a dict key of type ${describe(key)}`);
+        if (key !== null && typeof key === 'object') return fail(`a dict key of type ${describePickled(key)}`);
         dict.entries.set(key, pair.items[1]);
       }
       return dict;
@@ -210,19 +210,19 @@ function reduce(callable: PickleValue, args: PickleValue, fail: (m: string) => n
     case 'torch._utils._rebuild_tensor_v2': {
       if (a.length < 4) return fail(`${callable.name} with ${a.length} arguments, expected (storage, offset, size, stride, ...)`);
       const offset = a[1];
-      if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return fail(`a tensor storage offset of ${describe(offset)}`);
+      if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return fail(`a tensor storage offset of ${describePickled(offset)}`);
       const shape = intsOf(a[2], 'a tensor size', fail);
       const strides = intsOf(a[3], 'a tensor stride', fail);
       if (shape.length !== strides.length) return fail(`a tensor of size (${shape.join(', ')}) with ${strides.length} strides`);
-      if (!(a[0] instanceof PickleStorage)) return fail(`a tensor whose storage is ${describe(a[0])}`);
+      if (!(a[0] instanceof PickleStorage)) return fail(`a tensor whose storage is ${describePickled(a[0])}`);
       return new PickleTensor(a[0], offset, shape, strides);
     }
     case 'torch._utils._rebuild_parameter':
     case 'torch._utils._rebuild_parameter_with_state':
-      return a[0] instanceof PickleTensor ? a[0] : fail(`${callable.name} of ${describe(a[0])}, not a tensor`);
+      return a[0] instanceof PickleTensor ? a[0] : fail(`${callable.name} of ${describePickled(a[0])}, not a tensor`);
     case 'torch._tensor._rebuild_from_type_v2': { // (func, type, args, state): a tensor subclass or one with attributes
       const [func, type, inner] = a;
-      if (!(type instanceof PickleGlobal) || (type.name !== 'torch.Tensor' && type.name !== 'torch.nn.parameter.Parameter')) return fail(`_rebuild_from_type_v2 of type ${describe(type)}`);
+      if (!(type instanceof PickleGlobal) || (type.name !== 'torch.Tensor' && type.name !== 'torch.nn.parameter.Parameter')) return fail(`_rebuild_from_type_v2 of type ${describePickled(type)}`);
       if (func instanceof PickleGlobal && func.name === 'torch._tensor._rebuild_from_type_v2') return fail('nested _rebuild_from_type_v2');
       return reduce(func, inner, fail);
     }
