@@ -61,19 +61,28 @@ export function decodeTorchStateDict(bytes: Uint8Array, where = 'model.pth', opt
   const root = unpickle(entryBytes('data.pkl') as Uint8Array, `${where}: ${prefix}data.pkl`);
   if (!(root instanceof PickleDict)) throw new DataError(`${where}: holds ${describePickled(root)}, not a state dict (a dict of tensors)`);
 
-  const storages = new Map<string, { type: string; bytes: Uint8Array }>();
+  // Storages are read when first needed and dropped after their last tensor, so deflated ones are inflated one at a time.
+  const storages = new Map<string, { bytes: Uint8Array }>();
+  const usesLeft = new Map<string, number>();
+  for (const value of root.entries.values()) if (value instanceof PickleTensor) usesLeft.set(value.storage.key, (usesLeft.get(value.storage.key) ?? 0) + 1);
+  const seen = new Map<string, string>(); // storage key -> its type and size as first named
   const storageBytes = (tensor: PickleTensor, key: string): Uint8Array => {
     const { type, key: storageKey, numel } = tensor.storage;
-    const known = storages.get(storageKey);
-    if (known) {
-      if (known.type !== type) throw new DataError(`${where}: storage ${storageKey} is read as ${known.type} and as ${type} (by ${key})`);
-      return known.bytes;
+    const known = seen.get(storageKey);
+    if (known !== undefined && known !== `${numel} ${type}`) throw new DataError(`${where}: storage ${storageKey} is named as ${known} elements and, by ${key}, as ${numel} ${type}`);
+    seen.set(storageKey, `${numel} ${type}`);
+    const left = (usesLeft.get(storageKey) ?? 1) - 1;
+    usesLeft.set(storageKey, left);
+    const cached = storages.get(storageKey);
+    if (cached) {
+      if (left === 0) storages.delete(storageKey);
+      return cached.bytes;
     }
     const data = entryBytes(`data/${storageKey}`);
     if (data === null) throw new DataError(`${where}: tensor ${key} refers to storage ${storageKey}, but the archive has no ${prefix}data/${storageKey}`);
     const need = numel * ELEMENT_BYTES[STORAGE_ELEMENTS[type]];
     if (data.length !== need) throw new DataError(`${where}: storage ${prefix}data/${storageKey} has ${data.length} bytes; ${numel} ${type} elements need ${need}`);
-    storages.set(storageKey, { type, bytes: data });
+    if (left > 0) storages.set(storageKey, { bytes: data });
     return data;
   };
 
