@@ -1,6 +1,6 @@
 // Element types of foreign array files (.npy, torch storages) and the one routine that turns their raw
 // bytes, at any strides, into plain typed arrays: floats of 32 bits or less -> Float32Array, 64-bit
-// floats and integers -> Float64Array (exact up to 2^53), smaller integers and bools -> Int32Array.
+// floats and integers (and uint32) -> Float64Array (exact up to 2^53), smaller integers and bools -> Int32Array.
 
 /** An element type, named as safetensors names them. */
 export type ElementType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'U64' | 'I32' | 'U32' | 'I16' | 'U16' | 'I8' | 'U8' | 'BOOL';

@@ -1,8 +1,6 @@
-// NumPy .npy files (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html): the magic
-// "\x93NUMPY", a version, a little-endian header length, a Python dict literal header
-// {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }, then the raw C-order data.
-// Reading accepts v1.0, v2.0 and v3.0 and little-endian numeric dtypes (read as float32); writing is float32 v1.0.
-// The header is parsed by a small tokenizer, bounded in length, never evaluated.
+// NumPy .npy files: "\x93NUMPY", a version, a header length, a Python dict literal header
+// {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } (tokenized, bounded, never evaluated), then C-order data.
+// Reads v1.0-3.0 and little-endian numeric dtypes (as float32); writes float32 v1.0.
 import { DataError } from '../errors.js';
 import { readRegularFile, writeFileAtomic } from '../data/files.js';
 import { ELEMENT_BYTES, contiguousStrides, readElements, type ElementType } from './elements.js';

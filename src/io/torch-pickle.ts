@@ -1,7 +1,6 @@
-// A restricted unpickler for torch.save state dicts: the pickle opcodes (protocols 2-5) that dicts,
-// tuples, numbers, strings and tensors need, and an allow-list of globals (OrderedDict, the tensor
-// rebuild functions, storage types). Nothing is imported or called: an allowed global only builds a
-// plain value. Any other opcode or global is a DataError naming it, before anything runs.
+// A restricted unpickler for torch.save state dicts: the opcodes (protocols 2-5) that dicts, tuples, numbers,
+// strings and tensors need, and an allow-list of globals (OrderedDict, tensor rebuild functions, storage types)
+// that only build plain values; nothing is imported or called. Anything else is a DataError naming it.
 import { DataError } from '../errors.js';
 
 /** A pickled dict (dict or OrderedDict), keys as decoded. */
@@ -21,7 +20,7 @@ export type PickleKey = string | number | bigint | boolean | null;
 export type PickleValue = PickleKey | PickleValue[] | PickleDict | PickleTuple | PickleGlobal | PickleStorage | PickleTensor;
 
 /** Storage type globals (the persistent ids of tensors name them). */
-export const STORAGE_TYPES = new Set(['Float', 'Half', 'BFloat16', 'Double', 'Long', 'Int', 'Short', 'Char', 'Byte', 'Bool', 'Untyped'].map((t) => `torch.${t}Storage`));
+export const STORAGE_TYPES = new Set([...['Float', 'Half', 'BFloat16', 'Double', 'Long', 'Int', 'Short', 'Char', 'Byte', 'Bool', 'Untyped'].map((t) => `torch.${t}Storage`), 'torch.storage.UntypedStorage']);
 
 /** Globals the unpickler accepts; everything else is refused by name. */
 const ALLOWED = new Set([
@@ -180,7 +179,7 @@ function storageOf(id: PickleValue, fail: (m: string) => never): PickleStorage {
     || typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) {
     return fail(`a persistent id ${describePickled(id)} that is not ('storage', torch.<Type>Storage, key, location, numel)`);
   }
-  return new PickleStorage(type.name.slice('torch.'.length, -'Storage'.length), key, numel);
+  return new PickleStorage((type.name.split('.').pop() as string).slice(0, -'Storage'.length), key, numel);
 }
 
 const intsOf = (value: PickleValue, what: string, fail: (m: string) => never): number[] => {

@@ -1,7 +1,6 @@
-// A small zip reader for checkpoint archives (torch.save writes uncompressed entries; deflate is read too):
-// the end-of-central-directory record (zip64 included), the central directory, and each entry's bytes.
-// Every offset and size is checked against the buffer before use; inflating is capped at the size the
-// directory gives; CRC-32s are checked. Errors are DataErrors naming the file and the entry.
+// A small zip reader for checkpoint archives (torch.save stores entries uncompressed; deflate is read too, zip64
+// as well). Every offset and size is checked against the buffer before use, inflating is capped at the told
+// size, CRC-32s are checked; errors are DataErrors naming the file and the entry.
 import { DataError } from '../errors.js';
 import { builtin } from '../platform/node.js';
 
