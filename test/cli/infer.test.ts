@@ -4,6 +4,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { examplesIn } from '../../src/cli/commands/infer.js';
 import { encodeNpy, readNpy } from '../../src/io/npy.js';
 import { loadClassifier } from '../../src/serve/load.js';
 import { tempDir } from '../data/helpers.js';
@@ -69,6 +70,15 @@ describe('zerograd infer', () => {
     const run = await zerograd(['infer', '--model', SHIPPED_MODEL, '--input', one, '--out', join(dir, 'one-out.npy')]);
     expect(run.code).toBe(0);
     expect(readNpy(join(dir, 'one-out.npy')).shape).toEqual([1, 10]);
+  });
+
+  it('counts examples by rank: a batch axis in front of the input shape, or one example without it', () => {
+    expect(examplesIn([3, 784], [784], 'x.npy')).toBe(3);
+    expect(examplesIn([784], [784], 'x.npy')).toBe(1);
+    expect(examplesIn([0, 1, 28, 28], [1, 28, 28], 'x.npy')).toBe(0);
+    expect(() => examplesIn([3, 28, 28], [784], 'x.npy')).toThrow("x.npy: an array of shape (3, 28, 28) does not fit the model's input (N, 784) (or one example (784,))");
+    expect(() => examplesIn([2, 3, 1, 28, 28], [1, 28, 28], 'x.npy')).toThrow('does not fit');
+    expect(() => examplesIn([], [1], 'x.npy')).toThrow('an array of shape () does not fit');
   });
 
   it('exits 1 naming both shapes when the array does not fit, and naming the file when it is not .npy', async () => {
