@@ -105,7 +105,7 @@ describe('npy', () => {
       'print(x.dtype, x.shape, " ".join(repr(float(v)) for v in x.ravel()))',
     ].join('\n');
     const run = spawnSync(python as string, ['-c', script], { encoding: 'utf8' });
-    expect(run.stderr).toBe('');
+    expect(run.status, run.stderr).toBe(0);
     expect(run.stdout.trim()).toBe(`float32 (2, 3) 0.25 -1.0 0.125 7.0 8.0 9.0`);
     const back = readNpy(theirs);
     expect(back.shape).toEqual([2, 3, 4]);

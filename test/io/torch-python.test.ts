@@ -19,8 +19,7 @@ interface Expected { dtype: string; shape: number[]; values: number[] }
 /** Runs the script into `dir` and checks every tensor of `files` against expected.json. */
 function check(dir: string, args: string[], files: string[]): number {
   const run = spawnSync(args[0], [SCRIPT, dir, ...args.slice(1)], { encoding: 'utf8', timeout: 120_000 });
-  expect(run.stderr).toBe('');
-  expect(run.status).toBe(0);
+  expect(run.status, run.stderr).toBe(0);
   const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, Expected>;
   for (const file of files) {
     const { tensors, skipped } = readTorchStateDict(join(dir, file));
