@@ -1,4 +1,10 @@
-// Saving and loading models: safetensors weights plus JSON config and metrics in one folder.
+// Saving and loading models: safetensors weights plus JSON config and metrics in one folder; reading
+// foreign arrays and checkpoints: NumPy .npy files and torch.save state dicts (restricted unpickler).
 export * from './safetensors.js';
 export * from './model-folder.js';
 export * from './from-bytes.js';
+export * from './npy.js';
+export { ELEMENT_BYTES, halfToFloat, type ElementType, type ElementValues } from './elements.js';
+export { isZip, readZipEntries, zipEntryData, type ZipEntry } from './zip.js';
+export { unpickle, PickleDict, PickleGlobal, PickleStorage, PickleTensor, PickleTuple, type PickleKey, type PickleValue } from './torch-pickle.js';
+export * from './torch-checkpoint.js';
