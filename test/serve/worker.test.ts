@@ -173,7 +173,11 @@ describe('the server with a pool of 2 inference workers', () => {
     watching = false;
     await watch;
     expect(pooled.map((r) => r.statusCode)).toEqual(requests.map(() => 200));
-    expect(pooled.map((r) => r.json())).toEqual(local.map((r) => r.json()));
+    // Same labels; probabilities equal up to float32 rounding: batches of other sizes take other GEMM paths, and on
+    // the relaxed-SIMD build only the blocked one uses FMA (docs/engine.md), so the last bits may differ.
+    const probabilities = (r: { json(): unknown }) => (r.json() as { probabilities: number[] }).probabilities;
+    expect(pooled.map((r) => (r.json() as { label: number }).label)).toEqual(local.map((r) => (r.json() as { label: number }).label));
+    pooled.forEach((r, i) => probabilities(r).forEach((p, c) => expect(Math.abs(p - probabilities(local[i])[c])).toBeLessThanOrEqual(2e-6)));
     expect(most).toBeGreaterThan(0);
     expect(most).toBeLessThanOrEqual(2);
     await Promise.all([app.close(), inProcess.close()]);
