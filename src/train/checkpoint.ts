@@ -50,6 +50,8 @@ export interface CheckpointMeta {
   };
   callbacks: Record<string, unknown>;
   architecture: unknown;
+  /** Where it was computed: the backend and (wasm) the kernel build. A resume elsewhere is not bit-exact (absent before). */
+  engine?: { backend: string; kernels?: string };
 }
 
 /** A checkpoint in memory. */

@@ -2,6 +2,7 @@
 // memory scope: forward (logits) -> fused cross-entropy -> backward -> clip -> optimizer step.
 // Callbacks see every batch and epoch; the whole state can be checkpointed between any two
 // steps and resumed exactly (same weights, optimizer slots, RNG streams and history).
+import type { Backend } from '../backend/backend.js';
 import { Augmenter, type AugmentOptions } from '../data/augment.js';
 import { batchCount, batches } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
@@ -16,7 +17,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import type { ScheduleConfig } from '../optim/schedules.js';
 import { tensor } from '../ops/create.js';
 import '../ops/methods.js'; // Tensor methods used here: crossEntropy, softmax, backward
-import { globalRandom, scope } from '../tensor/engine.js';
+import { getBackend, globalRandom, scope } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { LearningRateScheduler } from './callbacks.js';
 import {
@@ -76,6 +77,12 @@ export interface History {
   /** Where a resumed run started, if it was resumed. */
   resumedAt?: { epoch: number; stepInEpoch: number };
 }
+
+/** The backend and kernel build a checkpoint records. */
+const engineOf = (backend: Backend): NonNullable<CheckpointMeta['engine']> =>
+  (backend.kernelBuild ? { backend: backend.name, kernels: backend.kernelBuild } : { backend: backend.name });
+const describeEngine = (engine: NonNullable<CheckpointMeta['engine']>): string =>
+  `${engine.backend}${engine.kernels ? ` (${engine.kernels} kernels)` : ''}`;
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => {
   if (typeof setImmediate === 'function') setImmediate(resolve); // Node: after pending I/O and signals
@@ -151,6 +158,7 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
       rng: { global: globalRandom().getState(), shuffleAtEpochStart: s.shuffleAtEpochStart, augment: augmentRng?.getState() ?? null },
       callbacks: callbackJson,
       architecture: model.config(),
+      engine: engineOf(getBackend()),
     };
     return { meta, arrays };
   };
@@ -178,6 +186,9 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
     if (meta.run.batchSize !== batchSize || meta.run.trainCount !== trainIndices.length) {
       throw new ZerogradError(`${where}: made with batch size ${meta.run.batchSize} on ${meta.run.trainCount} training examples; this run has batch size ${batchSize} and ${trainIndices.length} examples, so it cannot continue it exactly`);
     }
+    const from = meta.engine ? describeEngine(meta.engine) : null;
+    const here = describeEngine(engineOf(getBackend()));
+    if (from !== null && from !== here) progress.log(`note: ${where} was computed on ${from}; resuming on ${here} continues it, but not bit for bit`);
     loadWeights(model, arraysUnder(checkpoint.arrays, 'model'), where, ['F32', 'F64']);
     restoreOptimizer(optimizer, meta.optimizer, checkpoint.arrays, where);
     globalRandom().setState(meta.rng.global);

@@ -184,4 +184,25 @@ describe('checkpoints and exact resume', () => {
     expect(thrown(() => readCheckpoint(newer)).message).toMatch(/checkpoint version 3 was written by a newer zerograd/);
     expect(thrown(() => readCheckpoint(join(root, 'none.ckpt'))).message).toMatch(/checkpoint not found/);
   });
+
+  it('records the backend and kernel build, and says so when a resume computes elsewhere', async () => {
+    const last = join(root, 'baseline', 'last.ckpt');
+    const checkpoint = readCheckpoint(last);
+    expect(checkpoint.meta.engine).toEqual({ backend: 'cpu' });
+    const elsewhere = { ...checkpoint, meta: { ...checkpoint.meta, engine: { backend: 'wasm', kernels: 'relaxed-simd' } } };
+    const model = tinyMlp(1, { dropout: 0.25 });
+    const lines: string[] = [];
+    await fit(model, mnistSlice().train, {
+      ...fullOptions(join(root, 'elsewhere')), progress: 'lines', log: (line) => lines.push(line),
+      optimizer: new Adam(model.parameters(), { lr: 0.01 }), resumeFrom: elsewhere,
+    });
+    expect(lines).toContain('note: checkpoint was computed on wasm (relaxed-simd kernels); resuming on cpu continues it, but not bit for bit');
+    lines.length = 0;
+    const again = tinyMlp(1, { dropout: 0.25 });
+    await fit(again, mnistSlice().train, {
+      ...fullOptions(join(root, 'same')), progress: 'lines', log: (line) => lines.push(line),
+      optimizer: new Adam(again.parameters(), { lr: 0.01 }), resumeFrom: checkpoint,
+    });
+    expect(lines.filter((line) => line.startsWith('note:'))).toEqual([]);
+  });
 });
