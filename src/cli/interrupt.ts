@@ -1,6 +1,7 @@
 // Ctrl-C (SIGINT) for the long commands: the first one asks the work to stop at its next safe point
 // (training saves a checkpoint); a second one, or the first in a phase that cannot stop gracefully,
 // exits at once with code 130 and a line saying what is on disk and how to continue.
+import { existsSync } from 'node:fs';
 
 /** What a Ctrl-C does in the current phase of a command. */
 export interface InterruptPhase {
@@ -41,6 +42,13 @@ export function watchInterrupts(first: InterruptPhase, outer?: AbortSignal): Int
       outer?.removeEventListener('abort', onOuter);
     },
   };
+}
+
+/** The message of a training phase: the last checkpoint on disk (steps after it are lost) and the command that continues it. */
+export function checkpointHint(lastCheckpoint: string, resumeCommand: string): () => string {
+  return () => (existsSync(lastCheckpoint)
+    ? `the last checkpoint is ${lastCheckpoint} (steps after it are lost). Continue with: ${resumeCommand}`
+    : 'no checkpoint was written yet; start the run again');
 }
 
 /** One turn of the event loop, so that a pending Ctrl-C reaches the handler. */

@@ -11,7 +11,8 @@ import {
 } from '../../finetune/finetune-run.js';
 import { SELF_TRAINING_DEFAULTS, checkSelfTrainingOptions, selfTrain, STUDENT_PRESETS, type RoundRecord, type StudentKind } from '../../finetune/self-training.js';
 import { saveModel } from '../../io/model-folder.js';
-import { watchInterrupts } from '../interrupt.js';
+import { checkpointHint, watchInterrupts } from '../interrupt.js';
+import { refuseChangedFlags } from '../resume.js';
 import { activateBackend, Interrupted, parseFraction, parseInteger, parsePositive, prepareData, printTestResult, scoreOnTest, testMetrics, writeRunReport } from '../pipeline.js';
 
 /** The backbone shipped with zerograd (made by `zerograd pretrain`, see its README.md); resolved by resolveModelDir. */
@@ -79,17 +80,9 @@ function resumedFlags(flags: FinetuneFlags, out: string, given: (flag: keyof Fin
   } catch (err) {
     throw new UsageError(`--resume: cannot read ${path} (${(err as Error).message})`);
   }
-  for (const key of RUN_FLAGS) {
-    const value = key === 'from' ? resolve(flags.from) : flags[key];
-    if (given(key) && value !== saved[key]) {
-      throw new UsageError(`--resume: ${flagName(key)} differs from the run being resumed (${JSON.stringify(saved[key])}); drop the flag, or start a new run with another --out`);
-    }
-  }
-  const before = backend ?? 'wasm';
-  if (given('backend') && flags.backend !== before) {
-    console.log(`note         ${out} was fine-tuned on ${before}; resuming on ${flags.backend} continues it, but not bit for bit`);
-  }
-  return { ...flags, ...saved, backend: given('backend') ? flags.backend : before };
+  refuseChangedFlags(RUN_FLAGS.map((key) => [flagName(key), given(key) ? (key === 'from' ? resolve(flags.from) : flags[key]) : undefined, saved[key]]));
+  // Another backend than the run's continues it; fit() notes that the result is then not bit for bit.
+  return { ...flags, ...saved, backend: given('backend') ? flags.backend : backend ?? 'wasm' };
 }
 
 /** Registers the `finetune` sub-command. */
@@ -208,9 +201,7 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
   // once); during self-training, the evaluation and the report it exits at once, saying what is on disk.
   const resume = `zerograd finetune --out ${out} --resume`;
   const interrupts = watchInterrupts({
-    message: () => (existsSync(lastCheckpoint)
-      ? `the last checkpoint is ${lastCheckpoint} (steps after it are lost). Continue with: ${resume}`
-      : 'no checkpoint was written yet; start the run again'),
+    message: checkpointHint(lastCheckpoint, resume),
   }, context.signal);
   try {
     const started = performance.now();

@@ -8,7 +8,8 @@ import { BACKBONES } from '../../finetune/backbones.js';
 import type { ObjectiveName } from '../../finetune/objectives.js';
 import { checkPretrainSettings, PRETRAIN_DEFAULTS, readPretrainRun, runPretraining, type PretrainSettings } from '../../finetune/pretrain-run.js';
 import type { ProgressMode } from '../../train/progress.js';
-import { nextTurn, watchInterrupts } from '../interrupt.js';
+import { checkpointHint, nextTurn, watchInterrupts } from '../interrupt.js';
+import { refuseChangedFlags } from '../resume.js';
 import { activateBackend, Interrupted, parseInteger, parsePositive, prepareData } from '../pipeline.js';
 
 /** Flags of `zerograd pretrain` as commander parses them. */
@@ -74,27 +75,18 @@ export async function runPretrainCommand(flags: PretrainFlags, signal?: AbortSig
   let settings: PretrainSettings;
   if (flags.resume) {
     const saved = readPretrainRun(resolve(flags.out as string));
-    const given: [string, unknown, unknown][] = [
-      ['--backbone', flags.backbone, saved.backbone],
-      ['--objective', flags.objective, saved.objective],
-      ['--dataset', flags.dataset, saved.dataset],
-      ['--batch-size', flags.batchSize && parseInteger(flags.batchSize, '--batch-size', 1), saved.batchSize],
-      ['--lr', flags.lr && parsePositive(flags.lr, '--lr'), saved.lr],
-      ['--seed', flags.seed && parseInteger(flags.seed, '--seed', 0), saved.seed],
-      ['--limit', flags.limit && parseInteger(flags.limit, '--limit', 2), saved.limit],
-    ];
-    for (const [flag, value, before] of given) {
-      if (value !== undefined && value !== '' && value !== before) {
-        throw new UsageError(`--resume: ${flag} differs from the run being resumed (${JSON.stringify(before)}); drop the flag, or start a new run with another --out`);
-      }
-    }
-    const before = saved.backend ?? 'wasm';
-    if (flags.backend !== undefined && flags.backend !== before) {
-      console.log(`note         ${flags.out} was pretrained on ${before}; resuming on ${flags.backend} continues it, but not bit for bit`);
-    }
+    refuseChangedFlags([
+      ['--backbone', flags.backbone || undefined, saved.backbone],
+      ['--objective', flags.objective || undefined, saved.objective],
+      ['--dataset', flags.dataset || undefined, saved.dataset],
+      ['--batch-size', flags.batchSize ? parseInteger(flags.batchSize, '--batch-size', 1) : undefined, saved.batchSize],
+      ['--lr', flags.lr ? parsePositive(flags.lr, '--lr') : undefined, saved.lr],
+      ['--seed', flags.seed ? parseInteger(flags.seed, '--seed', 0) : undefined, saved.seed],
+      ['--limit', flags.limit ? parseInteger(flags.limit, '--limit', 2) : undefined, saved.limit],
+    ]);
     settings = {
       ...saved,
-      backend: flags.backend ?? before,
+      backend: flags.backend ?? saved.backend ?? 'wasm', // another one than the run's: fit() notes it is not bit for bit
       epochs: flags.epochs === undefined ? saved.epochs : parseInteger(flags.epochs, '--epochs', 1),
       checkpointEvery: flags.checkpointEvery === undefined ? saved.checkpointEvery : parseInteger(flags.checkpointEvery, '--checkpoint-every', 1),
     };
@@ -113,9 +105,7 @@ export async function runPretrainCommand(flags: PretrainFlags, signal?: AbortSig
   const lastCheckpoint = join(out, 'checkpoints', 'last.ckpt');
   const resume = `zerograd pretrain --out ${out} --resume`;
   const interrupts = watchInterrupts({
-    message: () => (existsSync(lastCheckpoint)
-      ? `the last checkpoint is ${lastCheckpoint} (steps after it are lost). Continue with: ${resume}`
-      : 'no checkpoint was written yet; start the run again'),
+    message: checkpointHint(lastCheckpoint, resume),
   }, signal);
   let result;
   try {

@@ -19,7 +19,8 @@ import {
   activateBackend, Interrupted, layoutOf, parseFraction, parseInteger, parsePositive, prepareData, printTestResult, scoreOnTest,
   testMetrics, writeRunReport,
 } from '../pipeline.js';
-import { nextTurn, watchInterrupts } from '../interrupt.js';
+import { checkpointHint, nextTurn, watchInterrupts } from '../interrupt.js';
+import { refuseChangedFlags } from '../resume.js';
 
 /** Flags of `zerograd train` as commander parses them (undefined = not given). */
 export interface TrainFlags {
@@ -110,28 +111,19 @@ function resumedSettings(flags: TrainFlags, out: string): RunSettings {
     throw new UsageError(`--resume: cannot read ${path} (${(err as Error).message})`);
   }
   const fresh = flags.model !== undefined ? freshSettings(flags) : null;
-  const given: [string, unknown, unknown][] = [
-    ['--model', fresh && JSON.stringify(fresh.spec.architecture), JSON.stringify(saved.spec.architecture)],
-    ['--batch-size', flags.batchSize && parseInteger(flags.batchSize, '--batch-size', 1), saved.spec.recipe.batchSize],
-    ['--lr', flags.lr && parsePositive(flags.lr, '--lr'), saved.spec.recipe.lr],
-    ['--seed', flags.seed && parseInteger(flags.seed, '--seed', 0), saved.seed],
-    ['--val-split', flags.valSplit && parseFraction(flags.valSplit, '--val-split'), saved.spec.recipe.validationSplit],
-    ['--augment', flags.augment && true, Boolean(saved.spec.recipe.augment)],
-    ['--limit', flags.limit && parseInteger(flags.limit, '--limit', 1), saved.limit],
-    ['--dataset', flags.dataset, saved.dataset],
-  ];
-  for (const [flag, value, before] of given) {
-    if (value !== undefined && value !== null && value !== '' && value !== before) {
-      throw new UsageError(`--resume: ${flag} differs from the run being resumed (${JSON.stringify(before)}); drop the flag, or start a new run with another --out`);
-    }
-  }
+  refuseChangedFlags([
+    ['--model', fresh ? JSON.stringify(fresh.spec.architecture) : undefined, JSON.stringify(saved.spec.architecture)],
+    ['--batch-size', flags.batchSize ? parseInteger(flags.batchSize, '--batch-size', 1) : undefined, saved.spec.recipe.batchSize],
+    ['--lr', flags.lr ? parsePositive(flags.lr, '--lr') : undefined, saved.spec.recipe.lr],
+    ['--seed', flags.seed ? parseInteger(flags.seed, '--seed', 0) : undefined, saved.seed],
+    ['--val-split', flags.valSplit ? parseFraction(flags.valSplit, '--val-split') : undefined, saved.spec.recipe.validationSplit],
+    ['--augment', flags.augment ? true : undefined, Boolean(saved.spec.recipe.augment)],
+    ['--limit', flags.limit ? parseInteger(flags.limit, '--limit', 1) : undefined, saved.limit],
+    ['--dataset', flags.dataset || undefined, saved.dataset],
+  ]);
   if (flags.epochs !== undefined) saved.spec.recipe.epochs = parseInteger(flags.epochs, '--epochs', 1);
   if (flags.checkpointEvery !== undefined) saved.checkpointEvery = parseInteger(flags.checkpointEvery, '--checkpoint-every', 1);
-  const before = saved.backend ?? 'wasm';
-  if (flags.backend !== undefined && flags.backend !== before) {
-    console.log(`note         ${out} was trained on ${before}; resuming on ${flags.backend} continues it, but not bit for bit`);
-  }
-  saved.backend = flags.backend ?? before;
+  saved.backend = flags.backend ?? saved.backend ?? 'wasm'; // another one than the run's: fit() notes it is not bit for bit
   return saved;
 }
 
@@ -177,9 +169,7 @@ export async function runTrain(flags: TrainFlags, signal?: AbortSignal): Promise
   // training is complete, Ctrl-C lets the model folder be saved; during the report it exits at once.
   const resume = `zerograd train --out ${out} --resume`;
   const interrupts = watchInterrupts({
-    message: () => (existsSync(lastCheckpoint)
-      ? `the last checkpoint is ${lastCheckpoint} (steps after it are lost). Continue with: ${resume}`
-      : 'no checkpoint was written yet; start the run again'),
+    message: checkpointHint(lastCheckpoint, resume),
   }, signal);
   try {
     const history = await fit(model, data.train, {
