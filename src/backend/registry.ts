@@ -17,10 +17,11 @@ export interface InitOptions {
 }
 
 const cache = new Map<string, Promise<Backend>>();
+const cacheKey = (name: BackendName, options: InitOptions): string => `${name}:${options.threads ?? 0}${options.kernels ? `:${options.kernels}` : ''}`;
 
 /** Creates (once per name, thread count and kernel choice) and activates a backend; returns it. */
 export async function init(name: BackendName = 'wasm', options: InitOptions = {}): Promise<Backend> {
-  const key = `${name}:${options.threads ?? 0}${options.kernels ? `:${options.kernels}` : ''}`;
+  const key = cacheKey(name, options);
   let backend = cache.get(key);
   if (!backend) {
     if (name === 'cpu') backend = Promise.resolve(new CpuBackend());
@@ -44,7 +45,7 @@ export function defaultBackend(): Backend {
   if (isNode) {
     try {
       const wasm = createWasmBackendSync();
-      cache.set('wasm:0', Promise.resolve(wasm));
+      cache.set(cacheKey('wasm', {}), Promise.resolve(wasm));
       return wasm;
     } catch (err) {
       return slowFallback(`the wasm backend could not start (${(err as Error).message})`);

@@ -1,11 +1,18 @@
 // Where the zerograd package lives (a clone or node_modules/zerograd) and what it ships: its version and the
 // model folders under models/, which `--model NAME` and the finetune defaults resolve against.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+let root: string | undefined;
+
 /** The folder holding zerograd's package.json above this module (src/ or dist/src/), else the working directory. */
 export function packageRoot(): string {
+  root ??= findPackageRoot();
+  return root;
+}
+
+function findPackageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(dir, 'package.json');
@@ -26,11 +33,11 @@ export function shippedModel(name: string): string {
   return join(packageRoot(), 'models', name);
 }
 
-/** The names of the shipped model folders. */
+/** The names of the shipped model folders (those under models/ with a config.json). */
 export function shippedModelNames(): string[] {
   const dir = join(packageRoot(), 'models');
   if (!existsSync(dir)) return [];
-  return ['mnist-cnn', 'mnist-cnn-best', 'backbone-vit-tiny-contrastive'].filter((name) => existsSync(join(dir, name, 'config.json')));
+  return readdirSync(dir).filter((name) => existsSync(join(dir, name, 'config.json'))).sort();
 }
 
 const isDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
