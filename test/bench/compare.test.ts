@@ -69,6 +69,12 @@ describe('report', () => {
     unrunnable: { 'TF.js node (tfjs-node)': 'not measured: offline' },
   };
 
+  it('names the Node zerograd ran under when --node chose another one', () => {
+    expect(renderSection(results)).not.toContain('zerograd on Node');
+    const other = { ...results, machine: { ...results.machine, zerogradNode: '26.0.0' } };
+    expect(renderSection(other)).toContain('Node 20.0.0 (zerograd on Node 26.0.0)');
+  });
+
   it('computes ratios from medians and never fills in a missing peer', () => {
     expect(trainSpeed(results, 'mlp', 'zerograd')).toBe(1000);
     expect(trainSpeed(results, 'cnn', 'jax-js')).toBeNull();
