@@ -22,6 +22,7 @@ export * from './data/dataset.js';
 export { toRandom } from './data/rng.js';
 export { preprocessDigit, resize, toGray, type PreprocessOptions } from './data/preprocess.js';
 export type { PixelImage } from './data/image.js';
+export { renderStrokes, type RenderOptions, type Stroke } from './data/strokes.js';
 export * from './data/normalize.js';
 export * from './data/split.js';
 export * from './data/batches.js';
@@ -39,6 +40,7 @@ export {
 export * from './io/safetensors.js';
 export * from './io/model-config.js';
 export * from './io/from-bytes.js';
+export { crc32, encodeZip, type ZipFile } from './io/zip-write.js';
 export * from './models/index.js';
 export * from './metrics/index.js';
 export * from './explain/index.js';

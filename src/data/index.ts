@@ -10,6 +10,7 @@ export {
   checkImageSize, decodeImage, DEFAULT_MAX_IMAGE_PIXELS, encodePng, imageDimensions, readImageFile, type ImageLimits, type PixelImage,
 } from './image.js';
 export { preprocessDigit, resize, toGray, type PreprocessOptions } from './preprocess.js';
+export { renderStrokes, type RenderOptions, type Stroke } from './strokes.js';
 export { loadImageFolder, type ImageFolderOptions } from './folder.js';
 export { loadSource, type LoadedSource, type SourceKind, type SourceOptions } from './source.js';
 export * from './normalize.js';

@@ -6,5 +6,6 @@ export * from './from-bytes.js';
 export * from './npy.js';
 export { ELEMENT_BYTES, halfToFloat, type ElementType, type ElementValues } from './elements.js';
 export { isZip, readZipEntries, zipEntryData, type ZipEntry } from './zip.js';
+export { crc32, encodeZip, type ZipFile } from './zip-write.js';
 export { unpickle, PickleDict, PickleGlobal, PickleStorage, PickleTensor, PickleTuple, type PickleKey, type PickleValue } from './torch-pickle.js';
 export * from './torch-checkpoint.js';

@@ -13,6 +13,7 @@ import {
 } from './model-config.js';
 import { describeFsError, readRegularFile } from '../data/files.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors.js';
+import { readZipEntries, zipEntryData } from './zip.js';
 
 const { existsSync, renameSync, statSync, unlinkSync, writeFileSync } = builtin('fs');
 const { join } = builtin('path');
@@ -94,35 +95,79 @@ export function saveModel(dir: string, model: Sequential, info: SaveInfo, metric
 /** The most bytes read from config.json or metrics.json: far above any real one, far below memory. */
 export const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
-function readJson(path: string): unknown {
-  const text = readRegularFile(path, 'a JSON file', MAX_JSON_BYTES).toString('utf8');
+/** A model folder's files as bytes, read from the folder or from a zip of it (metrics optional). */
+export interface ModelFiles {
+  config: Uint8Array;
+  weights: Uint8Array;
+  metrics: Uint8Array | null;
+  /** Where each file came from, for error messages: the folder, or 'archive.zip:folder'. */
+  where: string;
+}
+
+/** The model files inside a zip archive: at its root or in its one top-level folder (as the web page's download holds them). */
+function modelFilesOfZip(path: string): ModelFiles {
+  const bytes = readRegularFile(path, 'a model archive (zip)');
+  const entries = readZipEntries(bytes, path);
+  const configs = [...entries.keys()].filter((name) => name === CONFIG_FILE || new RegExp(`^[^/]+/${CONFIG_FILE}$`).test(name));
+  if (configs.length !== 1) {
+    const names = [...entries.keys()].slice(0, 6).join(', ');
+    throw new DataError(`${path}: a model archive holds one ${CONFIG_FILE} (at its root or in one folder); this zip has ${configs.length} (entries: ${names || 'none'})`);
+  }
+  const prefix = configs[0].slice(0, -CONFIG_FILE.length);
+  const read = (name: string) => {
+    const entry = entries.get(prefix + name);
+    return entry ? zipEntryData(bytes, entry, path) : null;
+  };
+  const weights = read(WEIGHTS_FILE);
+  if (!weights) throw new DataError(`${path}: no ${prefix}${WEIGHTS_FILE} beside ${prefix}${CONFIG_FILE}`);
+  return { config: read(CONFIG_FILE) as Uint8Array, weights, metrics: read(METRICS_FILE), where: `${path}:${prefix.replace(/\/$/, '') || '.'}` };
+}
+
+/** The raw files of a model folder or of a zip archive of one (regular files only, bounded reads). */
+export function readModelFilesAt(path: string): ModelFiles {
+  if (!existsSync(path)) throw new DataError(`${path}: model folder not found`);
+  if (!statSync(path).isDirectory()) {
+    if (statSync(path).isFile() && path.toLowerCase().endsWith('.zip')) return modelFilesOfZip(path);
+    throw new DataError(`${path}: is not a folder; expected a model folder with ${CONFIG_FILE} and ${WEIGHTS_FILE} (or a .zip of one)`);
+  }
+  const configPath = join(path, CONFIG_FILE);
+  const weightsPath = join(path, WEIGHTS_FILE);
+  if (!existsSync(configPath)) throw new DataError(`${path}: not a model folder (no ${CONFIG_FILE})`);
+  if (!existsSync(weightsPath)) throw new DataError(`${path}: no ${WEIGHTS_FILE} beside ${CONFIG_FILE}`);
+  const metricsPath = join(path, METRICS_FILE);
+  return {
+    config: readRegularFile(configPath, 'a JSON file', MAX_JSON_BYTES),
+    weights: readRegularFile(weightsPath, 'model weights (safetensors)'),
+    metrics: existsSync(metricsPath) ? readRegularFile(metricsPath, 'a JSON file', MAX_JSON_BYTES) : null,
+    where: path,
+  };
+}
+
+function parseJson(bytes: Uint8Array, path: string): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
     throw new DataError(`${path}: not valid JSON (${(err as Error).message})`);
   }
 }
 
 /**
- * Loads a model folder written by saveModel. Throws a DataError naming the file and the problem
- * (config.json fields, safetensors layout, NaN or infinite weights, non-regular files); never
- * returns a partly loaded model.
+ * Loads a model folder written by saveModel (or a zip of one, as the web page downloads it). Throws
+ * a DataError naming the file and the problem (config.json fields, safetensors layout, NaN or
+ * infinite weights, non-regular files); never returns a partly loaded model.
  */
 export function loadModel(dir: string): LoadedModel {
-  if (!existsSync(dir)) throw new DataError(`${dir}: model folder not found`);
-  if (!statSync(dir).isDirectory()) throw new DataError(`${dir}: is not a folder; expected a model folder with ${CONFIG_FILE} and ${WEIGHTS_FILE}`);
-  const configPath = join(dir, CONFIG_FILE);
-  const weightsPath = join(dir, WEIGHTS_FILE);
-  if (!existsSync(configPath)) throw new DataError(`${dir}: not a model folder (no ${CONFIG_FILE})`);
-  if (!existsSync(weightsPath)) throw new DataError(`${dir}: no ${WEIGHTS_FILE} beside ${CONFIG_FILE}`);
-  const config = checkModelConfig(readJson(configPath), configPath);
-  const model = modelFromParts(config, decodeSafetensors(readRegularFile(weightsPath, 'model weights (safetensors)'), weightsPath).tensors, configPath, weightsPath);
-  const metricsPath = join(dir, METRICS_FILE);
-  const metrics = existsSync(metricsPath) ? readJson(metricsPath) : null;
+  const files = readModelFilesAt(dir);
+  const configPath = join(files.where, CONFIG_FILE);
+  const weightsPath = join(files.where, WEIGHTS_FILE);
+  const config = checkModelConfig(parseJson(files.config, configPath), configPath);
+  const model = modelFromParts(config, decodeSafetensors(files.weights, weightsPath).tensors, configPath, weightsPath);
+  const metrics = files.metrics ? parseJson(files.metrics, join(files.where, METRICS_FILE)) : null;
   return { model, config, metrics };
 }
 
-/** The raw config.json and model.safetensors bytes of a folder (regular files only, bounded reads). */
-export function readModelFolderFiles(dir: string): { config: Buffer; weights: Buffer } {
-  return { config: readRegularFile(join(dir, CONFIG_FILE), 'a JSON file', MAX_JSON_BYTES), weights: readRegularFile(join(dir, WEIGHTS_FILE), 'model weights (safetensors)') };
+/** The raw config.json and model.safetensors bytes of a folder or model zip (what the web page downloads). */
+export function readModelFolderFiles(dir: string): { config: Uint8Array; weights: Uint8Array } {
+  const { config, weights } = readModelFilesAt(dir);
+  return { config, weights };
 }

@@ -23,7 +23,7 @@ export async function loadClassifier(dir: string, options: LoadOptions = {}): Pr
 }
 
 /** The raw config.json and model.safetensors bytes of a folder (what the web page downloads; regular files only, bounded reads). */
-export function readModelFiles(dir: string): { config: Buffer; weights: Buffer } {
+export function readModelFiles(dir: string): { config: Uint8Array; weights: Uint8Array } {
   return readModelFolderFiles(dir);
 }
 

@@ -17,7 +17,7 @@ import { InferenceWorkerPool, type InferenceWorkerPoolOptions } from './worker-p
 export interface ServerOptions extends QueueOptions {
   loaded: LoadedModel;
   /** Raw model files offered to the page at /model/config.json and /model/model.safetensors. */
-  modelFiles?: { config: Buffer; weights: Buffer };
+  modelFiles?: { config: Uint8Array; weights: Uint8Array };
   /** The built page (see loadStaticDir); without it `/` explains how to build it. */
   page?: Map<string, StaticFile> | null;
   /** Largest request body in bytes (default 1 MiB). */
@@ -148,7 +148,9 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
     preprocessing: loaded.config.preprocessing, architecture: loaded.config.architecture, metrics: loaded.metrics,
   }));
   if (options.modelFiles) {
-    const { config, weights } = options.modelFiles;
+    const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const config = asBuffer(options.modelFiles.config);
+    const weights = asBuffer(options.modelFiles.weights);
     app.get('/model/config.json', async (_request, reply) => reply.type('application/json; charset=utf-8').send(config));
     app.get('/model/model.safetensors', async (_request, reply) => reply.type('application/octet-stream').send(weights));
   }
