@@ -43,6 +43,7 @@ export default defineConfig({
   base: './',
   plugins: [modelFiles()],
   build: { outDir: join(here, 'dist'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
+  worker: { format: 'es' }, // the fine-tuning worker imports the engine as ES modules
   server: { headers: isolation, fs: { allow: [join(here, '..')] }, proxy: { '/v1': 'http://127.0.0.1:8080' } },
   preview: { headers: isolation },
 });

@@ -160,3 +160,10 @@ export function loadWeights(model: Sequential, tensors: ReadonlyMap<string, Name
     for (const t of state.values()) t.dispose();
   }
 }
+
+/** The model's parameters and buffers as F32 arrays, by dotted name (what model.safetensors holds). */
+export function modelTensors(model: Sequential): Map<string, NamedArray> {
+  const out = new Map<string, NamedArray>();
+  for (const [name, t] of model.stateDict()) out.set(name, { dtype: 'F32', shape: [...t.shape], values: Float32Array.from(t.data()) });
+  return out;
+}

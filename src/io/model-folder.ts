@@ -8,7 +8,7 @@ import { DataError, ZerogradError } from '../errors.js';
 import type { Recipe } from '../models/recipe.js';
 import type { Sequential } from '../nn/layers/sequential.js';
 import {
-  checkModelConfig, CONFIG_FILE, METRICS_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION, modelFromParts, WEIGHTS_FILE,
+  checkModelConfig, CONFIG_FILE, METRICS_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION, modelFromParts, modelTensors, WEIGHTS_FILE,
   type LoadedModel, type ModelConfig, type Preprocessing,
 } from './model-config.js';
 import { describeFsError, readRegularFile } from '../data/files.js';
@@ -29,13 +29,6 @@ export interface SaveInfo {
   classNames: readonly string[];
   data?: string;
   recipe?: Recipe;
-}
-
-/** The model's parameters and buffers as F32 arrays, by dotted name. */
-export function modelTensors(model: Sequential): Map<string, NamedArray> {
-  const out = new Map<string, NamedArray>();
-  for (const [name, t] of model.stateDict()) out.set(name, { dtype: 'F32', shape: [...t.shape], values: Float32Array.from(t.data()) });
-  return out;
 }
 
 /**

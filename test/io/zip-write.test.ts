@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { CONFIG_FILE, loadModel, METRICS_FILE, readModelFolderFiles, saveModel, WEIGHTS_FILE } from '../../src/io/model-folder.js';
 import { crc32, encodeZip } from '../../src/io/zip-write.js';
+import { modelToBytes } from '../../src/io/from-bytes.js';
 import { readZipEntries, zipEntryData } from '../../src/io/zip.js';
 import { predict } from '../../src/train/evaluate.js';
 import { tempDir, thrown } from '../data/helpers.js';
@@ -82,6 +83,18 @@ describe('model folders as zip archives', () => {
       expect(new Uint8Array(readModelFolderFiles(path).weights)).toEqual(file(WEIGHTS_FILE));
     }
     expect(loadModel(join(root, 'nested.zip')).metrics).toEqual({ test: { accuracy: 0.5 } });
+  });
+
+  it('modelToBytes gives the files saveModel writes, so a zip of them loads as the same model', () => {
+    const folder = loadModel(dir);
+    const files = modelToBytes(folder.model, folder.config, { note: 'personal' });
+    expect(new Uint8Array(files[WEIGHTS_FILE] as Uint8Array)).toEqual(file(WEIGHTS_FILE));
+    expect(JSON.parse(files[CONFIG_FILE] as string)).toEqual(JSON.parse(new TextDecoder().decode(file(CONFIG_FILE))));
+    const path = zipOf('from-bytes.zip', Object.fromEntries(Object.entries(files).map(([name, data]) => [`personal/${name}`, data])));
+    const loaded = loadModel(path);
+    expect(loaded.metrics).toEqual({ note: 'personal' });
+    const x = mnistSlice(4, 4).test.images;
+    expect(predict(loaded.model, x).probabilities).toEqual(predict(folder.model, x).probabilities);
   });
 
   it('names what is missing or doubled', () => {

@@ -43,14 +43,14 @@ export function launch(): Promise<Browser> {
 }
 
 /** Draws polyline strokes on the pad; points are fractions (0-1) of its width and height. */
-export async function drawStrokes(page: Page, strokes: readonly (readonly [number, number])[][]): Promise<void> {
+export async function drawStrokes(page: Page, strokes: readonly (readonly [number, number])[][], steps = 8): Promise<void> {
   const box = await page.locator('#pad').boundingBox();
   if (!box) throw new Error('the drawing pad is not visible');
   const at = ([x, y]: readonly [number, number]): [number, number] => [box.x + x * box.width, box.y + y * box.height];
   for (const stroke of strokes) {
     await page.mouse.move(...at(stroke[0]));
     await page.mouse.down();
-    for (const point of stroke.slice(1)) await page.mouse.move(...at(point), { steps: 8 });
+    for (const point of stroke.slice(1)) await page.mouse.move(...at(point), { steps });
     await page.mouse.up();
   }
 }

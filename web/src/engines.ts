@@ -17,13 +17,24 @@ export interface Engine {
 
 const SALIENCY_STEPS = 16;
 
-/** Loads the model files from `base` (config.json, model.safetensors) and runs them here. */
-export async function browserEngine(base: string, threads: number): Promise<Engine> {
-  if (typeof WebAssembly !== 'object') throw new Error('this browser has no WebAssembly');
-  await init('wasm', { threads });
+/** A model folder's two files, as the page downloads or stores them. */
+export interface ModelFiles {
+  config: string;
+  weights: Uint8Array;
+}
+
+/** Downloads config.json and model.safetensors from `base`. */
+export async function fetchModelFiles(base: string): Promise<ModelFiles> {
   const [configResponse, weightsResponse] = await Promise.all([fetch(`${base}config.json`), fetch(`${base}model.safetensors`)]);
   if (!configResponse.ok || !weightsResponse.ok) throw new Error(`cannot download the model from ${base} (HTTP ${configResponse.status}/${weightsResponse.status})`);
-  const loaded = modelFromBytes(await configResponse.text(), new Uint8Array(await weightsResponse.arrayBuffer()), base);
+  return { config: await configResponse.text(), weights: new Uint8Array(await weightsResponse.arrayBuffer()) };
+}
+
+/** Runs the model in `files` here, with zerograd's WebAssembly engine; `where` names it in errors. */
+export async function browserEngine(files: ModelFiles, threads: number, where: string): Promise<Engine> {
+  if (typeof WebAssembly !== 'object') throw new Error('this browser has no WebAssembly');
+  await init('wasm', { threads });
+  const loaded = modelFromBytes(files.config, files.weights, where);
   const classifier = new DigitClassifier(loaded.model, loaded.config);
   const background = classifier.normalize(new Float32Array(1))[0];
   classifier.probabilities(new Float32Array(classifier.features)); // warm-up

@@ -1,11 +1,14 @@
-// The draw-a-digit page: a drawing pad, live predictions with a probability bar chart, and a saliency
-// overlay after each stroke. Query flags: ?engine=auto|browser|api, ?threads=N (browser engine).
+// The draw-a-digit page: a drawing pad, live predictions with a probability bar chart, a "this may not
+// be a digit" cue and a saliency overlay after each stroke, and a panel that fine-tunes the model on the
+// visitor's own drawings (teach.ts). Query flags: ?engine=auto|browser|api, ?threads=N (browser engine).
 import './style.css';
 import { preprocessDigit } from '../../src/data/preprocess.js';
 import { saliencyOverlay } from '../../src/explain/overlay.js';
 import type { Prediction } from '../../src/serve/classifier.js';
-import { apiEngine, browserEngine, type Engine } from './engines.js';
+import { outOfDistribution } from '../../src/serve/ood.js';
+import { apiEngine, browserEngine, fetchModelFiles, type Engine, type ModelFiles } from './engines.js';
 import { DrawingPad } from './pad.js';
+import { TeachPanel } from './teach.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const status = $<HTMLSpanElement>('status');
@@ -13,6 +16,7 @@ const predictionOutput = $<HTMLOutputElement>('prediction');
 const confidence = $<HTMLSpanElement>('confidence');
 const bars = $<HTMLOListElement>('bars');
 const saliencyCanvas = $<HTMLCanvasElement>('saliency');
+const ood = $<HTMLSpanElement>('ood');
 const query = new URLSearchParams(location.search);
 const base = new URL('./', location.href).href;
 
@@ -38,18 +42,21 @@ function latestOnly(task: () => Promise<void>): () => void {
   };
 }
 
-async function startEngine(): Promise<Engine> {
+const threads = Math.max(1, Number(query.get('threads') ?? 1) || 1);
+
+/** The in-page engine on the shipped model (and its files, which fine-tuning starts from), else the API. */
+async function startEngine(): Promise<{ engine: Engine; files: ModelFiles | null }> {
   const wanted = query.get('engine') ?? 'auto';
   if (wanted !== 'api') {
     try {
-      const threads = Math.max(1, Number(query.get('threads') ?? 1) || 1);
-      return await browserEngine(`${base}model/`, threads);
+      const files = await fetchModelFiles(`${base}model/`);
+      return { engine: await browserEngine(files, threads, `${base}model`), files };
     } catch (err) {
       if (wanted === 'browser') throw err;
       console.warn(`in-page engine unavailable, using the API: ${(err as Error).message}`);
     }
   }
-  return apiEngine(base);
+  return { engine: await apiEngine(base), files: null };
 }
 
 function renderBars(classNames: readonly string[], prediction: Prediction | null): void {
@@ -70,6 +77,10 @@ function renderBars(classNames: readonly string[], prediction: Prediction | null
   });
   predictionOutput.textContent = prediction ? prediction.className : '–';
   confidence.textContent = prediction ? `${(prediction.probabilities[prediction.label] * 100).toFixed(1)}% sure` : '';
+  const cue = prediction ? outOfDistribution(prediction.probabilities) : null;
+  ood.hidden = !cue?.flagged;
+  if (cue) document.body.dataset.entropy = cue.entropy.toFixed(3);
+  else delete document.body.dataset.entropy;
 }
 
 function clearSaliency(): void {
@@ -88,8 +99,9 @@ function drawSaliency(pixels: Float32Array, scores: Float32Array, label: number)
 
 async function main(): Promise<void> {
   let engine: Engine;
+  let baseFiles: ModelFiles | null;
   try {
-    engine = await startEngine();
+    ({ engine, files: baseFiles } = await startEngine());
   } catch (err) {
     document.body.dataset.engine = 'none';
     status.textContent = `no engine: ${(err as Error).message}`;
@@ -126,11 +138,26 @@ async function main(): Promise<void> {
     if (pad.dirty) drawSaliency(pixels, scores, prediction.label);
   });
   const pad = new DrawingPad($<HTMLCanvasElement>('pad'), { onChange: predict, onStroke: () => { predict(); explain(); } });
-  $<HTMLButtonElement>('clear').addEventListener('click', () => {
+  const clearPad = (): void => {
     pad.clear();
     renderBars(engine.classNames, null);
     clearSaliency();
-  });
+  };
+  $<HTMLButtonElement>('clear').addEventListener('click', clearPad);
+
+  const shipped = engine;
+  const teach = baseFiles ? new TeachPanel({
+    pixels: pixelsOfPad,
+    clearPad,
+    canFinetune: () => engine.name === 'browser',
+    useModel: async (files, label) => {
+      engine = files ? await browserEngine(files, threads, label) : shipped;
+      status.textContent = `model runs ${engine.description}`;
+      clearPad();
+    },
+  }, baseFiles, engine.classNames) : null;
+  if (teach) await teach.restore();
+  else document.getElementById('teach')?.setAttribute('hidden', '');
   document.body.dataset.ready = 'true';
 }
 

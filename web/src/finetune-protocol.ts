@@ -1,0 +1,17 @@
+// Messages between the page and its fine-tuning worker (finetune-worker.ts).
+import type { FewShotProgress, FewShotResult, FewShotStrategy } from '../../src/finetune/few-shot.js';
+
+/** Page -> worker: fine-tune the model in these files on these examples. */
+export interface FinetuneRequest {
+  config: string;
+  weights: Uint8Array;
+  examples: { pixels: Float32Array; label: number }[];
+  strategy: FewShotStrategy;
+  steps: number;
+}
+
+/** Worker -> page. */
+export type FinetuneMessage =
+  | { type: 'progress'; progress: FewShotProgress }
+  | { type: 'done'; result: FewShotResult; files: Record<string, Uint8Array | string> }
+  | { type: 'error'; message: string };
