@@ -1,6 +1,6 @@
 // Few-shot fine-tuning of a saved classifier on a handful of a user's own examples (the web page's
 // "teach it your handwriting"): split off a held-out part per class, score it, fine-tune the head or
-// the whole network with augmentation, score it again. Browser-safe: runs in a Web Worker as in Node.
+// the whole network with augmentation (and rehearsal of the original task), score it again. Browser-safe: runs in a Web Worker as in Node.
 import type { AugmentOptions } from '../data/augment.js';
 import type { Dataset } from '../data/dataset.js';
 import { normalizeUnit } from '../data/normalize.js';
@@ -43,6 +43,13 @@ export interface FewShotOptions {
   /** Random distortions of the training batches (default: shifts, rotations, scale, shear); null = none. */
   augment?: AugmentOptions | null;
   seed?: number;
+  /**
+   * Examples of the task the model was trained on (e.g. 20 MNIST digits per class), mixed into training
+   * so that it keeps reading what it read before (rehearsal): without them, teaching only a few
+   * classes makes the model answer those classes for everything. The user's examples are repeated to
+   * weigh about as much as the replay set. Default none.
+   */
+  replay?: readonly FewShotExample[];
   onProgress?: (progress: FewShotProgress) => void;
 }
 
@@ -57,6 +64,8 @@ export interface HeldOutScore {
 export interface FewShotResult {
   strategy: FewShotStrategy;
   trainCount: number;
+  /** Rehearsal examples mixed in (options.replay). */
+  replayCount: number;
   heldOutCount: number;
   before: HeldOutScore;
   after: HeldOutScore;
@@ -139,9 +148,11 @@ export async function fineTuneFewShot(model: Sequential, config: ClassifierConfi
   if (train.length === 0) throw new UsageError('few-shot: no examples to train on; label a few drawings first');
   const started = performance.now();
   const before = scoreFewShot(model, heldOut, config);
-  const data = fewShotDataset(train, config);
-  const batchSize = Math.min(options.batchSize ?? 16, train.length);
-  const stepsPerEpoch = Math.ceil(train.length / batchSize);
+  const replay = options.replay ?? [];
+  const repeats = Math.max(1, Math.round(replay.length / train.length));
+  const data = fewShotDataset([...Array.from({ length: repeats }, () => train).flat(), ...replay], config);
+  const batchSize = Math.min(options.batchSize ?? 16, data.count);
+  const stepsPerEpoch = Math.ceil(data.count / batchSize);
   const totalSteps = options.steps ?? 120;
   const epochs = Math.max(1, Math.round(totalSteps / stepsPerEpoch));
   const frozen = prepare(model, strategy);
@@ -168,5 +179,5 @@ export async function fineTuneFewShot(model: Sequential, config: ClassifierConfi
     model.eval();
   }
   const after = scoreFewShot(model, heldOut, config);
-  return { strategy, trainCount: train.length, heldOutCount: heldOut.length, before, after, steps: step, seconds: (performance.now() - started) / 1000, losses };
+  return { strategy, trainCount: train.length, replayCount: replay.length, heldOutCount: heldOut.length, before, after, steps: step, seconds: (performance.now() - started) / 1000, losses };
 }

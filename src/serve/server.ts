@@ -13,6 +13,7 @@ import { prometheusText, ServerMetrics } from './metrics.js';
 import { InferenceQueue, type QueueOptions } from './queue.js';
 import { ISOLATION_HEADERS, type StaticFile } from './static.js';
 import { InferenceWorkerPool, type InferenceWorkerPoolOptions } from './worker-pool.js';
+import { REPLAY_FILE, replaySetFor } from './replay.js';
 
 export interface ServerOptions extends QueueOptions {
   loaded: LoadedModel;
@@ -153,6 +154,15 @@ export function buildServer(options: ServerOptions): { app: FastifyInstance; cla
     const weights = asBuffer(options.modelFiles.weights);
     app.get('/model/config.json', async (_request, reply) => reply.type('application/json; charset=utf-8').send(config));
     app.get('/model/model.safetensors', async (_request, reply) => reply.type('application/octet-stream').send(weights));
+    let replay: Buffer | null | undefined; // built on first request: 20 training images per class of the model's data
+    app.get(`/model/${REPLAY_FILE}`, async (_request, reply) => {
+      if (replay === undefined) {
+        const bytes = replaySetFor(loaded.config.data);
+        replay = bytes ? asBuffer(bytes) : null;
+      }
+      if (!replay) return reply.code(404).send({ statusCode: 404, error: 'not_found', message: `no replay set for this model's data (${loaded.config.data ?? 'unknown'}); the page fine-tunes without rehearsal` });
+      return reply.type('application/octet-stream').send(replay);
+    });
   }
 
   app.post('/v1/predict', async (request) => {

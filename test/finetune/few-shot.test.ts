@@ -8,6 +8,9 @@ import { renderStrokes } from '../../src/data/strokes.js';
 import { UsageError } from '../../src/errors.js';
 import { fineTuneFewShot, scoreFewShot, splitFewShot, type FewShotExample } from '../../src/finetune/few-shot.js';
 import { loadModel } from '../../src/io/model-folder.js';
+import { decodeReplaySet } from '../../src/finetune/replay-set.js';
+import { replaySetFor } from '../../src/serve/replay.js';
+import { loadMnist } from '../../src/data/mnist.js';
 import { handwrittenSet, type HandStyle } from '../helpers/handwriting.js';
 import { thrown } from '../data/helpers.js';
 
@@ -59,6 +62,26 @@ describe('few-shot fine-tuning', () => {
       expect(model.trainableParameters().length).toBe(model.parameters().length); // nothing left frozen
     });
   }
+
+  it('with rehearsal, teaching one digit does not make the model answer that digit for everything', async () => {
+    const test = loadMnist().test;
+    const mnist = Array.from({ length: 300 }, (_, i) => ({ label: test.labels[i], pixels: Float32Array.from(test.pixels.subarray(i * 784, (i + 1) * 784), (v) => v / 255) }));
+    const sevens = drawn('mirrored', 5, 5).filter((e) => e.label === 7);
+    const replay = decodeReplaySet(replaySetFor('mnist') as Uint8Array);
+    expect(replay).toHaveLength(200);
+    const run = async (withReplay: boolean) => {
+      const { model, config } = loadModel(CNN);
+      const result = await fineTuneFewShot(model, config, sevens, { strategy: 'full', holdout: 0, replay: withReplay ? replay : undefined });
+      expect(result.replayCount).toBe(withReplay ? 200 : 0);
+      return { mnist: scoreFewShot(model, mnist, config).accuracy, sevens: scoreFewShot(model, heldOut.filter((e) => e.label === 7), config).accuracy };
+    };
+    const without = await run(false);
+    const withReplay = await run(true);
+    // measured: MNIST 0.99 -> 0.10 without rehearsal (everything is a 7), 0.98 with it; mirrored 7s read either way
+    expect(without.mnist).toBeLessThan(0.3);
+    expect(withReplay.mnist).toBeGreaterThanOrEqual(0.9);
+    expect(withReplay.sevens).toBeGreaterThanOrEqual(0.8);
+  }, 60_000);
 
   it('refuses labels outside the classes and inputs of the wrong size, naming the example', async () => {
     const { model, config } = loadModel(CNN);

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng } from '../../src/data/image.js';
+import { decodeReplaySet } from '../../src/finetune/replay-set.js';
 import { readModelFiles } from '../../src/serve/load.js';
 import { buildServer } from '../../src/serve/server.js';
 import { digitJpeg, digitPixels, digitPng, shippedModel, SHIPPED_MODEL } from './helpers.js';
@@ -153,6 +154,9 @@ describe('GET routes', () => {
     expect(config.json()).toMatchObject({ format: 'zerograd-model', name: 'mnist-cnn' });
     const weights = await app.inject('/model/model.safetensors');
     expect(weights.rawPayload.length).toBeGreaterThan(100_000);
+    const replay = await app.inject('/model/replay.bin'); // the page's rehearsal set for an MNIST model
+    expect(replay.statusCode).toBe(200);
+    expect(decodeReplaySet(new Uint8Array(replay.rawPayload))).toHaveLength(200);
   });
 
   it('serves the page with cross-origin isolation headers', async () => {

@@ -21,13 +21,17 @@ const SALIENCY_STEPS = 16;
 export interface ModelFiles {
   config: string;
   weights: Uint8Array;
+  /** The rehearsal set fine-tuning mixes in (replay.bin), where the server has one. */
+  replay?: Uint8Array | null;
 }
 
-/** Downloads config.json and model.safetensors from `base`. */
+/** Downloads config.json and model.safetensors from `base`, and replay.bin where there is one. */
 export async function fetchModelFiles(base: string): Promise<ModelFiles> {
   const [configResponse, weightsResponse] = await Promise.all([fetch(`${base}config.json`), fetch(`${base}model.safetensors`)]);
   if (!configResponse.ok || !weightsResponse.ok) throw new Error(`cannot download the model from ${base} (HTTP ${configResponse.status}/${weightsResponse.status})`);
-  return { config: await configResponse.text(), weights: new Uint8Array(await weightsResponse.arrayBuffer()) };
+  const replayResponse = await fetch(`${base}replay.bin`).catch(() => null);
+  const replay = replayResponse?.ok ? new Uint8Array(await replayResponse.arrayBuffer()) : null;
+  return { config: await configResponse.text(), weights: new Uint8Array(await weightsResponse.arrayBuffer()), replay };
 }
 
 /** Runs the model in `files` here, with zerograd's WebAssembly engine; `where` names it in errors. */

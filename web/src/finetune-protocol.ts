@@ -8,6 +8,8 @@ export interface FinetuneRequest {
   examples: { pixels: Float32Array; label: number }[];
   strategy: FewShotStrategy;
   steps: number;
+  /** The rehearsal set (replay.bin bytes) mixed in so the model keeps reading other digits, or null. */
+  replay: Uint8Array | null;
 }
 
 /** Worker -> page. */

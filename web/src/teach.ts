@@ -111,13 +111,15 @@ export class TeachPanel {
     }
     this.running = true;
     this.refresh();
-    const strategy = ($<HTMLSelectElement>('strategy').value || 'head') as FewShotStrategy;
+    const strategy = ($<HTMLSelectElement>('strategy').value || 'full') as FewShotStrategy;
     this.progress.value = 0;
     this.chart.clear(STEPS);
     this.say(`Fine-tuning (${strategy}) on ${this.examples.length} drawings…`, 'running');
     const started = performance.now();
     try {
-      const { result, files } = await this.runWorker({ config: this.baseFiles.config, weights: this.baseFiles.weights, examples: this.examples, strategy, steps: STEPS });
+      const { result, files } = await this.runWorker({
+        config: this.baseFiles.config, weights: this.baseFiles.weights, replay: this.baseFiles.replay ?? null, examples: this.examples, strategy, steps: STEPS,
+      });
       this.personal = { files, savedAt: new Date().toISOString(), examples: this.examples.length };
       await this.host.useModel(this.filesOf(this.personal), 'your personal model');
       const kept = await saveStored('model', this.personal);
@@ -128,7 +130,8 @@ export class TeachPanel {
       const scored = result.heldOutCount > 0
         ? ` Held-out accuracy on ${result.heldOutCount} of your drawings: ${percent(result.before.accuracy)} before, ${percent(result.after.accuracy)} after.`
         : ' (No drawings held out: add more of each digit to see held-out accuracy.)';
-      this.say(`Fine-tuned (${strategy}) on ${result.trainCount} drawings in ${seconds.toFixed(1)} s.${scored}${kept ? ' Saved in this browser.' : ''}`, 'done');
+      const rehearsed = result.replayCount > 0 ? ` (with ${result.replayCount} training images rehearsed, so it keeps reading other hands)` : '';
+      this.say(`Fine-tuned (${strategy}) on ${result.trainCount} drawings${rehearsed} in ${seconds.toFixed(1)} s.${scored}${kept ? ' Saved in this browser.' : ''}`, 'done');
     } catch (err) {
       this.say(`Fine-tuning failed: ${(err as Error).message}`, 'error');
     } finally {
