@@ -61,7 +61,7 @@ export async function main(args: string[]): Promise<void> {
     const body = [
       '## Page fine-tuning',
       '',
-      `\`npm run bench -- page-finetune\`: the draw-a-digit page in headless Chromium ${browser.version()}, ${set.length} mirrored synthetic digits drawn with the mouse and labeled with the page's buttons (${perClass} per class; the page holds out a quarter of each digit's drawings and trains on the rest), then "Fine-tune" with each strategy, 120 steps of batch 16 in the page's Web Worker (zerograd wasm, 1 thread). Time is from the click to the model in use (worker start, engine start, training, scoring, reloading the page's engine). Load average ${load.toFixed(1)} at the start.`,
+      `\`npm run bench -- page-finetune\`: the draw-a-digit page in headless Chromium ${browser.version()}, ${set.length} mirrored synthetic digits drawn with the mouse and labeled with the page's buttons (${perClass} per class; the page holds out a quarter of each digit's drawings and trains on the rest), then "Fine-tune" with each strategy: about 120 steps (whole epochs) of batch 16 over the drawings, repeated to weigh as much as the 200 rehearsed MNIST training images mixed in, in the page's Web Worker (zerograd wasm, 1 thread). Time is from the click to the model in use (worker start, engine start, training, scoring, reloading the page's engine). Load average ${load.toFixed(1)} at the start.`,
       '',
       '| strategy | trained on | held out | time (s) | held-out accuracy before → after | longest main-thread task while training |',
       '|---|---|---|---|---|---|',
