@@ -5,7 +5,7 @@ import { checkNormalization } from '../data/normalize.js';
 import { DataError, ZerogradError } from '../errors.js';
 import { buildModel } from '../models/build.js';
 import type { Recipe } from '../models/recipe.js';
-import type { LayerConfig } from '../nn/module.js';
+import type { LayerConfig, Module } from '../nn/module.js';
 import type { Sequential } from '../nn/layers/sequential.js';
 import { tensor } from '../ops/create.js';
 import { globalRandom } from '../tensor/engine.js';
@@ -137,7 +137,7 @@ export function modelFromParts(config: ModelConfig, tensors: ReadonlyMap<string,
 }
 
 /** Checks names, dtypes and shapes of `tensors` against the model, then copies them in (all or nothing). */
-export function loadWeights(model: Sequential, tensors: ReadonlyMap<string, NamedArray>, where: string, allowedDTypes: readonly string[] = ['F32']): void {
+export function loadWeights(model: Module, tensors: ReadonlyMap<string, NamedArray>, where: string, allowedDTypes: readonly string[] = ['F32']): void {
   const own = model.stateDict();
   const missing = [...own.keys()].filter((k) => !tensors.has(k));
   const extra = [...tensors.keys()].filter((k) => !own.has(k));
@@ -162,7 +162,7 @@ export function loadWeights(model: Sequential, tensors: ReadonlyMap<string, Name
 }
 
 /** The model's parameters and buffers as F32 arrays, by dotted name (what model.safetensors holds). */
-export function modelTensors(model: Sequential): Map<string, NamedArray> {
+export function modelTensors(model: Module): Map<string, NamedArray> {
   const out = new Map<string, NamedArray>();
   for (const [name, t] of model.stateDict()) out.set(name, { dtype: 'F32', shape: [...t.shape], values: Float32Array.from(t.data()) });
   return out;

@@ -7,7 +7,7 @@ import type { RandomState as DataRandomState } from '../data/rng.js';
 import { writeFileAtomic } from '../data/files.js';
 import { ZerogradError } from '../errors.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
-import type { Sequential } from '../nn/layers/sequential.js';
+import type { Module } from '../nn/module.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import type { RandomState as TensorRandomState } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -69,7 +69,7 @@ export function exactValues(t: Tensor): NamedArray {
 }
 
 /** Model weights and buffers under 'model.<name>'. */
-export function modelArrays(model: Sequential, into: Map<string, NamedArray>): void {
+export function modelArrays(model: Module, into: Map<string, NamedArray>): void {
   for (const [name, t] of model.stateDict()) into.set(`model.${name}`, exactValues(t));
 }
 

@@ -3,11 +3,11 @@
 import { batches } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
 import { ShapeError } from '../errors.js';
-import type { Sequential } from '../nn/layers/sequential.js';
 import { tensor } from '../ops/create.js';
 import '../ops/methods.js'; // Tensor methods used here: crossEntropy, softmax, backward
 import { noGrad, scope } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { ClassifierModule } from './types.js';
 
 /**
  * What evaluate() returns. The per-example arrays are non-enumerable, so `console.log(evaluate(...))` prints
@@ -33,8 +33,13 @@ export interface EvaluateOptions {
   indices?: Int32Array;
 }
 
+/** The model's class scores for a batch: forwardLogits where it has one (the scores before a final softmax), else forward. */
+export function logitsOf(model: ClassifierModule, x: Tensor): Tensor {
+  return model.forwardLogits ? model.forwardLogits(x) : model.forward(x);
+}
+
 /** The model's input shape (without the batch axis), checked against the data set's features. */
-export function inputShapeFor(model: Sequential, data: Dataset): number[] {
+export function inputShapeFor(model: ClassifierModule, data: Dataset): number[] {
   const features = data.rows * data.cols;
   const shape = model.inputShape ?? data.shape.slice(1);
   const size = shape.reduce((p, d) => p * d, 1);
@@ -60,7 +65,7 @@ export function classesOf(scores: ArrayLike<number>, rows: number, cols: number,
 }
 
 /** Loss, accuracy, predictions and probabilities of `model` on `data` (inference mode, restored after). */
-export function evaluate(model: Sequential, data: Dataset, options: EvaluateOptions = {}): Evaluation {
+export function evaluate(model: ClassifierModule, data: Dataset, options: EvaluateOptions = {}): Evaluation {
   const inputShape = inputShapeFor(model, data);
   const count = options.indices ? options.indices.length : data.count;
   const wasTraining = model.training;
@@ -75,7 +80,7 @@ export function evaluate(model: Sequential, data: Dataset, options: EvaluateOpti
   try {
     for (const batch of batches(data, { batchSize: options.batchSize ?? 256, indices: options.indices })) {
       const { loss, probs } = noGrad(() => scope(() => {
-        const logits = model.forwardLogits(batchTensor(batch.x, batch.size, inputShape)); // (B, C)
+        const logits = logitsOf(model, batchTensor(batch.x, batch.size, inputShape)); // (B, C)
         const y = tensor(batch.y, { shape: [batch.size], dtype: 'int32' });
         return { loss: logits.crossEntropy(y, 'sum').item(), probs: logits.softmax(1).data() as Float32Array };
       }));
@@ -106,9 +111,9 @@ function evaluation(summary: Pick<Evaluation, 'loss' | 'accuracy' | 'count'>, ar
 }
 
 /** Class probabilities and predicted classes for (N, features) inputs, without labels. */
-export function predict(model: Sequential, images: Float32Array, options: { batchSize?: number } = {}): { probabilities: Float32Array; predictions: Int32Array } {
+export function predict(model: ClassifierModule, images: Float32Array, options: { batchSize?: number } = {}): { probabilities: Float32Array; predictions: Int32Array } {
   const inputShape = model.inputShape;
-  if (inputShape === null) throw new ShapeError('predict: the model has no input shape; build it first');
+  if (!inputShape) throw new ShapeError('predict: the model has no input shape; build it first (or use evaluate() on a Dataset, whose shape it takes)');
   const features = inputShape.reduce((p, d) => p * d, 1);
   if (images.length % features !== 0) throw new ShapeError(`predict: ${images.length} values is not a whole number of (${inputShape.join(', ')}) inputs`);
   const count = images.length / features;
@@ -120,7 +125,7 @@ export function predict(model: Sequential, images: Float32Array, options: { batc
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
       const x = images.subarray(start * features, (start + size) * features);
-      parts.push(noGrad(() => scope(() => model.forwardLogits(batchTensor(x, size, inputShape)).softmax(1).data() as Float32Array)));
+      parts.push(noGrad(() => scope(() => logitsOf(model, batchTensor(x, size, inputShape)).softmax(1).data() as Float32Array)));
     }
   } finally {
     model.train(wasTraining);

@@ -1,32 +1,25 @@
-// fit(): the training loop. Each epoch draws a seeded order, then each step runs in its own
-// memory scope: forward (logits) -> fused cross-entropy -> backward -> clip -> optimizer step.
-// Callbacks see every batch and epoch; the whole state can be checkpointed between any two
-// steps and resumed exactly (same weights, optimizer slots, RNG streams and history).
-import type { Backend } from '../backend/backend.js';
-import { Augmenter, type AugmentOptions } from '../data/augment.js';
-import { batchCount, batches } from '../data/batches.js';
+// fit(): the training loop, in readable steps. planFitData (fit-data.ts) fixes the examples, the
+// validation split and the seeded generators; each epoch draws its order, then each step runs
+// trainStep (train-step.ts: forward to logits -> cross-entropy or a custom loss -> backward -> clip ->
+// update) in its own memory scope; finishEpoch validates and logs. Callbacks see every batch and
+// epoch; the whole state (fit-state.ts) can be checkpointed between any two steps and resumed exactly
+// (same weights, optimizer slots, RNG streams and history). The model is any Module whose forward gives
+// class scores (a Sequential ending in softmax trains on the scores before it).
+import type { AugmentOptions } from '../data/augment.js';
+import { batches } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
-import { Random as DataRandom } from '../data/rng.js';
-import { holdout } from '../data/split.js';
-import { UsageError, ZerogradError } from '../errors.js';
-import { loadWeights } from '../io/model-config.js';
-import type { NamedArray } from '../io/safetensors.js';
-import type { Sequential } from '../nn/layers/sequential.js';
-import { clipGradNorm } from '../optim/clip.js';
+import { UsageError } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { ScheduleConfig } from '../optim/schedules.js';
-import { tensor } from '../ops/create.js';
-import '../ops/methods.js'; // Tensor methods used here: crossEntropy, softmax, backward
-import { getBackend, globalRandom, scope } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { LearningRateScheduler } from './callbacks.js';
-import {
-  arraysUnder, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, modelArrays, optimizerArrays, readCheckpoint, restoreOptimizer,
-  writeCheckpoint, type CheckpointMeta, type TrainingCheckpoint,
-} from './checkpoint.js';
-import { classesOf, batchTensor, evaluate, inputShapeFor } from './evaluate.js';
-import { createProgress, type ProgressMode } from './progress.js';
-import type { Callback, EpochLogs, StopReason, TrainContext } from './types.js';
+import { writeCheckpoint, type TrainingCheckpoint } from './checkpoint.js';
+import { evaluate, inputShapeFor } from './evaluate.js';
+import { planFitData } from './fit-data.js';
+import { capture, freshState, resume, type FitRun, type FitState } from './fit-state.js';
+import { createProgress, type Progress, type ProgressMode } from './progress.js';
+import { trainStep } from './train-step.js';
+import type { Callback, ClassifierModule, EpochLogs, StopReason, TrainContext } from './types.js';
 
 export interface FitOptions {
   epochs: number;
@@ -78,12 +71,6 @@ export interface History {
   resumedAt?: { epoch: number; stepInEpoch: number };
 }
 
-/** The backend and kernel build a checkpoint records. */
-const engineOf = (backend: Backend): NonNullable<CheckpointMeta['engine']> =>
-  (backend.kernelBuild ? { backend: backend.name, kernels: backend.kernelBuild } : { backend: backend.name });
-const describeEngine = (engine: NonNullable<CheckpointMeta['engine']>): string =>
-  `${engine.backend}${engine.kernels ? ` (${engine.kernels} kernels)` : ''}`;
-
 const nextTurn = (): Promise<void> => new Promise((resolve) => {
   if (typeof setImmediate === 'function') setImmediate(resolve); // Node: after pending I/O and signals
   else setTimeout(resolve, 0); // browsers
@@ -94,211 +81,135 @@ function positiveInteger(value: number, name: string): number {
   return value;
 }
 
-/** Trains `model` on `train`; resolves to the history once all epochs ran or training stopped. */
-export async function fit(model: Sequential, train: Dataset, options: FitOptions): Promise<History> {
-  const epochs = positiveInteger(options.epochs, 'epochs');
-  const batchSize = positiveInteger(options.batchSize, 'batchSize');
-  const { optimizer } = options;
-  const seed = options.seed ?? 0;
-  const write = options.log ?? ((line: string) => console.log(line));
-  const inputShape = inputShapeFor(model, train);
-
-  // ---- data: train indices, validation, seeded generators ----
-  let trainIndices: Int32Array = Int32Array.from({ length: train.count }, (_, i) => i);
-  let validation: { data: Dataset; indices?: Int32Array } | null = options.validationData ? { data: options.validationData } : null;
-  if (options.validationSplit !== undefined && options.validationSplit > 0) {
-    if (validation) throw new UsageError('fit: pass validationData or validationSplit, not both');
-    const split = holdout(train.labels, { validationFraction: options.validationSplit, seed });
-    trainIndices = split.train;
-    validation = { data: train, indices: split.validation };
-  }
-  if (trainIndices.length === 0) throw new UsageError(`fit: no training examples in ${train.name}`);
-  const shuffleRng = new DataRandom(seed);
-  const augmentRng = options.augment ? new DataRandom(seed + 0x9e3779b9) : null;
-  const augmenter = options.augment && augmentRng ? new Augmenter(options.augment, augmentRng) : null;
-  const stepsPerEpoch = batchCount(trainIndices.length, batchSize, options.dropLast ?? false);
-  if (stepsPerEpoch === 0) throw new UsageError(`fit: ${trainIndices.length} examples make no full batch of ${batchSize} with dropLast`);
-
+/** The callbacks of a run (a schedule first) and their checkpoint keys, which must be distinct. */
+function callbacksOf(options: FitOptions): { callbacks: Callback[]; keys: string[] } {
   const callbacks: Callback[] = [...(options.schedule ? [new LearningRateScheduler(options.schedule)] : []), ...(options.callbacks ?? [])];
   const keys = callbacks.map((cb, i) => cb.key ?? `${cb.constructor.name}${i}`);
   const duplicated = keys.find((k, i) => keys.indexOf(k) !== i);
   if (duplicated) throw new UsageError(`fit: two callbacks share the key '${duplicated}'; give one a distinct key`);
+  return { callbacks, keys };
+}
 
-  // ---- the mutable training state (everything a checkpoint holds) ----
-  const baseLr = optimizer.lr;
-  const s = {
-    epoch: 0, stepInEpoch: 0, globalStep: 0, history: [] as EpochLogs[],
-    partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
-    trainSeconds: 0, trainSamples: 0, finished: false, stopReason: 'completed' as StopReason,
-    shuffleAtEpochStart: shuffleRng.getState(), epochStartedAt: performance.now(),
-  };
-  let stopRequested: StopReason | null = null;
-  const progress = createProgress(options.progress ?? 'auto', write);
+/** A stop asked for by a callback, seen between two steps. */
+interface Control {
+  stop: StopReason | null;
+}
 
-  const capture = (): TrainingCheckpoint => {
-    const arrays = new Map<string, NamedArray>();
-    modelArrays(model, arrays);
-    const optimizerMeta = optimizerArrays(optimizer, arrays);
-    const callbackJson: Record<string, unknown> = {};
-    callbacks.forEach((cb, i) => {
-      const state = cb.stateDict?.();
-      if (!state) return;
-      callbackJson[keys[i]] = state.json;
-      for (const [name, array] of state.arrays ?? []) arrays.set(`callback.${keys[i]}.${name}`, array);
-    });
-    const meta: CheckpointMeta = {
-      format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION,
-      epoch: s.epoch, stepInEpoch: s.stepInEpoch, globalStep: s.globalStep, finished: s.finished,
-      ...(s.finished ? { stopReason: s.stopReason } : {}),
-      run: { batchSize, epochs, trainCount: trainIndices.length, baseLr },
-      history: s.history,
-      partial: { ...s.partial, seconds: s.stepInEpoch > 0 ? s.partial.seconds + (performance.now() - s.epochStartedAt) / 1000 : 0 },
-      trainSeconds: s.trainSeconds, trainSamples: s.trainSamples,
-      optimizer: optimizerMeta,
-      rng: { global: globalRandom().getState(), shuffleAtEpochStart: s.shuffleAtEpochStart, augment: augmentRng?.getState() ?? null },
-      callbacks: callbackJson,
-      architecture: model.config(),
-      engine: engineOf(getBackend()),
-    };
-    return { meta, arrays };
-  };
-
-  const ctx: TrainContext = {
-    model, optimizer, epochs, stepsPerEpoch, totalSteps: epochs * stepsPerEpoch, baseLr,
+/** What callbacks see of the run. */
+function contextOf(run: FitRun, s: FitState, control: Control, progress: Progress): TrainContext {
+  return {
+    model: run.model, optimizer: run.optimizer, epochs: run.epochs, stepsPerEpoch: run.data.stepsPerEpoch,
+    totalSteps: run.epochs * run.data.stepsPerEpoch, baseLr: run.baseLr,
     get epoch() { return s.epoch; },
     get stepInEpoch() { return s.stepInEpoch; },
     get globalStep() { return s.globalStep; },
     get history() { return s.history; },
     stop(reason, message) {
-      stopRequested = reason;
+      control.stop = reason;
       if (message) progress.log(message);
     },
-    saveCheckpoint(path) { writeCheckpoint(path, capture()); },
+    saveCheckpoint(path) { writeCheckpoint(path, capture(run, s)); },
     log(line) { progress.log(line); },
   };
+}
 
-  // ---- resume ----
-  let resumedAt: History['resumedAt'];
-  if (options.resumeFrom) {
-    const checkpoint = typeof options.resumeFrom === 'string' ? readCheckpoint(options.resumeFrom) : options.resumeFrom;
-    const where = typeof options.resumeFrom === 'string' ? options.resumeFrom : 'checkpoint';
-    const { meta } = checkpoint;
-    if (meta.run.batchSize !== batchSize || meta.run.trainCount !== trainIndices.length) {
-      throw new ZerogradError(`${where}: made with batch size ${meta.run.batchSize} on ${meta.run.trainCount} training examples; this run has batch size ${batchSize} and ${trainIndices.length} examples, so it cannot continue it exactly`);
-    }
-    const from = meta.engine ? describeEngine(meta.engine) : null;
-    const here = describeEngine(engineOf(getBackend()));
-    if (from !== null && from !== here) progress.log(`note: ${where} was computed on ${from}; resuming on ${here} continues it, but not bit for bit`);
-    loadWeights(model, arraysUnder(checkpoint.arrays, 'model'), where, ['F32', 'F64']);
-    restoreOptimizer(optimizer, meta.optimizer, checkpoint.arrays, where);
-    globalRandom().setState(meta.rng.global);
-    shuffleRng.setState(meta.rng.shuffleAtEpochStart);
-    // Version 1 stored, at the end of an epoch, the generator as it was at the start of the epoch
-    // that had just ended: drawing that epoch's order once brings it to the next epoch's start.
-    if (meta.version < 2 && meta.stepInEpoch === 0 && meta.epoch > 0 && options.shuffle !== false) shuffleRng.shuffle(Int32Array.from(trainIndices));
-    if (augmentRng && meta.rng.augment) augmentRng.setState(meta.rng.augment);
-    callbacks.forEach((cb, i) => {
-      if (cb.loadStateDict && meta.callbacks[keys[i]] !== undefined) {
-        cb.loadStateDict({ json: meta.callbacks[keys[i]], arrays: arraysUnder(checkpoint.arrays, `callback.${keys[i]}`) });
-      }
-    });
-    Object.assign(s, {
-      epoch: meta.epoch, stepInEpoch: meta.stepInEpoch, globalStep: meta.globalStep, history: [...meta.history],
-      partial: { ...meta.partial }, trainSeconds: meta.trainSeconds, trainSamples: meta.trainSamples,
-      // A run that completed all its epochs continues when asked for more (e.g. --epochs 10 after 5).
-      finished: meta.finished && !(meta.stopReason === 'completed' && epochs > meta.epoch),
-      stopReason: meta.stopReason ?? 'completed', shuffleAtEpochStart: shuffleRng.getState(),
-    });
-    resumedAt = { epoch: meta.epoch, stepInEpoch: meta.stepInEpoch };
+/**
+ * The steps of the current epoch from where it stands (a resume may start mid-way). Every epoch draws
+ * its order from the generator as it was at the epoch's start (saved in checkpoints), so a resumed
+ * epoch, at step 0 or mid-way, gets the same order. Ends early on a callback's stop or an abort.
+ */
+async function runEpoch(run: FitRun, s: FitState, ctx: TrainContext, control: Control, progress: Progress, train: Dataset, inputShape: readonly number[], options: FitOptions): Promise<'done' | 'stopped' | 'interrupted'> {
+  const { data, batchSize, callbacks, model, optimizer } = run;
+  data.shuffleRng.setState(s.shuffleAtEpochStart);
+  const order = run.shuffle ? data.shuffleRng.shuffle(Int32Array.from(data.trainIndices)) : data.trainIndices;
+  for (const cb of callbacks) cb.onEpochBegin?.(ctx);
+  model.train();
+  progress.epochBegin(s.epoch, run.epochs, data.stepsPerEpoch, s.stepInEpoch);
+  s.epochStartedAt = performance.now();
+  const remaining = order.subarray(s.stepInEpoch * batchSize);
+  for (const batch of batches(train, { batchSize, indices: remaining, augment: data.augmenter, dropLast: options.dropLast })) {
+    for (const cb of callbacks) cb.onBatchBegin?.(ctx);
+    const started = performance.now();
+    const step = trainStep(model, optimizer, batch, inputShape, options);
+    s.trainSeconds += (performance.now() - started) / 1000;
+    s.trainSamples += batch.size;
+    s.partial.lossSum += step.loss * batch.size;
+    s.partial.correct += step.correct;
+    s.partial.seen += batch.size;
+    s.stepInEpoch++;
+    s.globalStep++;
+    const batchLogs = { loss: step.loss, accuracy: step.correct / batch.size, size: batch.size, lr: optimizer.lr };
+    for (const cb of callbacks) cb.onBatchEnd?.(ctx, batchLogs);
+    progress.batch(s.stepInEpoch, s.partial.lossSum / s.partial.seen, s.partial.correct / s.partial.seen, s.trainSamples / Math.max(1e-9, s.trainSeconds));
+    if (control.stop) return 'stopped';
+    await nextTurn(); // lets signal handlers (Ctrl-C) and the progress bar run
+    if (options.signal?.aborted) return 'interrupted';
   }
+  return 'done';
+}
 
-  // ---- the loop ----
+/** End of an epoch: validation, the history row, the callbacks; marks the run finished when it is. */
+function finishEpoch(run: FitRun, s: FitState, ctx: TrainContext, control: Control, progress: Progress, options: FitOptions): void {
+  const logs: EpochLogs = {
+    epoch: s.epoch + 1,
+    loss: s.partial.lossSum / s.partial.seen,
+    accuracy: s.partial.correct / s.partial.seen,
+    seconds: 0,
+    lr: run.optimizer.lr,
+  };
+  const { validation } = run.data;
+  if (validation) {
+    const result = evaluate(run.model, validation.data, { batchSize: options.validationBatchSize ?? 256, indices: validation.indices });
+    logs.val_loss = result.loss;
+    logs.val_accuracy = result.accuracy;
+  }
+  logs.seconds = s.partial.seconds + (performance.now() - s.epochStartedAt) / 1000;
+  s.history.push(logs);
+  s.epoch++;
+  s.stepInEpoch = 0;
+  s.shuffleAtEpochStart = run.data.shuffleRng.getState(); // the next epoch's start: checkpoints written from here on hold it
+  s.partial = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
+  progress.epochEnd(logs, run.epochs, s.trainSamples / Math.max(1e-9, s.trainSeconds));
+  for (const cb of run.callbacks) cb.onEpochEnd?.(ctx, logs);
+  if (control.stop || s.epoch >= run.epochs) {
+    s.finished = true;
+    s.stopReason = control.stop ?? 'completed';
+  }
+  for (const cb of run.callbacks) cb.afterEpochEnd?.(ctx, logs);
+}
+
+/** Trains `model` on `train`; resolves to the history once all epochs ran or training stopped. */
+export async function fit(model: ClassifierModule, train: Dataset, options: FitOptions): Promise<History> {
+  const epochs = positiveInteger(options.epochs, 'epochs');
+  const batchSize = positiveInteger(options.batchSize, 'batchSize');
+  const write = options.log ?? ((line: string) => console.log(line));
+  const inputShape = inputShapeFor(model, train);
+  const data = planFitData(train, options, batchSize, options.seed ?? 0);
+  const { callbacks, keys } = callbacksOf(options);
+  const { optimizer } = options;
+  const run: FitRun = { model, optimizer, data, callbacks, keys, batchSize, epochs, baseLr: optimizer.lr, shuffle: options.shuffle !== false };
+  const s = freshState(data);
+  const control: Control = { stop: null };
+  const progress = createProgress(options.progress ?? 'auto', write);
+  const ctx = contextOf(run, s, control, progress);
+  const resumedAt = options.resumeFrom ? resume(run, s, options.resumeFrom, (line) => progress.log(line)) : undefined;
+
   for (const cb of callbacks) cb.onTrainBegin?.(ctx);
   try {
     while (!s.finished && s.epoch < epochs) {
-      // Every epoch draws its order from the generator as it was at the epoch's start (saved in
-      // checkpoints), so a resumed epoch, at step 0 or mid-way, gets the same order.
-      shuffleRng.setState(s.shuffleAtEpochStart);
-      const order = options.shuffle === false ? trainIndices : shuffleRng.shuffle(Int32Array.from(trainIndices));
-      for (const cb of callbacks) cb.onEpochBegin?.(ctx);
-      model.train();
-      progress.epochBegin(s.epoch, epochs, stepsPerEpoch, s.stepInEpoch);
-      s.epochStartedAt = performance.now();
-      let interrupted = false;
-      const remaining = order.subarray(s.stepInEpoch * batchSize);
-      for (const batch of batches(train, { batchSize, indices: remaining, augment: augmenter, dropLast: options.dropLast })) {
-        for (const cb of callbacks) cb.onBatchBegin?.(ctx);
-        const started = performance.now();
-        const step = scope(() => {
-          const x = batchTensor(batch.x, batch.size, inputShape); // (B, ...inputShape)
-          const y = tensor(batch.y, { shape: [batch.size], dtype: 'int32' }); // (B)
-          const logits = options.lossFn ? null : model.forwardLogits(x); // (B, classes)
-          const loss = logits ? logits.crossEntropy(y) : (options.lossFn as NonNullable<FitOptions['lossFn']>)(x, y);
-          optimizer.zeroGrad();
-          loss.backward();
-          if (options.clipNorm) clipGradNorm(optimizer.parameters(), options.clipNorm);
-          optimizer.step();
-          if (!logits) return { loss: loss.item(), correct: Number.NaN };
-          const scores = logits.data();
-          const predicted = classesOf(scores, batch.size, scores.length / batch.size);
-          let correct = 0;
-          for (let b = 0; b < batch.size; b++) if (predicted[b] === batch.y[b]) correct++;
-          return { loss: loss.item(), correct };
-        });
-        s.trainSeconds += (performance.now() - started) / 1000;
-        s.trainSamples += batch.size;
-        s.partial.lossSum += step.loss * batch.size;
-        s.partial.correct += step.correct;
-        s.partial.seen += batch.size;
-        s.stepInEpoch++;
-        s.globalStep++;
-        const batchLogs = { loss: step.loss, accuracy: step.correct / batch.size, size: batch.size, lr: optimizer.lr };
-        for (const cb of callbacks) cb.onBatchEnd?.(ctx, batchLogs);
-        progress.batch(s.stepInEpoch, s.partial.lossSum / s.partial.seen, s.partial.correct / s.partial.seen, s.trainSamples / Math.max(1e-9, s.trainSeconds));
-        if (stopRequested) break;
-        await nextTurn(); // lets signal handlers (Ctrl-C) and the progress bar run
-        if (options.signal?.aborted) {
-          interrupted = true;
-          break;
-        }
-      }
-      if (interrupted) {
+      const ended = await runEpoch(run, s, ctx, control, progress, train, inputShape, options);
+      if (ended === 'interrupted') {
         s.stopReason = 'interrupted';
-        progress.log(`interrupted at epoch ${s.epoch + 1}, step ${s.stepInEpoch}/${stepsPerEpoch}`);
+        progress.log(`interrupted at epoch ${s.epoch + 1}, step ${s.stepInEpoch}/${data.stepsPerEpoch}`);
         for (const cb of callbacks) cb.onInterrupt?.(ctx);
         break;
       }
-      if (stopRequested === 'nan') {
+      if (control.stop === 'nan') {
         s.stopReason = 'nan';
         s.finished = true;
         break;
       }
-      // ---- end of epoch: validation, logs, callbacks ----
-      const logs: EpochLogs = {
-        epoch: s.epoch + 1,
-        loss: s.partial.lossSum / s.partial.seen,
-        accuracy: s.partial.correct / s.partial.seen,
-        seconds: 0,
-        lr: optimizer.lr,
-      };
-      if (validation) {
-        const result = evaluate(model, validation.data, { batchSize: options.validationBatchSize ?? 256, indices: validation.indices });
-        logs.val_loss = result.loss;
-        logs.val_accuracy = result.accuracy;
-      }
-      logs.seconds = s.partial.seconds + (performance.now() - s.epochStartedAt) / 1000;
-      s.history.push(logs);
-      s.epoch++;
-      s.stepInEpoch = 0;
-      s.shuffleAtEpochStart = shuffleRng.getState(); // the next epoch's start: checkpoints written from here on hold it
-      s.partial = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
-      progress.epochEnd(logs, epochs, s.trainSamples / Math.max(1e-9, s.trainSeconds));
-      for (const cb of callbacks) cb.onEpochEnd?.(ctx, logs);
-      if (stopRequested || s.epoch >= epochs) {
-        s.finished = true;
-        s.stopReason = stopRequested ?? 'completed';
-      }
-      for (const cb of callbacks) cb.afterEpochEnd?.(ctx, logs);
+      finishEpoch(run, s, ctx, control, progress, options);
     }
   } finally {
     progress.close();

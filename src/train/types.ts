@@ -1,8 +1,20 @@
 // Shared types of the training loop: per-epoch logs, the context callbacks see, and the
 // callback interface (Keras-style hooks plus an optional state for exact resume).
-import type { Sequential } from '../nn/layers/sequential.js';
+import type { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { NamedArray } from '../io/safetensors.js';
+
+/**
+ * What fit(), evaluate() and predict() take: any Module whose forward maps a batch to (B, classes)
+ * scores (a Sequential, a VisionTransformer or ResNet with its head, an imported graph). Where it has
+ * forwardLogits (a Sequential ending in softmax), that gives the scores; where it knows its inputShape,
+ * batches get that shape, else the data set's.
+ */
+export type ClassifierModule = Module & {
+  forwardLogits?(x: Tensor): Tensor;
+  readonly inputShape?: readonly number[] | null;
+};
 
 /** One row of the history: train metrics, validation metrics when there is validation data, time, lr. */
 export interface EpochLogs {
@@ -31,7 +43,7 @@ export type StopReason = 'completed' | 'early-stopping' | 'nan' | 'interrupted' 
 
 /** The live training state that callbacks read (and may stop). */
 export interface TrainContext {
-  readonly model: Sequential;
+  readonly model: ClassifierModule;
   readonly optimizer: Optimizer;
   readonly epochs: number;
   readonly stepsPerEpoch: number;
