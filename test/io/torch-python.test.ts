@@ -7,12 +7,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTorchStateDict, type StateTensor } from '../../src/io/torch-checkpoint.js';
 import { tempDir } from '../data/helpers.js';
+import { pythonWith, torchPython } from '../helpers/python.js';
 
 const SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'make-torch-fixtures.py');
-const pythonWith = (module: string): string | null =>
-  ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', `import ${module}`], { encoding: 'utf8' }).status === 0) ?? null;
 const python = pythonWith('zipfile');
-const torchPython = pythonWith('torch');
+const torch = torchPython();
 
 interface Expected { dtype: string; shape: number[]; values: number[] }
 
@@ -42,7 +41,7 @@ describe('torch.save files written by Python', () => {
     expect(check(join(dir, 'emulated'), [python as string, '--emulate'], ['state.pth', 'state-deflated.pth'])).toBe(1007);
   });
 
-  it.skipIf(torchPython === null)('reads real torch.save of a random network state dict (needs a python3 with torch)', () => {
-    expect(check(join(dir, 'torch'), [torchPython as string], ['state.pth'])).toBeGreaterThan(8);
+  it.skipIf(torch === null)('reads real torch.save of a random network state dict (needs /usr/bin/python3 with torch)', () => {
+    expect(check(join(dir, 'torch'), [torch as string], ['state.pth'])).toBeGreaterThan(8);
   });
 });
