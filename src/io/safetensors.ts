@@ -3,11 +3,15 @@
 // raw little-endian tensor bytes. Plain typed arrays in and out; no tensor engine here. Decoding
 // checks everything the specification asks before copying a byte.
 import { DataError, ZerogradError } from '../errors.js';
+import { readElements } from './elements.js';
 
-/** The element types zerograd writes and reads. */
-export type SafetensorsDType = 'F32' | 'F64' | 'I32';
+/**
+ * The element types zerograd reads: F32, F64 and I32 (which it also writes), and F16, BF16 (read into
+ * Float32Array) and I64 (read into Float64Array, exact up to 2^53) as PyTorch and Hugging Face files hold them.
+ */
+export type SafetensorsDType = 'F32' | 'F64' | 'I32' | 'F16' | 'BF16' | 'I64';
 
-/** One named array: values plus shape (product of shape = values.length). */
+/** One named array: values plus shape (product of shape = values.length); `dtype` is the type as stored. */
 export interface NamedArray {
   dtype: SafetensorsDType;
   shape: number[];
@@ -20,7 +24,8 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-const BYTES: Record<SafetensorsDType, number> = { F32: 4, F64: 8, I32: 4 };
+const BYTES: Record<SafetensorsDType, number> = { F32: 4, F64: 8, I32: 4, F16: 2, BF16: 2, I64: 8 };
+const READ = 'F32, F64, I32, F16, BF16 and I64';
 /** The largest header read (100 MB, as the reference implementation), before a byte of it is decoded. */
 export const MAX_HEADER = 100_000_000;
 
@@ -40,6 +45,7 @@ export function encodeSafetensors(tensors: Iterable<[string, NamedArray]>, metad
   for (const [name, array] of tensors) {
     if (name === '__metadata__') throw new ZerogradError(`safetensors: '__metadata__' cannot be a tensor name`);
     const size = array.shape.reduce((p, d) => p * d, 1);
+    if (array.dtype !== 'F32' && array.dtype !== 'F64' && array.dtype !== 'I32') throw new ZerogradError(`safetensors: tensor '${name}' is ${array.dtype}; zerograd writes F32, F64 and I32`);
     if (size !== array.values.length) {
       throw new ZerogradError(`safetensors: tensor '${name}' has ${array.values.length} values but shape [${array.shape.join(', ')}]`);
     }
@@ -64,7 +70,7 @@ export function encodeSafetensors(tensors: Iterable<[string, NamedArray]>, metad
   return out;
 }
 
-/** Every dtype the safetensors format defines (zerograd reads only F32, F64 and I32 of them). */
+/** Every dtype the safetensors format defines (zerograd reads six of them, BYTES' keys). */
 const KNOWN_DTYPES = new Set(['BOOL', 'U8', 'I8', 'U16', 'I16', 'F16', 'BF16', 'U32', 'I32', 'F32', 'U64', 'I64', 'F64', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0', 'F4', 'F6_E2M3', 'F6_E3M2', 'C64']);
 
 /** A tensor's place in the data section, for the coverage check. */
@@ -169,11 +175,10 @@ function checkEntry(name: string, entry: unknown, dataLength: number, where: str
   const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
   const dtype = e.dtype;
   if (typeof dtype !== 'string' || !KNOWN_DTYPES.has(dtype)) {
-    throw new DataError(`${where}: tensor '${name}' has dtype ${JSON.stringify(dtype)}, which is not a safetensors dtype; zerograd reads F32, F64 and I32`);
+    throw new DataError(`${where}: tensor '${name}' has dtype ${JSON.stringify(dtype)}, which is not a safetensors dtype; zerograd reads ${READ}`);
   }
-  if (dtype !== 'F32' && dtype !== 'F64' && dtype !== 'I32') {
-    throw new DataError(`${where}: tensor '${name}' has dtype ${JSON.stringify(dtype)}; zerograd reads F32, F64 and I32`);
-  }
+  if (!(dtype in BYTES)) throw new DataError(`${where}: tensor '${name}' has dtype ${JSON.stringify(dtype)}; zerograd reads ${READ}`);
+  const type = dtype as SafetensorsDType;
   const shape = e.shape;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new DataError(`${where}: tensor '${name}' has an invalid shape ${JSON.stringify(shape)}; expected a list of non-negative integers`);
@@ -187,16 +192,16 @@ function checkEntry(name: string, entry: unknown, dataLength: number, where: str
   let size = (shape as number[]).includes(0) ? 0 : 1;
   for (const d of shape as number[]) if (size > 0) size = Math.min(size * d, dataLength + 1);
   const shown = `${dtype} [${(shape as number[]).join(', ')}]`;
-  if (size * BYTES[dtype] > dataLength) {
+  if (size * BYTES[type] > dataLength) {
     throw new DataError(`${where}: tensor '${name}' (${shown}) needs more bytes than the file's ${dataLength} data bytes (truncated?)`);
   }
-  if (end - begin !== size * BYTES[dtype]) {
-    throw new DataError(`${where}: tensor '${name}' (${shown}) has data_offsets [${begin}, ${end}] that do not match its size of ${size * BYTES[dtype]} bytes`);
+  if (end - begin !== size * BYTES[type]) {
+    throw new DataError(`${where}: tensor '${name}' (${shown}) has data_offsets [${begin}, ${end}] that do not match its size of ${size * BYTES[type]} bytes`);
   }
   if (end > dataLength) {
     throw new DataError(`${where}: tensor '${name}' (${shown}) has data_offsets [${begin}, ${end}] past the end of the ${dataLength} data bytes (truncated?)`);
   }
-  return { dtype, shape: [...(shape as number[])], size, begin, end };
+  return { dtype: type, shape: [...(shape as number[])], size, begin, end };
 }
 
 /** The spans must tile [0, dataLength): sorted by offset, each begins where the previous ended. */
@@ -216,6 +221,10 @@ function checkCoverage(spans: Span[], dataLength: number, where: string): void {
 }
 
 function copyValues(bytes: Uint8Array, dataStart: number, e: Entry): NamedArray {
+  if (e.dtype === 'F16' || e.dtype === 'BF16' || e.dtype === 'I64') { // converted: F16, BF16 -> F32; I64 -> F64
+    const values = readElements(bytes.subarray(dataStart + e.begin, dataStart + e.end), e.dtype, { shape: [e.size], strides: [1], offset: 0 });
+    return { dtype: e.dtype, shape: e.shape, values };
+  }
   const copy = new Uint8Array(bytes.subarray(dataStart + e.begin, dataStart + e.end)); // an aligned copy (Buffer#slice would be a view)
   const values = e.dtype === 'F32' ? new Float32Array(copy.buffer, 0, e.size)
     : e.dtype === 'F64' ? new Float64Array(copy.buffer, 0, e.size) : new Int32Array(copy.buffer, 0, e.size);
