@@ -38,9 +38,21 @@ export function dtypeOf(values: Float32Array | Float64Array | Int32Array): Safet
 
 /** Encodes tensors (in the given order) and optional string metadata into one buffer. */
 export function encodeSafetensors(tensors: Iterable<[string, NamedArray]>, metadata?: Record<string, string>): Uint8Array {
+  const parts = safetensorsParts(tensors, metadata);
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) { out.set(part, at); at += part.length; }
+  return out;
+}
+
+/**
+ * The bytes of a safetensors file as consecutive parts: the length and header, then each tensor's data, a view of
+ * its values where their array already has the dtype (no copy), so a large file can be written without one buffer.
+ */
+export function safetensorsParts(tensors: Iterable<[string, NamedArray]>, metadata?: Record<string, string>): Uint8Array[] {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
-  const parts: [NamedArray, number][] = [];
+  const data: Uint8Array[] = [];
   let offset = 0;
   for (const [name, array] of tensors) {
     if (name === '__metadata__') throw new ZerogradError(`safetensors: '__metadata__' cannot be a tensor name`);
@@ -51,23 +63,18 @@ export function encodeSafetensors(tensors: Iterable<[string, NamedArray]>, metad
     }
     const bytes = size * BYTES[array.dtype];
     header[name] = { dtype: array.dtype, shape: array.shape, data_offsets: [offset, offset + bytes] };
-    parts.push([array, offset]);
+    const v = array.values;
+    const typed = dtypeOf(v) === array.dtype ? v : array.dtype === 'F32' ? Float32Array.from(v) : array.dtype === 'F64' ? Float64Array.from(v) : Int32Array.from(v);
+    data.push(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength)); // little-endian host (as wasm)
     offset += bytes;
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((new TextEncoder().encode(json).length + 8) % 8)) % 8); // data starts 8-byte aligned
   const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  const dataStart = 8 + headerBytes.length;
-  for (const [array, start] of parts) {
-    const converted = array.dtype === 'F32' ? Float32Array.from(array.values)
-      : array.dtype === 'F64' ? Float64Array.from(array.values) : Int32Array.from(array.values);
-    out.set(new Uint8Array(converted.buffer, converted.byteOffset, converted.byteLength), dataStart + start);
-  }
-  return out;
+  const head = new Uint8Array(8 + headerBytes.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  head.set(headerBytes, 8);
+  return [head, ...data];
 }
 
 /** Every dtype the safetensors format defines (zerograd reads six of them, BYTES' keys). */
