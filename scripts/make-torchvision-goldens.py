@@ -2,11 +2,12 @@
 
 Usage: /usr/bin/python3 scripts/make-torchvision-goldens.py OUT_DIR ARCH [--size N] [--batch N] [--seed N]
 
-ARCH is resnet18, resnet34 or resnet50 (torchvision.models, random weights: nothing is downloaded), or tiny-basic /
-tiny-bottleneck: torchvision's own ResNet code (_make_layer, BasicBlock, Bottleneck, forward) with a few channels, so
-the key layout is torchvision's and the files are small enough to commit. Batch norm weights, biases and running
-statistics are randomized (running stats of a fresh model are 0 and 1, which would hide a mix-up); fc is torchvision's
-non-zero default init. Writes OUT_DIR/state.pth (torch.save of the state dict), state.safetensors (the same tensors),
+ARCH is resnet18, resnet34, resnet50 or vit_b_16 (torchvision.models, random weights: nothing is downloaded), or
+tiny-basic / tiny-bottleneck: torchvision's own ResNet code (_make_layer, BasicBlock, Bottleneck, forward) with a few
+channels, or tiny-vit: torchvision's VisionTransformer at width 16 (vit_b_16-2: at vit_b_16's width, 2 layers), so the key layout is torchvision's and the files
+are small enough to commit. Batch norm weights, biases and running statistics are randomized (running stats of a fresh
+model are 0 and 1, which would hide a mix-up); fc is torchvision's non-zero default init. For ViTs, which torchvision
+starts with a zero class token, zero head and unit layer norms, those and every bias are randomized too. Writes OUT_DIR/state.pth (torch.save of the state dict), state.safetensors (the same tensors),
 x.npy (float32 input, N x 3 x size x size, standard normal) and logits.npy (float64: the model in eval mode, run in
 float64 so the reference carries no float32 rounding).
 """
@@ -42,6 +43,10 @@ class SmallResNet(ResNet):
 
 
 def build(arch):
+    if arch == 'vit_b_16-2':  # vit_b_16's width, heads, MLP and patches, 2 of its 12 layers: test-time sized
+        return torchvision.models.VisionTransformer(image_size=224, patch_size=16, num_layers=2, num_heads=12, hidden_dim=768, mlp_dim=3072)
+    if arch == 'tiny-vit':
+        return torchvision.models.VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=16, mlp_dim=40, num_classes=5)
     if arch == 'tiny-basic':
         return SmallResNet(BasicBlock, [1, 2, 1, 1], [4, 8, 8, 16], 5)
     if arch == 'tiny-bottleneck':
@@ -68,6 +73,16 @@ def main():
                 m.running_mean.uniform_(-0.5, 0.5)
                 m.running_var.uniform_(0.5, 2.0)
                 m.num_batches_tracked.fill_(100)
+            if isinstance(m, torch.nn.LayerNorm):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+        if isinstance(model, torchvision.models.VisionTransformer):
+            for name, p in model.named_parameters():
+                if name.endswith('bias') and 'ln' not in name:
+                    p.uniform_(-0.1, 0.1)
+            model.class_token.normal_(0, 0.5)
+            model.encoder.pos_embedding.normal_(0, 0.5)
+            model.heads.head.weight.normal_(0, 0.05)
     model.eval()
     state = model.state_dict()
     torch.save(state, os.path.join(args.out, 'state.pth'))

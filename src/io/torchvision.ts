@@ -8,14 +8,29 @@ import { BottleneckBlock, RESNET_DEFAULTS, stageDepths, type ResNetOptions } fro
 import type { NamedArray } from './safetensors.js';
 import type { StateTensor } from './torch-checkpoint.js';
 
-/** One tensor the architecture needs: its torchvision key, zerograd name and zerograd shape. */
+/** One tensor the architecture needs: its torchvision key and shape there, its zerograd name and shape. */
 export interface PlannedTensor {
   source: string;
+  sourceShape: number[];
   target: string;
   shape: number[];
-  /** fc.weight is (out, in) in torch; zerograd's Dense holds (in, out). */
-  transpose?: boolean;
+  /** Turns the source's values into the target's (default: as they are); `read` gives other source tensors. */
+  convert?: (values: Float32Array, read: (key: string) => Float32Array) => Float32Array;
 }
+
+/** (rows, cols) values as (cols, rows): torch's Linear holds (out, in), zerograd's Dense (in, out). */
+export function transposed(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];
+  return out;
+}
+
+/** A Linear's weight (out, in) as a Dense's (in, out). */
+export const linearWeight = (source: string, target: string, out: number, inputs: number): PlannedTensor =>
+  ({ source, sourceShape: [out, inputs], target, shape: [inputs, out], convert: (v) => transposed(v, out, inputs) });
+
+/** A tensor copied as it is. */
+export const same = (source: string, target: string, shape: number[]): PlannedTensor => ({ source, sourceShape: shape, target, shape });
 
 /** The torchvision ResNets `zerograd import --arch` names; `resnet` reads widths, depths and block from the file. */
 export const TORCHVISION_RESNETS: Record<string, { block: 'basic' | 'bottleneck'; blocksPerStage: number[] }> = {
@@ -30,9 +45,9 @@ const BN_KEYS: [string, string][] = [['weight', 'weight'], ['bias', 'bias'], ['r
 /** The tensors of a ResNet with `options` (a Sequential's layer 0), keyed as torchvision names them. */
 export function resnetPlan(options: Readonly<Required<ResNetOptions>>): PlannedTensor[] {
   const plan: PlannedTensor[] = [];
-  const conv = (source: string, target: string, out: number, inC: number, k: number) => plan.push({ source: `${source}.weight`, target: `0.${target}.weight`, shape: [out, inC, k, k] });
+  const conv = (source: string, target: string, out: number, inC: number, k: number) => plan.push(same(`${source}.weight`, `0.${target}.weight`, [out, inC, k, k]));
   const bn = (source: string, target: string, channels: number) => {
-    for (const [from, to] of BN_KEYS) plan.push({ source: `${source}.${from}`, target: `0.${target}.${to}`, shape: [channels] });
+    for (const [from, to] of BN_KEYS) plan.push(same(`${source}.${from}`, `0.${target}.${to}`, [channels]));
   };
   const { widths, channels, stem, block, numClasses } = options;
   conv('conv1', 'stem', widths[0], channels, stem === 'imagenet' ? 7 : 3);
@@ -63,8 +78,7 @@ export function resnetPlan(options: Readonly<Required<ResNetOptions>>): PlannedT
       inChannels = out;
     }
   });
-  plan.push({ source: 'fc.weight', target: '0.head.weight', shape: [inChannels, numClasses], transpose: true });
-  plan.push({ source: 'fc.bias', target: '0.head.bias', shape: [numClasses] });
+  plan.push(linearWeight('fc.weight', '0.head.weight', numClasses, inChannels), same('fc.bias', '0.head.bias', [numClasses]));
   return plan;
 }
 
@@ -96,12 +110,14 @@ export function resnetOptions(arch: string, tensors: ReadonlyMap<string, StateTe
 const listed = (names: string[], limit = 8): string => names.slice(0, limit).join(', ') + (names.length > limit ? `, ... (${names.length} in all)` : '');
 
 /**
- * Moves the tensors of `source` to their zerograd names as `plan` says, as float32, transposing where planned; every
+ * Moves the tensors of `source` to their zerograd names as `plan` says, as float32, converted where planned; every
  * unknown, missing, mismatched or non-float key is reported by name in one DataError. Entries are taken out of
- * `source` as they are converted, so no more than one extra copy of one tensor exists at a time.
+ * `source` after their last use, so no more than one extra copy of one tensor exists at a time.
  */
 export function mapStateDict(source: Map<string, StateTensor>, plan: readonly PlannedTensor[], where: string): { tensors: Map<string, NamedArray>; skipped: string[] } {
   const planned = new Set(plan.map((p) => p.source));
+  const usesLeft = new Map<string, number>();
+  for (const p of plan) usesLeft.set(p.source, (usesLeft.get(p.source) ?? 0) + 1);
   const skipped = [...source].filter(([key, t]) => !planned.has(key) && isSkippable(key, t)).map(([key]) => key);
   const unknown = [...source.keys()].filter((key) => !planned.has(key) && !skipped.includes(key));
   const missing = plan.filter((p) => !source.has(p.source)).map((p) => p.source);
@@ -110,10 +126,12 @@ export function mapStateDict(source: Map<string, StateTensor>, plan: readonly Pl
   if (missing.length > 0) problems.push(`missing keys ${listed(missing)}`);
   const mismatched: string[] = [];
   const badTypes: string[] = [];
+  const checked = new Set<string>();
   for (const p of plan) {
     const t = source.get(p.source);
-    if (t === undefined) continue;
-    const want = p.transpose ? [...p.shape].reverse() : p.shape;
+    if (t === undefined || checked.has(p.source)) continue;
+    checked.add(p.source);
+    const want = p.sourceShape;
     if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) mismatched.push(`${p.source} is (${t.shape.join(', ')}), expected (${want.join(', ')})`);
     if (t.dtype !== 'F32' && t.dtype !== 'F16' && t.dtype !== 'BF16' && t.dtype !== 'F64') badTypes.push(`${p.source} (${t.dtype})`);
   }
@@ -121,17 +139,17 @@ export function mapStateDict(source: Map<string, StateTensor>, plan: readonly Pl
   if (badTypes.length > 0) problems.push(`non-float tensors ${listed(badTypes)}`);
   if (problems.length > 0) throw new DataError(`${where}: does not fit the architecture: ${problems.join('; ')}`);
 
+  const float32 = (key: string): Float32Array => {
+    const t = source.get(key) as StateTensor;
+    if (!(t.values instanceof Float32Array)) source.set(key, { ...t, values: Float32Array.from(t.values) }); // F64, once
+    return (source.get(key) as StateTensor).values as Float32Array;
+  };
   const tensors = new Map<string, NamedArray>();
   for (const p of plan) {
-    const t = source.get(p.source) as StateTensor;
-    source.delete(p.source);
-    let values = t.values instanceof Float32Array ? t.values : Float32Array.from(t.values);
-    if (p.transpose) { // (rows, cols) -> (cols, rows)
-      const [rows, cols] = t.shape;
-      const out = new Float32Array(values.length);
-      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];
-      values = out;
-    }
+    const values = p.convert ? p.convert(float32(p.source), float32) : float32(p.source);
+    const left = (usesLeft.get(p.source) as number) - 1;
+    usesLeft.set(p.source, left);
+    if (left === 0) source.delete(p.source);
     tensors.set(p.target, { dtype: 'F32', shape: [...p.shape], values });
   }
   return { tensors, skipped };

@@ -14,7 +14,7 @@ const f32 = (shape: number[], fill = (i: number) => i): StateTensor => ({ dtype:
 function stateFor(options: Required<ResNetOptions>): Map<string, StateTensor> {
   const state = new Map<string, StateTensor>();
   for (const p of resnetPlan(options)) {
-    state.set(p.source, f32(p.transpose ? [...p.shape].reverse() : p.shape));
+    state.set(p.source, f32(p.sourceShape));
     if (p.source.endsWith('running_var')) state.set(p.source.replace('running_var', 'num_batches_tracked'), { dtype: 'I64', shape: [], values: new Float64Array([3]) });
   }
   return state;
