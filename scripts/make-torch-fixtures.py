@@ -1,10 +1,10 @@
 """Writes torch.save state dicts and the values they hold, for zerograd's reader tests (test/io/torch-python.test.ts).
 
-Usage: python3 scripts/make-torch-fixtures.py OUT_DIR [--emulate]
+Usage: /usr/bin/python3 scripts/make-torch-fixtures.py OUT_DIR [--emulate]
 
 With torch installed: OUT_DIR/state.pth is torch.save of a small random network's state_dict (conv, batch norm with
 randomized running statistics and num_batches_tracked, linear) plus half, bfloat16, float64, transposed and sliced
-tensors. With --emulate (no torch needed): OUT_DIR/state.pth and state-deflated.pth are written the way torch.save
+tensors, and OUT_DIR/state.safetensors the same tensors (contiguous copies) as safetensors. With --emulate (no torch needed): OUT_DIR/state.pth and state-deflated.pth are written the way torch.save
 writes them, by CPython's own pickler (protocol 2, persistent ids for storages, an OrderedDict with _metadata) and
 zipfile (zip64 extra fields), with stand-in torch globals. Either way OUT_DIR/expected.json holds every tensor's dtype,
 shape and values (C order), computed independently of the file.
@@ -40,6 +40,8 @@ def real_torch(out):
     state['extra.bf16'] = torch.randn(4).bfloat16()
     state['extra.double'] = torch.randn(2, 2, dtype=torch.float64)
     torch.save(state, os.path.join(out, 'state.pth'))
+    import safetensors_py  # beside this script
+    safetensors_py.save(state, os.path.join(out, 'state.safetensors'))
     names = {torch.float32: 'F32', torch.float16: 'F16', torch.bfloat16: 'BF16', torch.float64: 'F64', torch.int64: 'I64'}
     return {k: {'dtype': names[t.dtype], 'shape': list(t.shape), 'values': t.double().flatten().tolist()} for k, t in state.items()}
 

@@ -13,6 +13,7 @@ import './commands/experiment-overfitting.js'; // registers `experiment overfitt
 import { register as registerExplain } from './commands/explain.js';
 import { register as registerExport } from './commands/export.js';
 import { register as registerFinetune } from './commands/finetune.js';
+import { register as registerImport } from './commands/import.js';
 import { register as registerInfer } from './commands/infer.js';
 import { register as registerPretrain } from './commands/pretrain.js';
 import { register as registerPredict } from './commands/predict.js';
@@ -23,7 +24,7 @@ import { register as registerTune } from './commands/tune.js';
 type Register = (program: Command) => void;
 
 // Each command module exports `register(program)`; add new commands to this list.
-const commands: Register[] = [registerData, registerTrain, registerEval, registerPredict, registerInfer, registerExplain, registerExport, registerServe, registerPretrain, registerFinetune, registerExperiment, registerCv, registerTune];
+const commands: Register[] = [registerData, registerTrain, registerEval, registerPredict, registerInfer, registerImport, registerExplain, registerExport, registerServe, registerPretrain, registerFinetune, registerExperiment, registerCv, registerTune];
 
 /** Builds the program with every registered sub-command. */
 export function buildProgram(): Command {

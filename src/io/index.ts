@@ -1,5 +1,6 @@
 // Saving and loading models: safetensors weights plus JSON config and metrics in one folder; reading
-// foreign arrays and checkpoints: NumPy .npy files and torch.save state dicts (restricted unpickler).
+// foreign arrays and checkpoints: NumPy .npy files and torch.save state dicts (restricted unpickler), and
+// the key plans that turn torchvision ResNet and ViT state dicts into zerograd models.
 export * from './safetensors.js';
 export * from './model-folder.js';
 export * from './from-bytes.js';
@@ -9,3 +10,7 @@ export { isZip, readZipEntries, zipEntryData, type ZipEntry } from './zip.js';
 export { crc32, encodeZip, type ZipFile } from './zip-write.js';
 export { unpickle, PickleDict, PickleGlobal, PickleStorage, PickleTensor, PickleTuple, type PickleKey, type PickleValue } from './torch-pickle.js';
 export * from './torch-checkpoint.js';
+export { readStateDict } from './state-dict.js';
+export { mapStateDict, resnetOptions, resnetPlan, sequentialOf, TORCHVISION_RESNETS, type PlannedTensor } from './torchvision.js';
+export { TORCHVISION_VITS, vitOptions, vitPlan } from './torchvision-vit.js';
+export * from './torchvision-import.js';

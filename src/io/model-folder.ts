@@ -7,15 +7,16 @@ import { builtin } from '../platform/node.js';
 import { DataError, ZerogradError } from '../errors.js';
 import type { Recipe } from '../models/recipe.js';
 import type { Sequential } from '../nn/layers/sequential.js';
+import type { LayerConfig } from '../nn/module.js';
 import {
   checkModelConfig, CONFIG_FILE, METRICS_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION, modelFromParts, modelTensors, WEIGHTS_FILE,
   type LoadedModel, type ModelConfig, type Preprocessing,
 } from './model-config.js';
 import { describeFsError, readRegularFile } from '../data/files.js';
-import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors.js';
+import { decodeSafetensors, safetensorsParts, type NamedArray } from './safetensors.js';
 import { readZipEntries, zipEntryData } from './zip.js';
 
-const { existsSync, renameSync, statSync, unlinkSync, writeFileSync } = builtin('fs');
+const { closeSync, existsSync, openSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } = builtin('fs');
 const { join } = builtin('path');
 
 // The file-free half (config checks, building, weight loading) lives in model-config.ts so that
@@ -36,7 +37,7 @@ export interface SaveInfo {
  * A failure (ENOSPC, EACCES, EISDIR, a missing folder...) removes the temp files and throws a
  * ZerogradError naming the path.
  */
-export function writeFilesAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
+export function writeFilesAtomic(dir: string, files: Record<string, Uint8Array | string | readonly Uint8Array[]>): void {
   const suffix = `.${process.pid}.${Date.now().toString(36)}.tmp`;
   const pending = new Set<string>();
   const cleanUp = (): void => {
@@ -45,7 +46,8 @@ export function writeFilesAtomic(dir: string, files: Record<string, Uint8Array |
   for (const [name, data] of Object.entries(files)) {
     try {
       pending.add(name);
-      writeFileSync(join(dir, name + suffix), data);
+      if (typeof data === 'string' || data instanceof Uint8Array) writeFileSync(join(dir, name + suffix), data);
+      else writeParts(join(dir, name + suffix), data);
     } catch (err) {
       cleanUp();
       throw new ZerogradError(`${join(dir, name)}: cannot write (${describeFsError(err)})`);
@@ -62,27 +64,47 @@ export function writeFilesAtomic(dir: string, files: Record<string, Uint8Array |
   }
 }
 
+/** Writes `parts` one after another into a new file at `path` (no buffer of the whole file). */
+function writeParts(path: string, parts: readonly Uint8Array[]): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const part of parts) for (let at = 0; at < part.length;) at += writeSync(fd, part, at, part.length - at);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Saves `model` into the folder `dir` (which must exist): weights, config and optionally metrics. */
 export function saveModel(dir: string, model: Sequential, info: SaveInfo, metrics?: unknown): ModelConfig {
   if (model.inputShape === null) throw new ZerogradError('saveModel: the model has no input shape; build it first');
-  const config: ModelConfig = {
+  const config = folderConfig(model.config(), model.inputShape, info);
+  writeModelFolder(dir, config, modelTensors(model), metrics);
+  return config;
+}
+
+/** config.json's contents for an architecture (a Sequential config), its input shape and `info`. */
+export function folderConfig(architecture: LayerConfig, inputShape: readonly number[], info: SaveInfo): ModelConfig {
+  return {
     format: MODEL_FORMAT,
     version: MODEL_FORMAT_VERSION,
     ...(info.name ? { name: info.name } : {}),
-    architecture: model.config(),
-    inputShape: [...model.inputShape],
+    architecture,
+    inputShape: [...inputShape],
     preprocessing: info.preprocessing,
     classNames: [...info.classNames],
     ...(info.data ? { data: info.data } : {}),
     ...(info.recipe ? { recipe: info.recipe } : {}),
   };
-  const files: Record<string, Uint8Array | string> = {
-    [WEIGHTS_FILE]: encodeSafetensors(modelTensors(model), { format: 'pt' }),
+}
+
+/** Writes a model folder from its config and F32 weights by dotted name (each file under a temp name, then renamed; the weights in parts). */
+export function writeModelFolder(dir: string, config: ModelConfig, tensors: Map<string, NamedArray>, metrics?: unknown): void {
+  const files: Record<string, Uint8Array | string | Uint8Array[]> = {
+    [WEIGHTS_FILE]: safetensorsParts(tensors, { format: 'pt' }),
     [CONFIG_FILE]: `${JSON.stringify(config, null, 2)}\n`,
   };
   if (metrics !== undefined) files[METRICS_FILE] = `${JSON.stringify(metrics, null, 2)}\n`;
   writeFilesAtomic(dir, files);
-  return config;
 }
 
 /** The most bytes read from config.json or metrics.json: far above any real one, far below memory. */

@@ -3,11 +3,15 @@
 // raw little-endian tensor bytes. Plain typed arrays in and out; no tensor engine here. Decoding
 // checks everything the specification asks before copying a byte.
 import { DataError, ZerogradError } from '../errors.js';
+import { readElements } from './elements.js';
 
-/** The element types zerograd writes and reads. */
-export type SafetensorsDType = 'F32' | 'F64' | 'I32';
+/**
+ * The element types zerograd reads: F32, F64 and I32 (which it also writes), and F16, BF16 (read into
+ * Float32Array) and I64 (read into Float64Array, exact up to 2^53) as PyTorch and Hugging Face files hold them.
+ */
+export type SafetensorsDType = 'F32' | 'F64' | 'I32' | 'F16' | 'BF16' | 'I64';
 
-/** One named array: values plus shape (product of shape = values.length). */
+/** One named array: values plus shape (product of shape = values.length); `dtype` is the type as stored. */
 export interface NamedArray {
   dtype: SafetensorsDType;
   shape: number[];
@@ -20,7 +24,8 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-const BYTES: Record<SafetensorsDType, number> = { F32: 4, F64: 8, I32: 4 };
+const BYTES: Record<SafetensorsDType, number> = { F32: 4, F64: 8, I32: 4, F16: 2, BF16: 2, I64: 8 };
+const READ = 'F32, F64, I32, F16, BF16 and I64';
 /** The largest header read (100 MB, as the reference implementation), before a byte of it is decoded. */
 export const MAX_HEADER = 100_000_000;
 
@@ -33,38 +38,46 @@ export function dtypeOf(values: Float32Array | Float64Array | Int32Array): Safet
 
 /** Encodes tensors (in the given order) and optional string metadata into one buffer. */
 export function encodeSafetensors(tensors: Iterable<[string, NamedArray]>, metadata?: Record<string, string>): Uint8Array {
+  const parts = safetensorsParts(tensors, metadata);
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) { out.set(part, at); at += part.length; }
+  return out;
+}
+
+/**
+ * The bytes of a safetensors file as consecutive parts: the length and header, then each tensor's data, a view of
+ * its values where their array already has the dtype (no copy), so a large file can be written without one buffer.
+ */
+export function safetensorsParts(tensors: Iterable<[string, NamedArray]>, metadata?: Record<string, string>): Uint8Array[] {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
-  const parts: [NamedArray, number][] = [];
+  const data: Uint8Array[] = [];
   let offset = 0;
   for (const [name, array] of tensors) {
     if (name === '__metadata__') throw new ZerogradError(`safetensors: '__metadata__' cannot be a tensor name`);
     const size = array.shape.reduce((p, d) => p * d, 1);
+    if (array.dtype !== 'F32' && array.dtype !== 'F64' && array.dtype !== 'I32') throw new ZerogradError(`safetensors: tensor '${name}' is ${array.dtype}; zerograd writes F32, F64 and I32`);
     if (size !== array.values.length) {
       throw new ZerogradError(`safetensors: tensor '${name}' has ${array.values.length} values but shape [${array.shape.join(', ')}]`);
     }
     const bytes = size * BYTES[array.dtype];
     header[name] = { dtype: array.dtype, shape: array.shape, data_offsets: [offset, offset + bytes] };
-    parts.push([array, offset]);
+    const v = array.values;
+    const typed = dtypeOf(v) === array.dtype ? v : array.dtype === 'F32' ? Float32Array.from(v) : array.dtype === 'F64' ? Float64Array.from(v) : Int32Array.from(v);
+    data.push(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength)); // little-endian host (as wasm)
     offset += bytes;
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((new TextEncoder().encode(json).length + 8) % 8)) % 8); // data starts 8-byte aligned
   const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  const dataStart = 8 + headerBytes.length;
-  for (const [array, start] of parts) {
-    const converted = array.dtype === 'F32' ? Float32Array.from(array.values)
-      : array.dtype === 'F64' ? Float64Array.from(array.values) : Int32Array.from(array.values);
-    out.set(new Uint8Array(converted.buffer, converted.byteOffset, converted.byteLength), dataStart + start);
-  }
-  return out;
+  const head = new Uint8Array(8 + headerBytes.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  head.set(headerBytes, 8);
+  return [head, ...data];
 }
 
-/** Every dtype the safetensors format defines (zerograd reads only F32, F64 and I32 of them). */
+/** Every dtype the safetensors format defines (zerograd reads six of them, BYTES' keys). */
 const KNOWN_DTYPES = new Set(['BOOL', 'U8', 'I8', 'U16', 'I16', 'F16', 'BF16', 'U32', 'I32', 'F32', 'U64', 'I64', 'F64', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0', 'F4', 'F6_E2M3', 'F6_E3M2', 'C64']);
 
 /** A tensor's place in the data section, for the coverage check. */
@@ -169,11 +182,10 @@ function checkEntry(name: string, entry: unknown, dataLength: number, where: str
   const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
   const dtype = e.dtype;
   if (typeof dtype !== 'string' || !KNOWN_DTYPES.has(dtype)) {
-    throw new DataError(`${where}: tensor '${name}' has dtype ${JSON.stringify(dtype)}, which is not a safetensors dtype; zerograd reads F32, F64 and I32`);
+    throw new DataError(`${where}: tensor '${name}' has dtype ${JSON.stringify(dtype)}, which is not a safetensors dtype; zerograd reads ${READ}`);
   }
-  if (dtype !== 'F32' && dtype !== 'F64' && dtype !== 'I32') {
-    throw new DataError(`${where}: tensor '${name}' has dtype ${JSON.stringify(dtype)}; zerograd reads F32, F64 and I32`);
-  }
+  if (!(dtype in BYTES)) throw new DataError(`${where}: tensor '${name}' has dtype ${JSON.stringify(dtype)}; zerograd reads ${READ}`);
+  const type = dtype as SafetensorsDType;
   const shape = e.shape;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new DataError(`${where}: tensor '${name}' has an invalid shape ${JSON.stringify(shape)}; expected a list of non-negative integers`);
@@ -187,16 +199,16 @@ function checkEntry(name: string, entry: unknown, dataLength: number, where: str
   let size = (shape as number[]).includes(0) ? 0 : 1;
   for (const d of shape as number[]) if (size > 0) size = Math.min(size * d, dataLength + 1);
   const shown = `${dtype} [${(shape as number[]).join(', ')}]`;
-  if (size * BYTES[dtype] > dataLength) {
+  if (size * BYTES[type] > dataLength) {
     throw new DataError(`${where}: tensor '${name}' (${shown}) needs more bytes than the file's ${dataLength} data bytes (truncated?)`);
   }
-  if (end - begin !== size * BYTES[dtype]) {
-    throw new DataError(`${where}: tensor '${name}' (${shown}) has data_offsets [${begin}, ${end}] that do not match its size of ${size * BYTES[dtype]} bytes`);
+  if (end - begin !== size * BYTES[type]) {
+    throw new DataError(`${where}: tensor '${name}' (${shown}) has data_offsets [${begin}, ${end}] that do not match its size of ${size * BYTES[type]} bytes`);
   }
   if (end > dataLength) {
     throw new DataError(`${where}: tensor '${name}' (${shown}) has data_offsets [${begin}, ${end}] past the end of the ${dataLength} data bytes (truncated?)`);
   }
-  return { dtype, shape: [...(shape as number[])], size, begin, end };
+  return { dtype: type, shape: [...(shape as number[])], size, begin, end };
 }
 
 /** The spans must tile [0, dataLength): sorted by offset, each begins where the previous ended. */
@@ -216,6 +228,10 @@ function checkCoverage(spans: Span[], dataLength: number, where: string): void {
 }
 
 function copyValues(bytes: Uint8Array, dataStart: number, e: Entry): NamedArray {
+  if (e.dtype === 'F16' || e.dtype === 'BF16' || e.dtype === 'I64') { // converted: F16, BF16 -> F32; I64 -> F64
+    const values = readElements(bytes.subarray(dataStart + e.begin, dataStart + e.end), e.dtype, { shape: [e.size], strides: [1], offset: 0 });
+    return { dtype: e.dtype, shape: e.shape, values };
+  }
   const copy = new Uint8Array(bytes.subarray(dataStart + e.begin, dataStart + e.end)); // an aligned copy (Buffer#slice would be a view)
   const values = e.dtype === 'F32' ? new Float32Array(copy.buffer, 0, e.size)
     : e.dtype === 'F64' ? new Float64Array(copy.buffer, 0, e.size) : new Int32Array(copy.buffer, 0, e.size);

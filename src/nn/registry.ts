@@ -8,7 +8,7 @@ import { BatchNorm, LayerNorm } from './layers/norm.js';
 import { Sequential } from './layers/sequential.js';
 import { FeedForward, MultiHeadSelfAttention, TransformerBlock } from './layers/attention.js';
 import { PatchEmbedding, VIT_DEFAULTS, VisionTransformer } from './layers/vit.js';
-import { RESNET_DEFAULTS, ResNet, ResidualBlock } from './layers/resnet.js';
+import { BottleneckBlock, RESNET_DEFAULTS, ResNet, ResidualBlock } from './layers/resnet.js';
 import { LoraDense } from './lora.js';
 import type { ActivationName } from './activations.js';
 import type { LayerConfig, Module } from './module.js';
@@ -70,6 +70,7 @@ registerLayer('TransformerBlock', (c) => new TransformerBlock(optionsOf(c, ['dim
 registerLayer('PatchEmbedding', (c) => new PatchEmbedding(optionsOf(c, ['imageSize', 'patchSize', 'channels', 'dim'])));
 registerLayer('VisionTransformer', (c) => new VisionTransformer(optionsOf(c, Object.keys(VIT_DEFAULTS))));
 registerLayer('ResidualBlock', (c) => new ResidualBlock(optionsOf(c, ['inChannels', 'outChannels', 'stride'])));
+registerLayer('BottleneckBlock', (c) => new BottleneckBlock(optionsOf(c, ['inChannels', 'width', 'stride'])));
 registerLayer('LoraDense', (c) => {
   const { rank, alpha, ...dense } = optionsOf<DenseOptions & { rank: number; alpha: number }>(c, ['units', 'activation', 'useBias', 'kernelInitializer', 'inputDim', 'rank', 'alpha']);
   return new LoraDense(new Dense(dense), { rank, alpha });

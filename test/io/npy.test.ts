@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { decodeNpy, encodeNpy, MAX_NPY_HEADER, readNpy, writeNpy } from '../../src/io/npy.js';
 import { tempDir } from '../data/helpers.js';
+import { pythonWith } from '../helpers/python.js';
 
 /** A .npy file with a hand-written header (padded as NumPy pads it) and raw data. */
 function npy(header: string, data: Uint8Array = new Uint8Array(0), version = 1): Uint8Array {
@@ -23,8 +24,7 @@ function npy(header: string, data: Uint8Array = new Uint8Array(0), version = 1):
   return out;
 }
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-/** The first Python here that imports numpy (PATH's python3, then /usr/bin/python3), or null. */
-const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0) ?? null;
+const python = pythonWith('numpy');
 
 describe('npy', () => {
   const dir = tempDir('zerograd-npy-');

@@ -62,9 +62,34 @@ describe('safetensors', () => {
     expect(thrown(() => decodeSafetensors(notJson)).message).toMatch(/not valid JSON/);
     notJson[8] = 0x7b + 1;
     expect(thrown(() => decodeSafetensors(notJson)).message).toMatch(/must be a JSON object starting with '\{'/);
-    expect(thrown(() => decodeSafetensors(rawFile({ x: { dtype: 'BF16', shape: [1], data_offsets: [0, 2] } }, 2))).message).toMatch(/'x' has dtype "BF16"; zerograd reads F32, F64 and I32/);
+    expect(thrown(() => decodeSafetensors(rawFile({ x: { dtype: 'U16', shape: [1], data_offsets: [0, 2] } }, 2))).message).toMatch(/'x' has dtype "U16"; zerograd reads F32, F64, I32, F16, BF16 and I64/);
+    expect(thrown(() => decodeSafetensors(rawFile({ x: { dtype: 'F16', shape: [2], data_offsets: [0, 2] } }, 2))).message).toMatch(/'x' \(F16 \[2\]\) needs more bytes/);
     expect(thrown(() => decodeSafetensors(rawFile({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, 8))).message).toMatch(/'x'.*do not match its size/);
     expect(thrown(() => decodeSafetensors(rawFile({ x: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, 4))).message).toMatch(/invalid shape/);
+  });
+
+  it('reads F16 and BF16 into float32 and I64 into float64, from bytes written by hand', () => {
+    const data = Buffer.alloc(10 + 6 + 24);
+    [0x3c00, 0xc000, 0x3800, 0x7bff, 0x0001].forEach((bits, i) => data.writeUInt16LE(bits, 2 * i)); // 1, -2, 0.5, 65504, 2^-24
+    [0x3f80, 0xc040, 0x4049].forEach((bits, i) => data.writeUInt16LE(bits, 10 + 2 * i)); // 1, -3, 3.140625
+    [7n, -5n, 2n ** 40n].forEach((v, i) => data.writeBigInt64LE(v, 16 + 8 * i));
+    const bytes = rawFile({
+      half: { dtype: 'F16', shape: [5], data_offsets: [0, 10] },
+      brain: { dtype: 'BF16', shape: [3, 1], data_offsets: [10, 16] },
+      'bn.num_batches_tracked': { dtype: 'I64', shape: [3], data_offsets: [16, 40] },
+    }, 40);
+    bytes.set(data, bytes.length - 40);
+    const { tensors } = decodeSafetensors(bytes);
+    const half = tensors.get('half') as NamedArray;
+    expect(half.dtype).toBe('F16');
+    expect(half.values).toBeInstanceOf(Float32Array);
+    expect(Array.from(half.values)).toEqual([1, -2, 0.5, 65504, 2 ** -24]);
+    const brain = tensors.get('brain') as NamedArray;
+    expect({ dtype: brain.dtype, shape: brain.shape, values: Array.from(brain.values) }).toEqual({ dtype: 'BF16', shape: [3, 1], values: [1, -3, 3.140625] });
+    const count = tensors.get('bn.num_batches_tracked') as NamedArray;
+    expect(count.values).toBeInstanceOf(Float64Array);
+    expect({ dtype: count.dtype, values: Array.from(count.values) }).toEqual({ dtype: 'I64', values: [7, -5, 2 ** 40] });
+    expect(thrown(() => encodeSafetensors([['half', half]])).message).toMatch(/'half' is F16; zerograd writes F32, F64 and I32/);
   });
 
   it('refuses arrays whose values do not fill their shape', () => {

@@ -1,18 +1,19 @@
-// The torch.save reader against files Python writes (scripts/make-torch-fixtures.py): CPython's own pickler and
-// zipfile emulating torch.save (any python3), and real torch.save of a random network (only where a python3 has
-// torch; reported skipped otherwise). Every tensor's values must equal those the script computed.
+// The torch.save and safetensors readers against files Python writes (scripts/make-torch-fixtures.py): CPython's
+// own pickler and zipfile emulating torch.save (any python3), and real torch.save of a random network plus the same
+// tensors as safetensors (only where a python3 has torch; reported skipped otherwise). Every tensor's values must
+// equal those the script computed.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { readTorchStateDict, type StateTensor } from '../../src/io/torch-checkpoint.js';
 import { tempDir } from '../data/helpers.js';
+import { pythonWith, torchPython } from '../helpers/python.js';
 
 const SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'make-torch-fixtures.py');
-const pythonWith = (module: string): string | null =>
-  ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', `import ${module}`], { encoding: 'utf8' }).status === 0) ?? null;
 const python = pythonWith('zipfile');
-const torchPython = pythonWith('torch');
+const torch = torchPython();
 
 interface Expected { dtype: string; shape: number[]; values: number[] }
 
@@ -22,7 +23,7 @@ function check(dir: string, args: string[], files: string[]): number {
   expect(run.status, run.stderr).toBe(0);
   const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, Expected>;
   for (const file of files) {
-    const { tensors, skipped } = readTorchStateDict(join(dir, file));
+    const { tensors, skipped } = file.endsWith('.safetensors') ? { ...decodeSafetensors(readFileSync(join(dir, file)), file), skipped: [] } : readTorchStateDict(join(dir, file));
     expect(skipped).toEqual([]);
     expect([...tensors.keys()]).toEqual(Object.keys(expected));
     for (const [name, want] of Object.entries(expected)) {
@@ -42,7 +43,7 @@ describe('torch.save files written by Python', () => {
     expect(check(join(dir, 'emulated'), [python as string, '--emulate'], ['state.pth', 'state-deflated.pth'])).toBe(1007);
   });
 
-  it.skipIf(torchPython === null)('reads real torch.save of a random network state dict (needs a python3 with torch)', () => {
-    expect(check(join(dir, 'torch'), [torchPython as string], ['state.pth'])).toBeGreaterThan(8);
+  it.skipIf(torch === null)('reads real torch.save of a random network state dict, and the same tensors as safetensors (F16, BF16, I64) (needs /usr/bin/python3 with torch)', () => {
+    expect(check(join(dir, 'torch'), [torch as string], ['state.pth', 'state.safetensors'])).toBeGreaterThan(8);
   });
 });

@@ -1,5 +1,6 @@
-// Residual CNN backbone: a 3x3 stem, stages of basic residual blocks (conv-BN-ReLU-conv-BN plus a
-// shortcut, 1x1 conv + BN when the shape changes), global average pooling and a linear head.
+// Residual CNN backbone: a stem (3x3 conv, or torchvision's 7x7/2 conv plus 3x3/2 max pool), stages of basic
+// (conv-BN-ReLU-conv-BN) or bottleneck (1x1, 3x3, 1x1) residual blocks with a shortcut (1x1 conv + BN when the
+// shape changes), global average pooling and a linear head. The 'imagenet' layout is torchvision 0.14's ResNet.
 import { ShapeError } from '../../errors.js';
 import { add, relu } from '../../ops/elementwise.js';
 import { reshape } from '../../ops/movement.js';
@@ -9,7 +10,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Module, type LayerConfig, type Shape } from '../module.js';
 import { childNamed } from './attention.js';
 import { Backbone } from './backbone.js';
-import { Conv2D } from './conv.js';
+import { Conv2D, MaxPool2D } from './conv.js';
 import { Dense } from './dense.js';
 import { BatchNorm } from './norm.js';
 import { Sequential } from './sequential.js';
@@ -66,6 +67,69 @@ export class ResidualBlock extends Module {
   }
 }
 
+export interface BottleneckBlockOptions {
+  inChannels: number;
+  /** Channels of the 1x1 and 3x3 convs; the block outputs 4 * width. */
+  width: number;
+  /** Stride of the 3x3 conv (as torchvision puts it: "ResNet v1.5"). Default 1. */
+  stride?: number;
+}
+
+/**
+ * relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x)))))))) + shortcut(x)) with 1x1, 3x3 (strided), 1x1 convs:
+ * (B, Cin, H, W) -> (B, 4 * width, H/stride, W/stride). Children as torchvision's Bottleneck, shortcut as ResidualBlock's.
+ */
+export class BottleneckBlock extends Module {
+  static readonly expansion = 4;
+  readonly inChannels: number;
+  readonly width: number;
+  readonly outChannels: number;
+  readonly stride: number;
+
+  constructor(options: BottleneckBlockOptions) {
+    super();
+    const { inChannels, width } = options;
+    this.inChannels = inChannels;
+    this.width = width;
+    this.outChannels = width * BottleneckBlock.expansion;
+    this.stride = options.stride ?? 1;
+    const conv = (name: string, inC: number, outC: number, kernelSize: number, stride: number) =>
+      this.addChild(name, new Conv2D({ filters: outC, kernelSize, stride, padding: kernelSize === 3 ? 1 : 0, useBias: false, inChannels: inC, kernelInitializer: 'heNormal' }));
+    conv('conv1', inChannels, width, 1, 1);
+    this.addChild('bn1', new BatchNorm({ channels: width }));
+    conv('conv2', width, width, 3, this.stride);
+    this.addChild('bn2', new BatchNorm({ channels: width }));
+    conv('conv3', width, this.outChannels, 1, 1);
+    this.addChild('bn3', new BatchNorm({ channels: this.outChannels }));
+    if (this.hasProjection) {
+      conv('shortcutConv', inChannels, this.outChannels, 1, this.stride);
+      this.addChild('shortcutBn', new BatchNorm({ channels: this.outChannels }));
+    }
+  }
+
+  get hasProjection(): boolean {
+    return this.stride !== 1 || this.inChannels !== this.outChannels;
+  }
+
+  forward(x: Tensor): Tensor {
+    const at = (name: string, t: Tensor) => childNamed(this, name).forward(t);
+    const h1 = relu(at('bn1', at('conv1', x))); // (B, width, H, W)
+    const h2 = relu(at('bn2', at('conv2', h1))); // (B, width, H/stride, W/stride)
+    const h = at('bn3', at('conv3', h2)); // (B, 4 * width, H/stride, W/stride)
+    const shortcut = this.hasProjection ? at('shortcutBn', at('shortcutConv', x)) : x;
+    return relu(add(h, shortcut));
+  }
+
+  outputShape(inputShape: Shape): number[] {
+    const side = (n: number) => Math.floor((n - 1) / this.stride) + 1;
+    return [this.outChannels, side(inputShape[1]), side(inputShape[2])];
+  }
+
+  config(): LayerConfig {
+    return { type: 'BottleneckBlock', inChannels: this.inChannels, width: this.width, stride: this.stride };
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export interface ResNetOptions {
@@ -73,19 +137,32 @@ export interface ResNetOptions {
   channels?: number;
   /** Square input side (only checked). Default 28. */
   imageSize?: number;
-  /** Channels of each stage; every stage after the first halves the resolution. Default [32, 64, 128]. */
+  /** Channels of each stage (a bottleneck stage outputs 4x); every stage after the first halves the resolution. Default [32, 64, 128]. */
   widths?: number[];
-  /** Residual blocks per stage. Default 2. */
-  blocksPerStage?: number;
+  /** Residual blocks per stage: one count for all, or one per stage (resnet50: [3, 4, 6, 3]). Default 2. */
+  blocksPerStage?: number | number[];
   /** Outputs of the classification head. Default 10. */
   numClasses?: number;
+  /** 'cifar': 3x3 conv, stride 1; 'imagenet': 7x7 conv, stride 2, then 3x3 max pool, stride 2 (torchvision). Default 'cifar'. */
+  stem?: 'cifar' | 'imagenet';
+  /** 'basic' (two 3x3 convs) or 'bottleneck' (1x1, 3x3, 1x1, 4x wider out). Default 'basic'. */
+  block?: 'basic' | 'bottleneck';
 }
 
 export const RESNET_DEFAULTS: Readonly<Required<ResNetOptions>> = Object.freeze({
-  channels: 1, imageSize: 28, widths: [32, 64, 128], blocksPerStage: 2, numClasses: 10,
+  channels: 1, imageSize: 28, widths: [32, 64, 128], blocksPerStage: 2, numClasses: 10, stem: 'cifar', block: 'basic',
 });
 
-/** Children: stem, stemBn, stages.{i}.{j} (ResidualBlock), head. (B, C, H, W) -> features (B, widths[-1]). */
+/** Blocks in each stage of `options` (a single count repeated, or the list itself). */
+export function stageDepths(options: Readonly<Required<ResNetOptions>>): number[] {
+  const { widths, blocksPerStage } = options;
+  return Array.isArray(blocksPerStage) ? [...blocksPerStage] : widths.map(() => blocksPerStage);
+}
+
+/**
+ * Children: stem, stemBn, stemPool (imagenet stem only), stages.{i}.{j} (ResidualBlock or BottleneckBlock), head.
+ * (B, C, H, W) -> features (B, widths[-1], or 4x with bottlenecks).
+ */
 export class ResNet extends Backbone {
   readonly options: Readonly<Required<ResNetOptions>>;
   readonly featureDim: number;
@@ -95,17 +172,27 @@ export class ResNet extends Backbone {
     super();
     const o = { ...RESNET_DEFAULTS, ...options, widths: [...(options.widths ?? RESNET_DEFAULTS.widths)] };
     if (o.widths.length === 0 || o.widths.some((w) => !Number.isInteger(w) || w < 1)) throw new ShapeError(`ResNet: widths must be positive integers, got ${JSON.stringify(o.widths)}`);
-    if (!Number.isInteger(o.blocksPerStage) || o.blocksPerStage < 1) throw new ShapeError(`ResNet: blocksPerStage must be a positive integer, got ${o.blocksPerStage}`);
+    const depths = stageDepths(o);
+    if (depths.length !== o.widths.length || depths.some((n) => !Number.isInteger(n) || n < 1)) {
+      throw new ShapeError(`ResNet: blocksPerStage must be a positive integer or one per stage (${o.widths.length}), got ${JSON.stringify(o.blocksPerStage)}`);
+    }
+    if (o.stem !== 'cifar' && o.stem !== 'imagenet') throw new ShapeError(`ResNet: stem must be 'cifar' or 'imagenet', got ${JSON.stringify(o.stem)}`);
+    if (o.block !== 'basic' && o.block !== 'bottleneck') throw new ShapeError(`ResNet: block must be 'basic' or 'bottleneck', got ${JSON.stringify(o.block)}`);
+    if (Array.isArray(o.blocksPerStage)) o.blocksPerStage = [...o.blocksPerStage];
     this.options = Object.freeze(o);
-    this.featureDim = o.widths[o.widths.length - 1];
-    this.addChild('stem', new Conv2D({ filters: o.widths[0], kernelSize: 3, padding: 1, useBias: false, inChannels: o.channels, kernelInitializer: 'heNormal' }));
+    const imagenet = o.stem === 'imagenet';
+    const stemKernel = imagenet ? 7 : 3;
+    this.addChild('stem', new Conv2D({ filters: o.widths[0], kernelSize: stemKernel, stride: imagenet ? 2 : 1, padding: (stemKernel - 1) / 2, useBias: false, inChannels: o.channels, kernelInitializer: 'heNormal' }));
     this.addChild('stemBn', new BatchNorm({ channels: o.widths[0] }));
+    if (imagenet) this.addChild('stemPool', new MaxPool2D({ poolSize: 3, stride: 2, padding: 1 }));
     let inChannels = o.widths[0];
-    const stages = o.widths.map((width, i) => new Sequential(Array.from({ length: o.blocksPerStage }, (_, j) => {
-      const block = new ResidualBlock({ inChannels, outChannels: width, stride: i > 0 && j === 0 ? 2 : 1 });
-      inChannels = width;
+    const stages = o.widths.map((width, i) => new Sequential(Array.from({ length: depths[i] }, (_, j) => {
+      const stride = i > 0 && j === 0 ? 2 : 1;
+      const block = o.block === 'bottleneck' ? new BottleneckBlock({ inChannels, width, stride }) : new ResidualBlock({ inChannels, outChannels: width, stride });
+      inChannels = block.outChannels;
       return block;
     })));
+    this.featureDim = inChannels;
     this.addChild('stages', new Sequential(stages));
     this.head = this.addChild('head', new Dense({ units: o.numClasses, inputDim: this.featureDim }));
   }
@@ -116,11 +203,16 @@ export class ResNet extends Backbone {
     let images = x;
     if (x.rank === 2 && x.shape[1] === channels * imageSize * imageSize) images = reshape(x, [x.shape[0], channels, imageSize, imageSize]);
     if (images.rank !== 4 || images.shape[1] !== channels) throw new ShapeError(`ResNet: expects images (batch, ${channels}, height, width), got ${formatShape(x.shape)}`);
-    const h = relu(childNamed(this, 'stemBn').forward(childNamed(this, 'stem').forward(images))); // (B, w0, H, W)
+    let h = relu(childNamed(this, 'stemBn').forward(childNamed(this, 'stem').forward(images))); // (B, w0, H, W), imagenet: H/2
+    if (this.options.stem === 'imagenet') h = childNamed(this, 'stemPool').forward(h); // (B, w0, H/4, W/4)
     return mean(childNamed(this, 'stages').forward(h), [2, 3]); // (B, wLast, H', W') -> (B, wLast)
   }
 
   config(): LayerConfig {
-    return { type: 'ResNet', ...this.options, widths: [...this.options.widths], numClasses: this.numClasses };
+    const { stem, block, blocksPerStage, ...rest } = this.options;
+    return {
+      type: 'ResNet', ...rest, widths: [...rest.widths], blocksPerStage: Array.isArray(blocksPerStage) ? [...blocksPerStage] : blocksPerStage, numClasses: this.numClasses,
+      ...(stem !== 'cifar' ? { stem } : {}), ...(block !== 'basic' ? { block } : {}), // older configs stay as they were
+    };
   }
 }
