@@ -11,5 +11,6 @@ export * from './layers/attention.js';
 export * from './layers/backbone.js';
 export * from './layers/vit.js';
 export * from './layers/resnet.js';
+export * from './layers/resize.js';
 export * from './lora.js';
 export * from './registry.js';

@@ -10,6 +10,7 @@ import { FeedForward, MultiHeadSelfAttention, TransformerBlock } from './layers/
 import { PatchEmbedding, VIT_DEFAULTS, VisionTransformer } from './layers/vit.js';
 import { BottleneckBlock, RESNET_DEFAULTS, ResNet, ResidualBlock } from './layers/resnet.js';
 import { LoraDense } from './lora.js';
+import { RepeatChannels, Resize } from './layers/resize.js';
 import type { ActivationName } from './activations.js';
 import type { LayerConfig, Module } from './module.js';
 
@@ -75,6 +76,8 @@ registerLayer('LoraDense', (c) => {
   const { rank, alpha, ...dense } = optionsOf<DenseOptions & { rank: number; alpha: number }>(c, ['units', 'activation', 'useBias', 'kernelInitializer', 'inputDim', 'rank', 'alpha']);
   return new LoraDense(new Dense(dense), { rank, alpha });
 });
+registerLayer('Resize', (c) => new Resize(num(c, 'height', 'Resize') as number, num(c, 'width', 'Resize', true)));
+registerLayer('RepeatChannels', (c) => new RepeatChannels(num(c, 'channels', 'RepeatChannels') as number));
 registerLayer('ResNet', (c) => new ResNet(optionsOf(c, Object.keys(RESNET_DEFAULTS))));
 
 /** Builds a module from its config; unknown types name the known ones. */
