@@ -10,7 +10,7 @@ import { FeedForward, MultiHeadSelfAttention, TransformerBlock } from './layers/
 import { PatchEmbedding, VIT_DEFAULTS, VisionTransformer } from './layers/vit.js';
 import { BottleneckBlock, RESNET_DEFAULTS, ResNet, ResidualBlock } from './layers/resnet.js';
 import { LoraDense } from './lora.js';
-import { RepeatChannels, Resize } from './layers/resize.js';
+import { ChannelNormalize, RepeatChannels, Resize } from './layers/resize.js';
 import type { ActivationName } from './activations.js';
 import type { LayerConfig, Module } from './module.js';
 
@@ -77,6 +77,10 @@ registerLayer('LoraDense', (c) => {
   return new LoraDense(new Dense(dense), { rank, alpha });
 });
 registerLayer('Resize', (c) => new Resize(num(c, 'height', 'Resize') as number, num(c, 'width', 'Resize', true)));
+registerLayer('ChannelNormalize', (c) => {
+  if (!Array.isArray(c.mean) || !Array.isArray(c.std)) throw new ZerogradError(`ChannelNormalize: 'mean' and 'std' must be lists of numbers`);
+  return new ChannelNormalize(c.mean as number[], c.std as number[]);
+});
 registerLayer('RepeatChannels', (c) => new RepeatChannels(num(c, 'channels', 'RepeatChannels') as number));
 registerLayer('ResNet', (c) => new ResNet(optionsOf(c, Object.keys(RESNET_DEFAULTS))));
 

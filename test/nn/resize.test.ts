@@ -1,9 +1,10 @@
 // Input adaptation layers: bilinear Resize as PyTorch's F.interpolate(align_corners=False) computes it
-// (known values always; torch's own numbers when /usr/bin/python3 has torch), gradients, RepeatChannels.
+// (known values always; torch's own numbers when /usr/bin/python3 has torch), gradients, RepeatChannels,
+// ChannelNormalize.
 import { spawnSync } from 'node:child_process';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.js';
-import { interpolationMatrix, RepeatChannels, Resize } from '../../src/nn/layers/resize.js';
+import { ChannelNormalize, interpolationMatrix, RepeatChannels, Resize } from '../../src/nn/layers/resize.js';
 import { layerFromConfig } from '../../src/nn/registry.js';
 import { tensor } from '../../src/ops/create.js';
 import { setBackend } from '../../src/tensor/engine.js';
@@ -38,6 +39,15 @@ describe('Resize and RepeatChannels', () => {
     expect(layerFromConfig(new Resize(32, 30).config()).outputShape([3, 28, 28])).toEqual([3, 32, 30]);
     expect(() => new RepeatChannels(3).forward(tensor([1, 2], { shape: [1, 2, 1, 1] }))).toThrow(/one-channel images/);
     expect(() => new Resize(0)).toThrow(/positive integer/);
+  });
+
+  it('normalizes each channel with fixed statistics', () => {
+    const layer = layerFromConfig(new ChannelNormalize([0.5, 1], [0.25, 2]).config());
+    const y = layer.forward(tensor([1, 0.5, 3, 1], { shape: [1, 2, 2, 1] }));
+    expect(Array.from(y.data())).toEqual([2, 0, 1, 0]);
+    expect(layer.parameters()).toEqual([]);
+    gradcheck((x) => new ChannelNormalize([0.1, 0.2, 0.3], [1, 2, 3]).forward(x), [{ shape: [2, 3, 2, 2] }]);
+    expect(() => new ChannelNormalize([0.5], [0])).toThrow(/positive/);
   });
 
   it.skipIf(!python)('equals torch.nn.functional.interpolate (bilinear, align_corners=False) up and down', () => {

@@ -1,11 +1,13 @@
 // Input adaptation layers for models pretrained on other images: Resize (bilinear, as PyTorch's
-// F.interpolate with align_corners=False) and RepeatChannels (gray -> 3 channels). Both are made of
-// differentiable ops (two matmuls with fixed interpolation matrices; a broadcast), so gradients reach
-// the input (saliency) and the layers sit inside a Sequential like any other.
+// F.interpolate with align_corners=False), RepeatChannels (gray -> 3 channels) and ChannelNormalize
+// ((x - mean[c]) / std[c], e.g. ImageNet's statistics). All are made of differentiable ops (matmuls with
+// fixed interpolation matrices, broadcasts), so gradients reach the input (saliency) and the layers sit
+// inside a Sequential like any other.
 import { ShapeError } from '../../errors.js';
 import { tensor } from '../../ops/create.js';
 import { matmul } from '../../ops/linalg.js';
 import { expand, permute, reshape } from '../../ops/movement.js';
+import { div, sub } from '../../ops/elementwise.js';
 import { formatShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module, type LayerConfig, type Shape } from '../module.js';
@@ -87,5 +89,34 @@ export class RepeatChannels extends Module {
 
   config(): LayerConfig {
     return { type: 'RepeatChannels', channels: this.channels };
+  }
+}
+
+/** (B, C, H, W) -> (x - mean[c]) / std[c] per channel, with fixed statistics (no parameters). */
+export class ChannelNormalize extends Module {
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+
+  constructor(mean: readonly number[], std: readonly number[]) {
+    super();
+    if (mean.length === 0 || mean.length !== std.length) throw new ShapeError(`ChannelNormalize: mean and std need one value per channel, got ${mean.length} and ${std.length}`);
+    if (!mean.every(Number.isFinite) || !std.every((v) => Number.isFinite(v) && v > 0)) throw new ShapeError('ChannelNormalize: means must be finite and standard deviations positive');
+    this.mean = [...mean];
+    this.std = [...std];
+  }
+
+  forward(x: Tensor): Tensor {
+    const c = this.mean.length;
+    if (x.rank !== 4 || x.shape[1] !== c) throw new ShapeError(`ChannelNormalize: expects (B, ${c}, H, W), got ${formatShape(x.shape)}`);
+    return div(sub(x, tensor([...this.mean], { shape: [1, c, 1, 1] })), tensor([...this.std], { shape: [1, c, 1, 1] }));
+  }
+
+  outputShape(inputShape: Shape): number[] {
+    if (inputShape[0] !== this.mean.length) throw new ShapeError(`ChannelNormalize: expects ${this.mean.length} channels, got ${formatShape(inputShape)}`);
+    return [...inputShape];
+  }
+
+  config(): LayerConfig {
+    return { type: 'ChannelNormalize', mean: [...this.mean], std: [...this.std] };
   }
 }
