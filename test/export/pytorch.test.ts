@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { init, manualSeed, Random, tensor } from '../../src/index.js';
+import { init, manualSeed, noGrad, Random, scope, tensor } from '../../src/index.js';
 import { exportPytorch, type PytorchExport } from '../../src/export/pytorch.js';
 import { BACKBONES } from '../../src/finetune/backbones.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
@@ -27,6 +27,9 @@ const INPUT = [1, 28, 28];
 const STANDARDIZE: Normalization = { kind: 'standardize', mean: 0.1307, std: 0.3081 };
 const SCALE: Normalization = { kind: 'scale', mean: 0, std: 1 };
 const CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+/** Architectures without dropout whose batch norm is also compared in training mode. */
+const TRAIN_STEP = ['cnn-fast', 'resnet-micro', 'layers-residual'];
 
 const sequential = (layers: LayerConfig[], inputShape = INPUT): LayerConfig => ({ type: 'Sequential', inputShape, layers });
 
@@ -243,7 +246,8 @@ const torchSuite = hasTorch ? `exported model.py in ${PYTHON} (torch) against ze
 
 describe.runIf(hasTorch)(torchSuite, () => {
   const dir = tempDir('zerograd-export-pytorch-');
-  const jobs: { name: string; folder: string; input: string; output: string; expected: string; preprocess?: boolean }[] = [];
+  const jobs: { name: string; folder: string; input: string; output: string; expected: string; preprocess?: boolean; train?: string }[] = [];
+  const stats = new Map<string, string>(); // train-step job name -> zerograd's running statistics after the step (.npy)
   const measured: string[] = [];
   let report: { folder: string; class: string; eval: boolean; keys: number }[] = [];
 
@@ -277,6 +281,19 @@ describe.runIf(hasTorch)(torchSuite, () => {
       const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as { preprocessing: { normalization: Normalization } };
       await prepare(`models/${shipped}`, modelDir, config.preprocessing.normalization, INPUT);
     }
+    // One forward pass in training mode: batch statistics, and running averages updated with each layer's momentum.
+    for (const name of TRAIN_STEP) {
+      const job = jobs.find((j) => j.name === name) as (typeof jobs)[number];
+      const model = randomModel(name).train();
+      const x = readNpy(job.input);
+      const logits = noGrad(() => scope(() => Float32Array.from(model.forwardLogits(tensor(x.values, { shape: x.shape })).data())));
+      const running = [...exportOf(model, STANDARDIZE).tensors].filter(([key]) => /running_(mean|var)$/.test(key)).flatMap(([, t]) => Array.from(t.values));
+      const folder = join(dir, name);
+      writeFileSync(join(folder, 'zerograd-train.npy'), encodeNpy(logits, [4, 10]));
+      writeFileSync(join(folder, 'zerograd-stats.npy'), encodeNpy(Float32Array.from(running), [running.length]));
+      stats.set(`${name} training step`, join(folder, 'zerograd-stats.npy'));
+      jobs.push({ ...job, name: `${name} training step`, output: join(folder, 'torch-train.npy'), expected: join(folder, 'zerograd-train.npy'), train: join(folder, 'torch-stats.npy') });
+    }
     // preprocess(): raw 0-1 pixels (N, 28, 28) through model.py's normalization, against zerograd on the normalized input.
     const shippedJob = jobs.find((j) => j.name === 'models/mnist-cnn') as (typeof jobs)[number];
     const pixels = new Float32Array(2 * 784);
@@ -297,7 +314,10 @@ describe.runIf(hasTorch)(torchSuite, () => {
     if (measured.length > 0) console.log(`PyTorch export, torch vs zerograd infer logits (4 images each):\n${measured.join('\n')}`);
   });
 
-  it.each([...Object.keys(ARCHITECTURES), 'models/mnist-cnn', 'models/mnist-cnn-best', 'models/backbone-vit-tiny-contrastive', 'models/mnist-cnn via preprocess()'])('%s: logits within 1e-4 relative, strict state-dict load, eval mode', (name) => {
+  it.each([
+    ...Object.keys(ARCHITECTURES), 'models/mnist-cnn', 'models/mnist-cnn-best', 'models/backbone-vit-tiny-contrastive', 'models/mnist-cnn via preprocess()',
+    ...TRAIN_STEP.map((name) => `${name} training step`),
+  ])('%s: logits within 1e-4 relative, strict state-dict load, eval mode', (name) => {
     const job = jobs.find((j) => j.name === name);
     expect(job, name).toBeDefined();
     const index = jobs.indexOf(job as (typeof jobs)[number]);
@@ -309,5 +329,11 @@ describe.runIf(hasTorch)(torchSuite, () => {
     measured.push(`  ${name.padEnd(40)} ${report[index].class.padEnd(18)} max abs ${maxAbs.toExponential(2)}  max rel ${maxRel.toExponential(2)}`);
     expect(maxRel).toBeLessThanOrEqual(1e-4);
     expect(Math.max(...Array.from(expected.values, Math.abs))).toBeGreaterThan(0.1); // non-trivial logits
+    const expectedStats = stats.get(name);
+    if (expectedStats) {
+      const running = compare(readNpy(job?.train as string).values, readNpy(expectedStats).values);
+      measured.push(`  ${''.padEnd(40)} ${'running stats'.padEnd(18)} max abs ${running.maxAbs.toExponential(2)}  max rel ${running.maxRel.toExponential(2)}`);
+      expect(running.maxRel).toBeLessThanOrEqual(1e-5);
+    }
   });
 });

@@ -1,6 +1,8 @@
 # Runs exported PyTorch models for test/export/pytorch.test.ts: for each job {folder, input, output,
-# preprocess}, imports FOLDER/model.py, load_model(FOLDER) (strict state-dict load, eval mode), runs the
-# .npy input (through preprocess() first when asked) and writes the logits as .npy. Needs only torch:
+# preprocess, train}, imports FOLDER/model.py, load_model(FOLDER) (strict state-dict load, eval mode), runs
+# the .npy input (through preprocess() first when asked) and writes the logits as .npy. With `train` (a
+# path) it runs one forward pass in training mode instead and also writes every batch-norm running_mean
+# and running_var after it, concatenated in state-dict order, to that path. Needs only torch:
 # the .npy files are read and written here (v1 headers, little-endian float32, C order).
 import ast
 import importlib.util
@@ -43,13 +45,19 @@ def main():
         x = read_npy(job["input"])
         if job.get("preprocess"):
             x = module.preprocess(x)
+        evaluated = not any(m.training for m in model.modules())
+        if job.get("train"):
+            model.train()
         with torch.no_grad():
             logits = model(x)
         write_npy(job["output"], logits)
+        if job.get("train"):
+            stats = [t.flatten() for k, t in model.state_dict().items() if k.endswith(("running_mean", "running_var"))]
+            write_npy(job["train"], torch.cat(stats))
         report.append({
             "folder": job["folder"],
             "class": type(model).__name__,
-            "eval": not any(m.training for m in model.modules()),
+            "eval": evaluated,
             "keys": len(model.state_dict()),
         })
     print(json.dumps(report))
