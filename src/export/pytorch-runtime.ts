@@ -40,21 +40,28 @@ def read_safetensors(path):
         if info["dtype"] not in _DTYPES:
             raise ValueError(f"{path}: tensor {name!r} has dtype {info['dtype']}; this reader handles {', '.join(_DTYPES)}")
         begin, end = info["data_offsets"]
-        raw = bytearray(data[start + begin:start + end])  # a writable copy, so torch owns its memory
+        raw = bytearray(memoryview(data)[start + begin:start + end])  # one writable copy per tensor
         dtype = _DTYPES[info["dtype"]]
         flat = torch.frombuffer(raw, dtype=dtype) if raw else torch.zeros(0, dtype=dtype)
         tensors[name] = flat.reshape(info["shape"])
     return tensors
 `;
 
+/** `text` fit for one comment line: control characters and line breaks become spaces. */
+export function commentSafe(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, ' ');
+}
+
 /** The whole model.py. */
 export function modelPyFile(p: ModelPyParts): string {
+  const name = commentSafe(p.name);
+  const from = p.from === undefined ? undefined : commentSafe(p.from);
   const input = `(N, ${p.inputShape.join(', ')})`;
   const output = `(N, ${p.outputs.join(', ')})`;
   const { mean, std, kind } = p.normalization;
   const normalize = kind === 'scale' ? 'x = pixels (0-1, no further scaling)' : `x = (pixels - ${mean}) / ${std} for pixels in 0-1 (standardized)`;
   const header = [
-    `# model.py: the zerograd model "${p.name}"${p.from ? ` (from ${p.from})` : ''}, exported by \`zerograd export --format pytorch\`.`,
+    `# model.py: the zerograd model "${name}"${from ? ` (from ${from})` : ''}, exported by \`zerograd export --format pytorch\`.`,
     '#',
     `# The network as torch.nn.Module classes (${p.rootClass}) and load_model(), which reads the weights from`,
     '# model.safetensors beside this file with the small reader below: only torch is needed.',

@@ -14,7 +14,7 @@ import { encodeNpy, readNpy } from '../../src/io/npy.js';
 import { saveModel } from '../../src/io/model-folder.js';
 import { buildModel, preset } from '../../src/models/index.js';
 import type { Sequential } from '../../src/nn/layers/sequential.js';
-import type { LoraDense } from '../../src/nn/lora.js';
+import { enableLora, loraLayers, mergeLora, type LoraDense } from '../../src/nn/lora.js';
 import type { LayerConfig } from '../../src/nn/module.js';
 import type { Normalization } from '../../src/data/dataset.js';
 import { tempDir } from '../data/helpers.js';
@@ -209,6 +209,29 @@ describe('exportPytorch: names, shapes and layouts', () => {
     expect(residual.tensors.get('stack1.bn1.running_mean')?.shape).toEqual([4]);
     expect(residual.tensors.get('block1.downsample.0.weight')?.shape).toEqual([4, 1, 1, 1]);
     expect(residual.tensors.has('block2.downsample.0.weight')).toBe(false);
+  });
+
+  it('LoRA enabled in memory on a ViT exports the same weights as after mergeLora', () => {
+    const model = randomModel('vit-micro');
+    enableLora(model, { rank: 2, targets: '*.attn.q|*.attn.v', seed: 1 });
+    const adapters = loraLayers(model).map(([name, layer]) => [`${name}.loraB`, tensor(Float32Array.from({ length: layer.loraB.size }, (_, i) => Math.sin(i + 1) * 0.2), { shape: [...layer.loraB.shape] })] as const);
+    model.loadStateDict(new Map(adapters), { strict: false });
+    const adapted = exportOf(model, SCALE);
+    expect(adapted.sources.get('blocks.0.attn.v.weight')).toBe('0.blocks.0.attn.v.weight + 0.blocks.0.attn.v.loraA + 0.blocks.0.attn.v.loraB');
+    mergeLora(model);
+    const merged = exportOf(model, SCALE);
+    expect([...adapted.tensors.keys()]).toEqual([...merged.tensors.keys()]);
+    for (const key of ['blocks.0.attn.q.weight', 'blocks.0.attn.v.weight', 'blocks.0.attn.k.weight']) {
+      const [a, b] = [adapted.tensors.get(key)?.values ?? [], merged.tensors.get(key)?.values ?? []];
+      expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]))), key).toBeLessThan(1e-6);
+    }
+    expect(Math.max(...Array.from(adapted.tensors.get('blocks.0.attn.q.weight')?.values ?? [], (v, i) => Math.abs(v - (exportOf(randomModel('vit-micro'), SCALE).tensors.get('blocks.0.attn.q.weight')?.values[i] ?? 0))))).toBeGreaterThan(1e-3);
+  });
+
+  it('keeps names from config.json inside the header comment (no line breaks into code)', () => {
+    const out = exportPytorch(randomModel('mlp'), { name: 'evil\nimport os; os.system("x")', source: 'dir\r\nx = 1', normalization: SCALE, classNames: CLASSES });
+    expect(out.source.split('\n')[0]).toBe('# model.py: the zerograd model "evil import os; os.system("x")" (from dir  x = 1), exported by `zerograd export --format pytorch`.');
+    expect(out.source).not.toMatch(/^import os;/m);
   });
 
   it('refuses what it cannot map, by name', () => {
