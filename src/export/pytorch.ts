@@ -146,8 +146,8 @@ function layerLines(em: Emitter, layer: Module, c: LayerContext): string[] {
     const weight = layer.weight;
     if (!weight) throw new ZerogradError(`export: Conv2D layer '${c.at}' has no weights (build the model first)`);
     const args = keywords([['stride', layer.stride, 1], ['padding', convPadding(layer), 0], ['bias', layer.useBias, true]]);
+    // A final conv's softmax stays, as zerograd's forwardLogits keeps it (it drops Dense and Softmax layers' only).
     const call = leaf('conv', `nn.Conv2d(${weight.shape[1]}, ${weight.shape[0]}, kernel_size=${layer.kernelSize}${args})`);
-    if (c.last && layer.activation === 'softmax') return [FINAL_SOFTMAX, `x = ${call}`];
     return [`x = ${activate(layer.activation, call)}`];
   }
   if (layer instanceof BatchNorm) {
