@@ -49,7 +49,10 @@ const same = (module: Module, names: readonly string[]): ChildName[] => names.ma
 /**
  * ResNet config fields the exporter understands. The PyTorch class is built from these; a field outside
  * this list (a future stem or bottleneck option) is refused by name until its Python side is added here
- * and in pytorch-classes.ts.
+ * and in pytorch-classes.ts. The names already are torchvision's, so such options stay small: a 7x7
+ * stride-2 stem keeps conv1/bn1 (pass kernel size, stride and padding to the Python class) and adds
+ * `self.maxpool` (no weights); bottleneck blocks are a Python `Bottleneck` class (conv1-3, bn1-3,
+ * downsample) chosen in ResNet.__init__, with their zerograd children mapped in a spec like ResidualBlock's.
  */
 const RESNET_FIELDS = ['type', ...Object.keys(RESNET_DEFAULTS)];
 
