@@ -1,5 +1,5 @@
 // zerograd's browser-safe API (the `browser` condition of the package): the engine, nn and optim, data
-// transforms, training and evaluation, model bytes, metrics, saliency, ONNX export and fine-tuning.
+// transforms, training and evaluation, model bytes, metrics, saliency, ONNX and PyTorch export and fine-tuning.
 // Nothing here imports a Node built-in; file, thread and report helpers are in the Node entry (index.ts).
 import { defaultBackend } from './backend/registry.js';
 import { setDefaultBackend } from './tensor/engine.js';
@@ -45,6 +45,7 @@ export * from './models/index.js';
 export * from './metrics/index.js';
 export * from './explain/index.js';
 export * from './export/onnx.js';
+export * from './export/pytorch.js';
 export * from './finetune/index.js';
 export { DigitClassifier, type ClassifierConfig, type Prediction, type Ranked } from './serve/classifier.js';
 // Both ops and data define oneHot: the tensor op keeps the name, the typed-array one is oneHotLabels.

@@ -1,0 +1,197 @@
+// The Python source of the torch.nn.Module classes that zerograd's composite layers export to, one
+// constant per class, each a line-for-line translation of the layer's forward() in src/nn/layers/.
+// The exporter writes only the classes a model uses; their attribute names are the state-dict keys.
+
+/** A generated class: its Python source and the classes it uses. */
+export interface PythonClass {
+  source: string;
+  uses: readonly string[];
+}
+
+const attention = `
+class Attention(nn.Module):
+    """Multi-head self-attention (zerograd MultiHeadSelfAttention): (N, T, D) -> (N, T, D).
+
+    Separate q, k, v and output projections; q is scaled by 1/sqrt(D / heads) before q @ k^T.
+    """
+
+    def __init__(self, dim, heads, dropout=0.0):
+        super().__init__()
+        self.heads = heads
+        self.scale = 1.0 / math.sqrt(dim // heads)
+        self.q = nn.Linear(dim, dim)
+        self.k = nn.Linear(dim, dim)
+        self.v = nn.Linear(dim, dim)
+        self.proj = nn.Linear(dim, dim)
+        self.attn_drop = nn.Dropout(dropout)
+
+    def forward(self, x):
+        n, t, d = x.shape
+
+        def split(y):  # (N, T, D) -> (N, heads, T, D / heads)
+            return y.reshape(n, t, self.heads, d // self.heads).permute(0, 2, 1, 3)
+
+        q = split(self.q(x) * self.scale)
+        k = split(self.k(x))
+        v = split(self.v(x))
+        weights = self.attn_drop(torch.softmax(q @ k.transpose(-2, -1), dim=-1))  # (N, heads, T, T)
+        context = (weights @ v).permute(0, 2, 1, 3).reshape(n, t, d)  # (N, T, D)
+        return self.proj(context)
+`;
+
+const feedForward = `
+class FeedForward(nn.Module):
+    """The transformer MLP (zerograd FeedForward): Linear -> GELU (exact, erf) -> dropout -> Linear."""
+
+    def __init__(self, dim, hidden, dropout=0.0):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.drop = nn.Dropout(dropout)
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        return self.fc2(self.drop(F.gelu(self.fc1(x))))
+`;
+
+const transformerBlock = `
+class TransformerBlock(nn.Module):
+    """Pre-norm transformer block (zerograd TransformerBlock): x + attn(norm1(x)), then + mlp(norm2(x))."""
+
+    def __init__(self, dim, heads, hidden, dropout=0.0, eps=1e-6):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=eps)
+        self.attn = Attention(dim, heads, dropout)
+        self.norm2 = nn.LayerNorm(dim, eps=eps)
+        self.mlp = FeedForward(dim, hidden, dropout)
+
+    def forward(self, x):  # (N, T, D) -> (N, T, D)
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+`;
+
+const patchEmbedding = `
+class PatchEmbedding(nn.Module):
+    """Square patches, each projected to dim (zerograd PatchEmbedding): (N, C, H, W) -> (N, patches, dim).
+
+    zerograd flattens each patch as (C, p, p) and applies a Linear layer; a Conv2d with kernel = stride = p
+    is the same map, with the patches in row-major order.
+    """
+
+    def __init__(self, channels, patch_size, dim):
+        super().__init__()
+        self.proj = nn.Conv2d(channels, dim, kernel_size=patch_size, stride=patch_size)
+
+    def forward(self, x):
+        return self.proj(x).flatten(2).transpose(1, 2)
+`;
+
+const visionTransformer = `
+class VisionTransformer(nn.Module):
+    """zerograd's VisionTransformer: patch embedding + learned position embeddings (patch tokens only; the
+    class token gets none), pre-norm blocks, a final LayerNorm (eps 1e-6), class-token or mean pooling
+    (the mean is over every token the blocks see) and a linear head: (N, C, H, W) -> (N, num_classes) logits.
+    """
+
+    def __init__(self, image_size, channels, patch_size, dim, depth, heads, mlp_ratio, pool, num_classes, dropout=0.0):
+        super().__init__()
+        patches = (image_size // patch_size) ** 2
+        self.pool = pool
+        self.patch_embed = PatchEmbedding(channels, patch_size, dim)
+        self.pos_embed = nn.Parameter(torch.zeros(1, patches, dim))
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, dim)) if pool == "cls" else None
+        hidden = round(mlp_ratio * dim)
+        self.blocks = nn.Sequential(*[TransformerBlock(dim, heads, hidden, dropout) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.head = nn.Linear(dim, num_classes)
+
+    def features(self, x):  # (N, C, H, W) -> (N, dim)
+        tokens = self.patch_embed(x) + self.pos_embed  # (N, patches, dim)
+        if self.cls_token is not None:
+            tokens = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), tokens], dim=1)  # (N, 1 + patches, dim)
+        encoded = self.norm(self.blocks(tokens))
+        return encoded[:, 0] if self.pool == "cls" else encoded.mean(dim=1)
+
+    def forward(self, x):
+        return self.head(self.features(x))
+`;
+
+const basicBlock = `
+class BasicBlock(nn.Module):
+    """zerograd ResidualBlock, named as torchvision's: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)),
+    the shortcut a 1x1 conv + batch norm (downsample) when the stride or the width changes.
+    """
+
+    def __init__(self, in_channels, out_channels, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, kernel_size=3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.downsample = None
+        if stride != 1 or in_channels != out_channels:
+            self.downsample = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=stride, bias=False),
+                nn.BatchNorm2d(out_channels),
+            )
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        shortcut = x if self.downsample is None else self.downsample(x)
+        return F.relu(out + shortcut)
+`;
+
+const resnet = `
+class ResNet(nn.Module):
+    """zerograd's ResNet, named as torchvision's: a 3x3 stem (conv1, bn1, relu), stages layer1, layer2, ...
+    of BasicBlocks (every stage after the first starts with stride 2), global average pooling and a linear
+    head fc: (N, C, H, W) -> (N, num_classes) logits.
+    """
+
+    def __init__(self, channels, widths, blocks_per_stage, num_classes):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, widths[0], kernel_size=3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(widths[0])
+        in_channels = widths[0]
+        self.stages = []
+        for i, width in enumerate(widths):
+            blocks = []
+            for j in range(blocks_per_stage):
+                blocks.append(BasicBlock(in_channels, width, stride=2 if i > 0 and j == 0 else 1))
+                in_channels = width
+            self.add_module(f"layer{i + 1}", nn.Sequential(*blocks))
+            self.stages.append(f"layer{i + 1}")
+        self.fc = nn.Linear(widths[-1], num_classes)
+
+    def features(self, x):  # (N, C, H, W) -> (N, widths[-1])
+        x = F.relu(self.bn1(self.conv1(x)))
+        for name in self.stages:
+            x = getattr(self, name)(x)
+        return x.mean(dim=(2, 3))
+
+    def forward(self, x):
+        return self.fc(self.features(x))
+`;
+
+/** The classes by name. */
+export const PYTHON_CLASSES: Readonly<Record<string, PythonClass>> = Object.freeze({
+  Attention: { source: attention, uses: [] },
+  FeedForward: { source: feedForward, uses: [] },
+  TransformerBlock: { source: transformerBlock, uses: ['Attention', 'FeedForward'] },
+  PatchEmbedding: { source: patchEmbedding, uses: [] },
+  VisionTransformer: { source: visionTransformer, uses: ['PatchEmbedding', 'TransformerBlock'] },
+  BasicBlock: { source: basicBlock, uses: [] },
+  ResNet: { source: resnet, uses: ['BasicBlock'] },
+});
+
+/** `names` and every class they use, each once, dependencies first. */
+export function classClosure(names: Iterable<string>): string[] {
+  const out: string[] = [];
+  const visit = (name: string): void => {
+    if (out.includes(name)) return;
+    for (const used of PYTHON_CLASSES[name].uses) visit(used);
+    out.push(name);
+  };
+  for (const name of names) visit(name);
+  return out;
+}

@@ -1,0 +1,161 @@
+// zerograd's composite layers (attention, transformer blocks, ViT, residual blocks, ResNet) as the Python
+// classes of pytorch-classes.ts: the constructor call that rebuilds each, and which zerograd child becomes
+// which PyTorch attribute. A new composite layer, or a new option of one, is one entry here.
+import { ZerogradError } from '../errors.js';
+import { childNamed, type FeedForward, type MultiHeadSelfAttention, type TransformerBlock } from '../nn/layers/attention.js';
+import type { LayerNorm } from '../nn/layers/norm.js';
+import { RESNET_DEFAULTS, type ResNet, type ResidualBlock } from '../nn/layers/resnet.js';
+import { Sequential } from '../nn/layers/sequential.js';
+import type { PatchEmbedding, VisionTransformer } from '../nn/layers/vit.js';
+import type { Module } from '../nn/module.js';
+import { dotted, isLeaf, putLeaf, type TorchState } from './pytorch-tensors.js';
+
+/** A Python literal for a config value. */
+export function py(value: unknown): string {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new ZerogradError(`export: cannot write ${value} as a Python number`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(py).join(', ')}]`;
+  if (value === null || value === undefined) return 'None';
+  throw new ZerogradError(`export: cannot write ${JSON.stringify(value)} as a Python literal`);
+}
+
+/** One zerograd child as a PyTorch attribute; `asConv` [C, p, p] turns a Linear into the Conv2d it equals. */
+export interface ChildName {
+  zg: string;
+  torch: string;
+  module: Module;
+  asConv?: readonly number[];
+}
+
+/** How one composite layer type exports. */
+export interface CompositeSpec {
+  /** The Python class (a key of PYTHON_CLASSES). */
+  pythonClass: string;
+  /** Its attribute name when it sits in a Sequential ('vit' -> self.vit1). */
+  attribute: string;
+  /** The Python expression that builds it, e.g. `ResNet(channels=1, widths=[4, 8], ...)`. */
+  constructorCall(module: Module): string;
+  children(module: Module): ChildName[];
+  /** Its own parameters (zerograd name, PyTorch name). */
+  parameters?(module: Module): [string, string][];
+}
+
+const same = (module: Module, names: readonly string[]): ChildName[] => names.map((name) => ({ zg: name, torch: name, module: childNamed(module, name) }));
+
+/**
+ * ResNet config fields the exporter understands. The PyTorch class is built from these; a field outside
+ * this list (a future stem or bottleneck option) is refused by name until its Python side is added here
+ * and in pytorch-classes.ts. The names already are torchvision's, so such options stay small: a 7x7
+ * stride-2 stem keeps conv1/bn1 (pass kernel size, stride and padding to the Python class) and adds
+ * `self.maxpool` (no weights); bottleneck blocks are a Python `Bottleneck` class (conv1-3, bn1-3,
+ * downsample) chosen in ResNet.__init__, with their zerograd children mapped in a spec like ResidualBlock's.
+ */
+const RESNET_FIELDS = ['type', ...Object.keys(RESNET_DEFAULTS)];
+
+function resnetCall(module: Module): string {
+  const config = module.config();
+  const unknown = Object.keys(config).filter((key) => !RESNET_FIELDS.includes(key));
+  if (unknown.length > 0) throw new ZerogradError(`export: ResNet option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} not supported by the PyTorch exporter yet (it knows ${RESNET_FIELDS.slice(1).join(', ')})`);
+  const o = (module as ResNet).options;
+  return `ResNet(channels=${py(o.channels)}, widths=${py(o.widths)}, blocks_per_stage=${py(o.blocksPerStage)}, num_classes=${py((module as ResNet).numClasses)})`;
+}
+
+function blockCall(module: Module): string {
+  const block = module as TransformerBlock;
+  const eps = childNamed<LayerNorm>(block, 'norm1').eps;
+  return `TransformerBlock(dim=${py(block.dim)}, heads=${py(block.heads)}, hidden=${py(block.mlpRatio * block.dim)}, dropout=${py(block.dropout)}, eps=${py(eps)})`;
+}
+
+function checkVitNorms(vit: VisionTransformer): void {
+  const eps = [childNamed<LayerNorm>(vit, 'norm').eps, ...childNamed<Sequential>(vit, 'blocks').layers.map((b) => childNamed<LayerNorm>(b, 'norm1').eps)];
+  if (eps.some((e) => e !== 1e-6)) throw new ZerogradError(`export: the ViT's layer norms use eps ${eps.join(', ')}; the PyTorch class assumes 1e-6`);
+}
+
+/** The composite layers by config type. */
+export const COMPOSITES: Readonly<Record<string, CompositeSpec>> = Object.freeze({
+  MultiHeadSelfAttention: {
+    pythonClass: 'Attention', attribute: 'attn',
+    constructorCall: (m) => { const a = m as MultiHeadSelfAttention; return `Attention(dim=${py(a.dim)}, heads=${py(a.heads)}, dropout=${py(a.dropout)})`; },
+    children: (m) => [...same(m, ['q', 'k', 'v']), { zg: 'out', torch: 'proj', module: childNamed(m, 'out') }],
+  },
+  FeedForward: {
+    pythonClass: 'FeedForward', attribute: 'mlp',
+    constructorCall: (m) => { const f = m as FeedForward; return `FeedForward(dim=${py(f.dim)}, hidden=${py(f.hidden)}, dropout=${py(f.dropout)})`; },
+    children: (m) => same(m, ['fc1', 'fc2']),
+  },
+  TransformerBlock: {
+    pythonClass: 'TransformerBlock', attribute: 'block',
+    constructorCall: blockCall,
+    children: (m) => same(m, ['norm1', 'attn', 'norm2', 'mlp']),
+  },
+  PatchEmbedding: {
+    pythonClass: 'PatchEmbedding', attribute: 'patch_embed',
+    constructorCall: (m) => { const p = m as PatchEmbedding; return `PatchEmbedding(channels=${py(p.channels)}, patch_size=${py(p.patchSize)}, dim=${py(p.dim)})`; },
+    children: (m) => { const p = m as PatchEmbedding; return [{ zg: 'proj', torch: 'proj', module: childNamed(m, 'proj'), asConv: [p.channels, p.patchSize, p.patchSize] }]; },
+  },
+  VisionTransformer: {
+    pythonClass: 'VisionTransformer', attribute: 'vit',
+    constructorCall: (m) => {
+      const vit = m as VisionTransformer;
+      checkVitNorms(vit);
+      const o = vit.options;
+      return `VisionTransformer(image_size=${py(o.imageSize)}, channels=${py(o.channels)}, patch_size=${py(o.patchSize)}, dim=${py(o.dim)}, depth=${py(o.depth)}, heads=${py(o.heads)}, mlp_ratio=${py(o.mlpRatio)}, pool=${py(o.pool)}, num_classes=${py(vit.numClasses)}, dropout=${py(o.dropout)})`;
+    },
+    children: (m) => [{ zg: 'patchEmbed', torch: 'patch_embed', module: childNamed(m, 'patchEmbed') }, ...same(m, ['blocks', 'norm', 'head'])],
+    parameters: (m) => [['posEmbed', 'pos_embed'], ...((m as VisionTransformer).clsToken ? [['clsToken', 'cls_token'] as [string, string]] : [])],
+  },
+  ResidualBlock: {
+    pythonClass: 'BasicBlock', attribute: 'block',
+    constructorCall: (m) => { const b = m as ResidualBlock; return `BasicBlock(in_channels=${py(b.inChannels)}, out_channels=${py(b.outChannels)}, stride=${py(b.stride)})`; },
+    children: (m) => [
+      ...same(m, ['conv1', 'bn1', 'conv2', 'bn2']),
+      ...((m as ResidualBlock).hasProjection ? [
+        { zg: 'shortcutConv', torch: 'downsample.0', module: childNamed(m, 'shortcutConv') },
+        { zg: 'shortcutBn', torch: 'downsample.1', module: childNamed(m, 'shortcutBn') },
+      ] : []),
+    ],
+  },
+  ResNet: {
+    pythonClass: 'ResNet', attribute: 'resnet',
+    constructorCall: resnetCall,
+    children: (m) => [
+      { zg: 'stem', torch: 'conv1', module: childNamed(m, 'stem') },
+      { zg: 'stemBn', torch: 'bn1', module: childNamed(m, 'stemBn') },
+      ...childNamed<Sequential>(m, 'stages').layers.map((stage, i) => ({ zg: `stages.${i}`, torch: `layer${i + 1}`, module: stage })),
+      { zg: 'head', torch: 'fc', module: childNamed(m, 'head') },
+    ],
+  },
+});
+
+/** The spec of a composite module, or null for other layers. */
+export function compositeOf(module: Module): CompositeSpec | null {
+  return COMPOSITES[module.config().type] ?? null;
+}
+
+/**
+ * Writes the tensors of `module` (at zerograd prefix `zg`, PyTorch prefix `torch`): leaf layers directly,
+ * composites through their specs, a Sequential inside a composite as an nn.Sequential (children 0, 1, ...).
+ */
+export function putModule(state: TorchState, module: Module, zg: string, torch: string, asConv?: readonly number[]): void {
+  if (isLeaf(module)) return putLeaf(state, module, zg, torch, asConv);
+  if (module instanceof Sequential) {
+    module.layers.forEach((layer, i) => putModule(state, layer, dotted(zg, String(i)), dotted(torch, String(i))));
+    return;
+  }
+  const spec = compositeOf(module);
+  if (!spec) {
+    if (module.stateDict().size === 0) return;
+    throw new ZerogradError(`export: ${module.config().type} at '${zg}' has weights but no PyTorch mapping`);
+  }
+  const own = new Map(module.stateDict());
+  for (const [zgName, torchName] of spec.parameters?.(module) ?? []) {
+    const t = own.get(zgName);
+    if (!t) throw new ZerogradError(`export: ${module.config().type} at '${zg}' has no tensor '${zgName}'`);
+    state.put(dotted(torch, torchName), { dtype: 'F32', shape: [...t.shape], values: Float32Array.from(t.data()) }, dotted(zg, zgName));
+  }
+  for (const child of spec.children(module)) putModule(state, child.module, dotted(zg, child.zg), dotted(torch, child.torch), child.asConv);
+}
