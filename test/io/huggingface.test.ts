@@ -13,6 +13,7 @@ import { hfVitOptions, hfVitPlan } from '../../src/io/huggingface-vit.js';
 import { encodeSafetensors, type NamedArray } from '../../src/io/safetensors.js';
 import type { PlannedTensor } from '../../src/io/torchvision.js';
 import { tempDir, thrown } from '../data/helpers.js';
+import { rawBytes, torchArchive, type FixtureTensor } from './torch-fixtures.js';
 
 const vitConfig = { hidden_size: 4, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 10, image_size: 16, patch_size: 8 };
 const fields = (config: Record<string, unknown>) => new HfFields(config, 'hf/config.json');
@@ -111,5 +112,29 @@ describe('Hugging Face folders', () => {
     expect(imported.config.preprocessing.normalization).toEqual({ kind: 'standardize', mean: 0.5, std: 0.5 }); // no preprocessor_config.json: ViTImageProcessor's defaults
     const model = zg.modelFromParts(imported.config, imported.tensors, 'config.json', folder);
     expect(model.forward(zg.randn([1, 3, 16, 16])).shape).toEqual([1, 3]);
+  });
+
+  it('reads pytorch_model.bin (torch.save) when there is no model.safetensors; a ResNetModel gets an identity head and ImageNet defaults', () => {
+    const config = { architectures: ['ResNetModel'], model_type: 'resnet', layer_type: 'basic', embedding_size: 4, hidden_sizes: [4, 8], depths: [1, 1] };
+    const options = hfResnetOptions(fields(config), null, 224);
+    const plan = hfResnetPlan(options, '', false);
+    const tensors: FixtureTensor[] = [];
+    const storages: Record<string, Uint8Array> = {};
+    plan.forEach((p, i) => {
+      const numel = p.sourceShape.reduce((a, d) => a * d, 1);
+      tensors.push({ name: p.source, storage: String(i), type: 'Float', numel, shape: p.sourceShape });
+      storages[String(i)] = rawBytes(Float32Array.from({ length: numel }, (_, j) => (p.source.endsWith('running_var') ? 1 : 0.1) + (j % 3) / 10));
+    });
+    const folder = tempDir('zerograd-hf-bin-');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'pytorch_model.bin'), torchArchive(tensors, storages, { byteorder: 'little' }));
+    writeFileSync(join(folder, 'config.json'), JSON.stringify(config));
+    const imported = importHuggingFace(folder);
+    expect(imported.architecture).toBe('ResNetModel');
+    expect(imported.keysRead).toBe(plan.length);
+    expect(imported.config.inputShape).toEqual([3, 224, 224]);
+    expect(imported.config.preprocessing.normalization).toEqual({ kind: 'standardize', mean: 0.449, std: 0.226 });
+    expect(Array.from(imported.tensors.get('0.head.weight')?.values ?? [])).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    expect(importHuggingFace(folder, { imageSize: 64 }).config.inputShape).toEqual([3, 64, 64]); // a ResNet's side is --image-size's
   });
 });
