@@ -11,8 +11,9 @@ import torch
 DTYPES = {torch.float32: 'F32', torch.float16: 'F16', torch.bfloat16: 'BF16', torch.float64: 'F64', torch.int64: 'I64', torch.int32: 'I32'}
 
 
-def save(state, path):
-    header, chunks, offset = {}, [], 0
+def save(state, path, metadata=None):
+    """Writes `state` (name -> tensor) to `path`; `metadata` (str -> str), if given, as the header's __metadata__."""
+    header, chunks, offset = ({'__metadata__': dict(metadata)} if metadata else {}), [], 0
     for name, t in state.items():
         raw = t.detach().contiguous().flatten().view(torch.uint8).numpy().tobytes()  # this host is little-endian
         header[name] = {'dtype': DTYPES[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(raw)]}

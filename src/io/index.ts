@@ -1,6 +1,7 @@
 // Saving and loading models: safetensors weights plus JSON config and metrics in one folder; reading
 // foreign arrays and checkpoints: NumPy .npy files and torch.save state dicts (restricted unpickler), and
-// the key plans that turn torchvision ResNet and ViT state dicts into zerograd models.
+// the key plans that turn torchvision ResNet and ViT state dicts and Hugging Face ViT and ResNet folders into
+// zerograd models.
 export * from './safetensors.js';
 export * from './model-folder.js';
 export * from './from-bytes.js';
@@ -14,3 +15,7 @@ export { readStateDict } from './state-dict.js';
 export { mapStateDict, resnetOptions, resnetPlan, sequentialOf, TORCHVISION_RESNETS, type PlannedTensor } from './torchvision.js';
 export { TORCHVISION_VITS, vitOptions, vitPlan } from './torchvision-vit.js';
 export * from './torchvision-import.js';
+export { HfFields, type HfConfig } from './huggingface-config.js';
+export { hfVitOptions, hfVitPlan, type HfHead } from './huggingface-vit.js';
+export { hfResnetKey, hfResnetOptions, hfResnetPlan } from './huggingface-resnet.js';
+export * from './huggingface-import.js';

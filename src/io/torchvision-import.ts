@@ -1,6 +1,7 @@
 // Importing a torchvision ResNet or VisionTransformer state dict file as a zerograd model: the architecture of an
 // `arch` name, its key plan, the mapped float32 weights and config.json's contents. `zerograd import` writes them
 // as a model folder; modelFromParts(config, tensors, ...) builds the model in memory.
+import type { Normalization } from '../data/dataset.js';
 import { UsageError } from '../errors.js';
 import type { LayerConfig } from '../nn/module.js';
 import { checkFinite, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelConfig } from './model-config.js';
@@ -66,16 +67,21 @@ export function importTorchvision(path: string, options: TorchvisionImportOption
   const { layer, plan, summary } = architectureOf(read, path, options);
   const { tensors, skipped } = mapStateDict(read, plan, path);
   checkFinite(tensors, path);
+  const config = importedConfig(layer, options.name ?? `${options.arch} (imported from ${path})`, IMAGENET_NORMALIZATION);
+  return { config, tensors, keysRead, skipped, notTensors, summary };
+}
+
+/** config.json's contents for an imported ResNet or VisionTransformer `layer` (class names default to '0', '1', ...). */
+export function importedConfig(layer: LayerConfig, name: string, normalization: Normalization, classNames?: string[]): ModelConfig {
   const { channels, imageSize, numClasses } = layer as unknown as { channels: number; imageSize: number; numClasses: number };
   const inputShape = [channels, imageSize, imageSize];
-  const config: ModelConfig = {
+  return {
     format: MODEL_FORMAT,
     version: MODEL_FORMAT_VERSION,
-    name: options.name ?? `${options.arch} (imported from ${path})`,
+    name,
     architecture: sequentialOf(layer, inputShape),
     inputShape,
-    preprocessing: { normalization: { ...IMAGENET_NORMALIZATION }, layout: 'image', rows: imageSize, cols: imageSize },
-    classNames: Array.from({ length: numClasses }, (_, i) => String(i)),
+    preprocessing: { normalization: { ...normalization }, layout: 'image', rows: imageSize, cols: imageSize },
+    classNames: classNames ?? Array.from({ length: numClasses }, (_, i) => String(i)),
   };
-  return { config, tensors, keysRead, skipped, notTensors, summary };
 }

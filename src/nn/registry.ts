@@ -65,9 +65,9 @@ function optionsOf<T>(config: LayerConfig, known: readonly string[]): T {
   return options as T;
 }
 
-registerLayer('MultiHeadSelfAttention', (c) => new MultiHeadSelfAttention(optionsOf(c, ['dim', 'heads', 'dropout'])));
+registerLayer('MultiHeadSelfAttention', (c) => new MultiHeadSelfAttention(optionsOf(c, ['dim', 'heads', 'dropout', 'qkvBias'])));
 registerLayer('FeedForward', (c) => new FeedForward(optionsOf(c, ['dim', 'hidden', 'dropout'])));
-registerLayer('TransformerBlock', (c) => new TransformerBlock(optionsOf(c, ['dim', 'heads', 'mlpRatio', 'dropout'])));
+registerLayer('TransformerBlock', (c) => new TransformerBlock(optionsOf(c, ['dim', 'heads', 'mlpRatio', 'dropout', 'eps', 'qkvBias'])));
 registerLayer('PatchEmbedding', (c) => new PatchEmbedding(optionsOf(c, ['imageSize', 'patchSize', 'channels', 'dim'])));
 registerLayer('VisionTransformer', (c) => new VisionTransformer(optionsOf(c, Object.keys(VIT_DEFAULTS))));
 registerLayer('ResidualBlock', (c) => new ResidualBlock(optionsOf(c, ['inChannels', 'outChannels', 'stride'])));

@@ -68,6 +68,31 @@ describe('VisionTransformer', () => {
     });
   }
 
+  it('carries Hugging Face numerics as options: layer norm eps, no q/k/v bias, a tanh head; a replaced head is plain again', () => {
+    zg.setBackend(new zg.CpuBackend());
+    zg.manualSeed(4);
+    const vit = new zg.VisionTransformer({ ...tiny, patchSize: 7, layerNormEps: 1e-12, qkvBias: false, headActivation: 'tanh' });
+    const norms = vit.namedModules().map(([, m]) => m).filter((m): m is zg.LayerNorm => m instanceof zg.LayerNorm);
+    expect(norms.length).toBe(5); // 2 per block and the final one
+    expect(norms.every((n) => n.eps === 1e-12)).toBe(true);
+    const names = [...vit.stateDict().keys()];
+    expect(names).not.toContain('blocks.0.attn.q.bias');
+    expect(names).toContain('blocks.0.attn.out.bias');
+    const config = JSON.parse(JSON.stringify(vit.config()));
+    expect(config).toMatchObject({ layerNormEps: 1e-12, qkvBias: false, headActivation: 'tanh' });
+    const rebuilt = zg.layerFromConfig(config) as zg.VisionTransformer;
+    rebuilt.loadStateDict(vit.stateDict());
+    zg.scope(() => {
+      const x = zg.randn([2, 1, 28, 28]);
+      const y = values(rebuilt.forward(x));
+      expect(y).toEqual(values(vit.forward(x)));
+      expect(y.every((v) => Math.abs(v) < 1)).toBe(true); // tanh
+    });
+    vit.replaceHead(4);
+    expect(vit.config()).not.toHaveProperty('headActivation');
+    expect(() => new zg.VisionTransformer({ ...tiny, layerNormEps: 0 })).toThrow(/VisionTransformer: layer norm eps must be a positive number, got 0/);
+  });
+
   it('encodes any subset of patch tokens (the class token is prepended)', () => {
     zg.setBackend(new zg.CpuBackend());
     zg.manualSeed(2);

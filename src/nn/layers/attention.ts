@@ -23,6 +23,12 @@ function dropoutRate(value: number, where: string): number {
   return value;
 }
 
+/** A layer norm epsilon: a positive finite number. */
+export function layerNormEps(value: number, where: string): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new ShapeError(`${where}: layer norm eps must be a positive number, got ${value}`);
+  return value;
+}
+
 /** The child registered as `name` (read at call time, so replacements such as LoRA are seen). */
 export function childNamed<M extends Module = Module>(module: Module, name: string): M {
   const found = module.children().find(([n]) => n === name);
@@ -42,6 +48,8 @@ export interface AttentionOptions {
   heads: number;
   /** Dropout on the attention weights in training. Default 0. */
   dropout?: number;
+  /** Biases on the q, k and v projections (Hugging Face ViT's `qkv_bias`). Default true. */
+  qkvBias?: boolean;
 }
 
 /** Multi-head self-attention with Dense projections q, k, v and out (each D -> D). */
@@ -50,6 +58,7 @@ export class MultiHeadSelfAttention extends Module {
   readonly heads: number;
   readonly headDim: number;
   readonly dropout: number;
+  readonly qkvBias: boolean;
 
   constructor(options: AttentionOptions) {
     super();
@@ -58,7 +67,8 @@ export class MultiHeadSelfAttention extends Module {
     if (this.dim % this.heads !== 0) throw new ShapeError(`MultiHeadSelfAttention: dim ${this.dim} is not divisible by heads ${this.heads}`);
     this.headDim = this.dim / this.heads;
     this.dropout = dropoutRate(options.dropout ?? 0, 'MultiHeadSelfAttention');
-    for (const name of ['q', 'k', 'v', 'out']) this.addChild(name, new Dense({ units: this.dim, inputDim: this.dim }));
+    this.qkvBias = options.qkvBias ?? true;
+    for (const name of ['q', 'k', 'v', 'out']) this.addChild(name, new Dense({ units: this.dim, inputDim: this.dim, useBias: name === 'out' || this.qkvBias }));
   }
 
   // Projections are read from the child table each time: LoRA may have replaced them.
@@ -86,7 +96,7 @@ export class MultiHeadSelfAttention extends Module {
   }
 
   config(): LayerConfig {
-    return { type: 'MultiHeadSelfAttention', dim: this.dim, heads: this.heads, dropout: this.dropout };
+    return { type: 'MultiHeadSelfAttention', dim: this.dim, heads: this.heads, dropout: this.dropout, ...(this.qkvBias ? {} : { qkvBias: false }) };
   }
 }
 
@@ -132,6 +142,10 @@ export interface TransformerBlockOptions {
   mlpRatio?: number;
   /** Dropout on attention weights and in the MLP. Default 0. */
   dropout?: number;
+  /** Epsilon of both layer norms. Default 1e-6 (torchvision's; Hugging Face ViT's default is 1e-12). */
+  eps?: number;
+  /** Biases on q, k and v. Default true. */
+  qkvBias?: boolean;
 }
 
 /** Pre-norm transformer block: x + attn(norm1(x)), then + mlp(norm2(x)). Children norm1, attn, norm2, mlp. */
@@ -140,6 +154,8 @@ export class TransformerBlock extends Module {
   readonly heads: number;
   readonly mlpRatio: number;
   readonly dropout: number;
+  readonly eps: number;
+  readonly qkvBias: boolean;
 
   constructor(options: TransformerBlockOptions) {
     super();
@@ -150,9 +166,11 @@ export class TransformerBlock extends Module {
       throw new ShapeError(`TransformerBlock: mlpRatio * dim must be a positive integer, got ${this.mlpRatio} * ${this.dim}`);
     }
     this.dropout = dropoutRate(options.dropout ?? 0, 'TransformerBlock');
-    this.addChild('norm1', new LayerNorm({ features: this.dim, eps: 1e-6 }));
-    this.addChild('attn', new MultiHeadSelfAttention({ dim: this.dim, heads: this.heads, dropout: this.dropout }));
-    this.addChild('norm2', new LayerNorm({ features: this.dim, eps: 1e-6 }));
+    this.eps = layerNormEps(options.eps ?? 1e-6, 'TransformerBlock');
+    this.qkvBias = options.qkvBias ?? true;
+    this.addChild('norm1', new LayerNorm({ features: this.dim, eps: this.eps }));
+    this.addChild('attn', new MultiHeadSelfAttention({ dim: this.dim, heads: this.heads, dropout: this.dropout, qkvBias: this.qkvBias }));
+    this.addChild('norm2', new LayerNorm({ features: this.dim, eps: this.eps }));
     this.addChild('mlp', new FeedForward({ dim: this.dim, hidden: this.mlpRatio * this.dim, dropout: this.dropout }));
   }
 
@@ -168,6 +186,9 @@ export class TransformerBlock extends Module {
   }
 
   config(): LayerConfig {
-    return { type: 'TransformerBlock', dim: this.dim, heads: this.heads, mlpRatio: this.mlpRatio, dropout: this.dropout };
+    return {
+      type: 'TransformerBlock', dim: this.dim, heads: this.heads, mlpRatio: this.mlpRatio, dropout: this.dropout,
+      ...(this.eps !== 1e-6 ? { eps: this.eps } : {}), ...(this.qkvBias ? {} : { qkvBias: false }), // older configs stay as they were
+    };
   }
 }

@@ -9,7 +9,8 @@ import { mean } from '../../ops/reduce.js';
 import { formatShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module, type LayerConfig, type Shape } from '../module.js';
-import { childNamed, TransformerBlock } from './attention.js';
+import type { ActivationName } from '../activations.js';
+import { childNamed, layerNormEps, TransformerBlock } from './attention.js';
 import { Backbone } from './backbone.js';
 import { Dense } from './dense.js';
 import { LayerNorm } from './norm.js';
@@ -121,15 +122,22 @@ export interface VisionTransformerOptions {
   numClasses?: number;
   /** Dropout on attention weights and in the MLPs. Default 0. */
   dropout?: number;
+  /** Epsilon of every layer norm (the blocks' and the final one). Default 1e-6 (torchvision's; Hugging Face ViT: 1e-12). */
+  layerNormEps?: number;
+  /** Biases on the attention's q, k and v projections. Default true. */
+  qkvBias?: boolean;
+  /** Activation after the head: 'linear' (logits), or e.g. 'tanh' for Hugging Face ViTModel's pooler. Default 'linear'. */
+  headActivation?: ActivationName;
 }
 
 export const VIT_DEFAULTS: Readonly<Required<VisionTransformerOptions>> = Object.freeze({
   imageSize: 28, channels: 1, patchSize: 7, dim: 128, depth: 6, heads: 4, mlpRatio: 4, pool: 'cls', numClasses: 10, dropout: 0,
+  layerNormEps: 1e-6, qkvBias: true, headActivation: 'linear',
 });
 
 /**
  * A small ViT. Children: patchEmbed, blocks (blocks.0 … blocks.{depth-1}, each with attn.q/k/v/out
- * and mlp.fc1/fc2), norm, head; parameters posEmbed (1, N, D) and, with class-token pooling, clsToken (1, 1, D).
+ * and mlp.fc1/fc2), norm, head (a Dense, with headActivation after it); parameters posEmbed (1, N, D) and, with class-token pooling, clsToken (1, 1, D).
  */
 export class VisionTransformer extends Backbone {
   readonly options: Readonly<Required<VisionTransformerOptions>>;
@@ -151,10 +159,11 @@ export class VisionTransformer extends Backbone {
     this.posEmbed = this.addParameter('posEmbed', randn([1, this.patchEmbed.patches, o.dim], 0, 0.02));
     this.clsToken = o.pool === 'cls' ? this.addParameter('clsToken', randn([1, 1, o.dim], 0, 0.02)) : null;
     this.addChild('patchEmbed', this.patchEmbed);
-    const blocks = Array.from({ length: o.depth }, () => new TransformerBlock({ dim: o.dim, heads: o.heads, mlpRatio: o.mlpRatio, dropout: o.dropout }));
+    const eps = layerNormEps(o.layerNormEps, 'VisionTransformer');
+    const blocks = Array.from({ length: o.depth }, () => new TransformerBlock({ dim: o.dim, heads: o.heads, mlpRatio: o.mlpRatio, dropout: o.dropout, eps, qkvBias: o.qkvBias }));
     this.addChild('blocks', new Sequential(blocks));
-    this.addChild('norm', new LayerNorm({ features: o.dim, eps: 1e-6 }));
-    this.head = this.addChild('head', new Dense({ units: o.numClasses, inputDim: o.dim }));
+    this.addChild('norm', new LayerNorm({ features: o.dim, eps }));
+    this.head = this.addChild('head', new Dense({ units: o.numClasses, inputDim: o.dim, activation: o.headActivation }));
   }
 
   /** Patch tokens with their position embeddings: (B, C, H, W) -> (B, N, D). */
@@ -186,6 +195,11 @@ export class VisionTransformer extends Backbone {
   }
 
   config(): LayerConfig {
-    return { type: 'VisionTransformer', ...this.options, numClasses: this.numClasses };
+    const { layerNormEps: eps, qkvBias, headActivation: _, ...rest } = this.options;
+    const headActivation = this.head.activation; // a replaced head is linear
+    return {
+      type: 'VisionTransformer', ...rest, numClasses: this.numClasses, // older configs stay as they were:
+      ...(eps !== 1e-6 ? { layerNormEps: eps } : {}), ...(qkvBias ? {} : { qkvBias }), ...(headActivation !== 'linear' ? { headActivation } : {}),
+    };
   }
 }
