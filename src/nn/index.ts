@@ -12,4 +12,5 @@ export * from './layers/backbone.js';
 export * from './layers/vit.js';
 export * from './layers/resnet.js';
 export * from './lora.js';
+export * from './lora-conv.js';
 export * from './registry.js';

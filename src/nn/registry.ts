@@ -10,6 +10,7 @@ import { FeedForward, MultiHeadSelfAttention, TransformerBlock } from './layers/
 import { PatchEmbedding, VIT_DEFAULTS, VisionTransformer } from './layers/vit.js';
 import { RESNET_DEFAULTS, ResNet, ResidualBlock } from './layers/resnet.js';
 import { LoraDense } from './lora.js';
+import { LoraConv2D } from './lora-conv.js';
 import type { ActivationName } from './activations.js';
 import type { LayerConfig, Module } from './module.js';
 
@@ -73,6 +74,10 @@ registerLayer('ResidualBlock', (c) => new ResidualBlock(optionsOf(c, ['inChannel
 registerLayer('LoraDense', (c) => {
   const { rank, alpha, ...dense } = optionsOf<DenseOptions & { rank: number; alpha: number }>(c, ['units', 'activation', 'useBias', 'kernelInitializer', 'inputDim', 'rank', 'alpha']);
   return new LoraDense(new Dense(dense), { rank, alpha });
+});
+registerLayer('LoraConv2D', (c) => {
+  const { rank, alpha, ...conv } = optionsOf<Conv2DOptions & { rank: number; alpha: number }>(c, ['filters', 'kernelSize', 'stride', 'padding', 'activation', 'useBias', 'kernelInitializer', 'inChannels', 'rank', 'alpha']);
+  return new LoraConv2D(new Conv2D(conv), { rank, alpha });
 });
 registerLayer('ResNet', (c) => new ResNet(optionsOf(c, Object.keys(RESNET_DEFAULTS))));
 
