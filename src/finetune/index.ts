@@ -3,5 +3,7 @@
 export * from './objectives.js';
 export * from './mae.js';
 export * from './contrastive.js';
+export * from './simsiam.js';
+export * from './probe.js';
 export * from './strategies.js';
 export * from './pseudo-label.js';

@@ -1,6 +1,7 @@
 // Pretraining objectives as (backbone, batch) -> scalar loss, for use inside a training step:
-// supervised classification, MAE masked-patch reconstruction (mae.ts) and SimCLR's NT-Xent
-// contrastive loss on two augmented views (contrastive.ts). createObjective picks one by name.
+// supervised classification, MAE masked-patch reconstruction (mae.ts), SimCLR's NT-Xent
+// contrastive loss on two augmented views (contrastive.ts) and SimSiam's stop-gradient prediction
+// loss on two views (simsiam.ts). createObjective picks one by name.
 import { UsageError } from '../errors.js';
 import type { Backbone } from '../nn/layers/backbone.js';
 import type { Module } from '../nn/module.js';
@@ -10,9 +11,10 @@ import type { Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ContrastiveObjective, type ContrastiveOptions } from './contrastive.js';
 import { MaeObjective, type MaeOptions } from './mae.js';
+import { SimSiamObjective, type SimSiamOptions } from './simsiam.js';
 
-export type ObjectiveName = 'mae' | 'contrastive' | 'supervised';
-export const OBJECTIVES: readonly ObjectiveName[] = ['mae', 'contrastive', 'supervised'];
+export type ObjectiveName = 'mae' | 'contrastive' | 'supervised' | 'simsiam';
+export const OBJECTIVES: readonly ObjectiveName[] = ['mae', 'contrastive', 'supervised', 'simsiam'];
 
 export interface PretrainBatch {
   /** (B, C, H, W) images (or flat (B, C*H*W)). */
@@ -58,6 +60,7 @@ export class SupervisedObjective implements PretrainObjective {
 export interface ObjectiveOptions {
   mae?: MaeOptions;
   contrastive?: ContrastiveOptions;
+  simsiam?: SimSiamOptions;
 }
 
 /** The objective called `name`, with its head sized for `backbone`. */
@@ -65,6 +68,7 @@ export function createObjective(name: ObjectiveName, backbone: Backbone, options
   switch (name) {
     case 'mae': return new MaeObjective(backbone, options.mae);
     case 'contrastive': return new ContrastiveObjective(backbone, options.contrastive);
+    case 'simsiam': return new SimSiamObjective(backbone, options.simsiam);
     case 'supervised': return new SupervisedObjective();
     default: throw new UsageError(`unknown pretraining objective '${String(name)}'; expected one of ${OBJECTIVES.join(', ')}`);
   }

@@ -63,6 +63,24 @@ describe('zerograd pretrain', () => {
     expect(readFileSync(join(resumed, 'model.safetensors')).equals(readFileSync(join(straight, 'model.safetensors')))).toBe(true);
   });
 
+  it('simsiam on a ResNet: resumes an interrupted run exactly (backbone, projector, predictor, view generator)', async () => {
+    const simsiam = (out: string): PretrainFlags => flags(out, { backbone: 'resnet-micro', objective: 'simsiam', evalEvery: '1' });
+    const straight = join(dir, 'simsiam-straight');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    await runPretrainCommand(simsiam(straight));
+    const resumed = join(dir, 'simsiam-resumed');
+    const stop = new AbortController();
+    stop.abort();
+    await expect(runPretrainCommand(simsiam(resumed), stop.signal)).rejects.toBeInstanceOf(Interrupted);
+    await runPretrainCommand({ ...simsiam(resumed), resume: true });
+    log.mockRestore();
+    expect(readFileSync(join(resumed, 'model.safetensors')).equals(readFileSync(join(straight, 'model.safetensors')))).toBe(true);
+    const record = (out: string) => JSON.parse(readFileSync(join(out, 'pretrain.json'), 'utf8')) as { objective: { objective: string }; history: { loss: number }[] };
+    expect(record(straight).objective.objective).toBe('simsiam');
+    expect(record(resumed).history.map((h) => h.loss)).toEqual(record(straight).history.map((h) => h.loss));
+    for (const h of record(straight).history) expect(Math.abs(h.loss)).toBeLessThanOrEqual(1);
+  });
+
   it('rejects bad flags with a message naming them', async () => {
     const cases: [string[], RegExp][] = [
       [['--objective', 'jigsaw'], /--objective must be one of mae, contrastive, supervised/],
