@@ -89,6 +89,25 @@ function unitRows(features: Features): Float32Array {
   return out;
 }
 
+/**
+ * sqrt(dim) x the mean per-dimension standard deviation of the L2-normalised rows (SimSiam's collapse
+ * monitor): 0 when every row points the same way, about 1 for directions spread evenly over the sphere.
+ */
+export function featureSpread(features: Features): number {
+  const { count, dim } = features;
+  if (count < 2) return 0;
+  const unit = unitRows(features);
+  let total = 0;
+  for (let j = 0; j < dim; j++) {
+    let mean = 0;
+    for (let i = 0; i < count; i++) mean += unit[i * dim + j] / count;
+    let variance = 0;
+    for (let i = 0; i < count; i++) variance += (unit[i * dim + j] - mean) ** 2 / count;
+    total += Math.sqrt(variance);
+  }
+  return (total / dim) * Math.sqrt(dim);
+}
+
 /** The class of each query row by its k nearest reference rows (cosine similarity). */
 export function knnPredict(reference: Features, queries: Features, options: KnnOptions = {}): Int32Array {
   const { vote, temperature } = { ...KNN_DEFAULTS, ...options };
@@ -275,6 +294,8 @@ export interface FeatureEvaluation {
   train_images: number;
   test_images: number;
   feature_dim: number;
+  /** featureSpread of the training features: 0 collapsed, about 1 spread evenly. */
+  feature_spread: number;
   /** Few-label set size (labels per class x classes, fewer when a class of a small set has fewer). */
   labels_few: number;
   knn: { k: number; vote: KnnVote; temperature: number; accuracy_all: number; accuracy_few: number };
@@ -300,7 +321,7 @@ export function evaluateFeatures(backbone: Backbone, data: { train: Dataset; tes
   const probeAll = linearProbe(train, test, { ...options.probe, seed });
   const probeFew = linearProbe(few, test, { ...options.probe, seed, standardizeWith: train });
   return {
-    train_images: train.count, test_images: test.count, feature_dim: train.dim, labels_few: few.count,
+    train_images: train.count, test_images: test.count, feature_dim: train.dim, feature_spread: featureSpread(train), labels_few: few.count,
     knn: { k: knn.k, vote: knn.vote, temperature: knn.temperature, accuracy_all: knnAccuracy(train, test, knn), accuracy_few: knnAccuracy(few, test, knn) },
     probe: { accuracy_all: probeAll.accuracy, accuracy_few: probeFew.accuracy, steps_all: probeAll.steps, steps_few: probeFew.steps },
     seconds: (performance.now() - started) / 1000,
@@ -311,5 +332,5 @@ export function evaluateFeatures(backbone: Backbone, data: { train: Dataset; tes
 export function describeEvaluation(e: FeatureEvaluation): string {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   return `k-NN ${pct(e.knn.accuracy_all)} (all ${e.train_images.toLocaleString('en-US')} labels) / ${pct(e.knn.accuracy_few)} (${e.labels_few}) · `
-    + `linear probe ${pct(e.probe.accuracy_all)} / ${pct(e.probe.accuracy_few)} · test ${e.test_images.toLocaleString('en-US')} images, ${e.feature_dim} features, ${e.seconds.toFixed(1)} s`;
+    + `linear probe ${pct(e.probe.accuracy_all)} / ${pct(e.probe.accuracy_few)} · test ${e.test_images.toLocaleString('en-US')} images, ${e.feature_dim} features (spread ${e.feature_spread.toFixed(2)}), ${e.seconds.toFixed(1)} s`;
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as zg from '../../src/index.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { mnistSlice } from '../train/helpers.js';
-import { evaluateFeatures, extractFeatures, knnAccuracy, knnPredict, linearProbe, type Features } from '../../src/finetune/probe.js';
+import { evaluateFeatures, extractFeatures, featureSpread, knnAccuracy, knnPredict, linearProbe, type Features } from '../../src/finetune/probe.js';
 
 /** `count` points around 10 random class centres in `dim` dimensions (noise std `noise`), labels i % 10 or random. */
 function clusters(count: number, options: { dim?: number; noise?: number; seed: number; randomLabels?: boolean; centres?: Float64Array }): Features & { centres: Float64Array } {
@@ -49,6 +49,15 @@ describe('k-NN and linear probe on frozen features', () => {
     expect(probe.trainAccuracy).toBeLessThan(0.3); // 16 dimensions cannot memorise 2,000 random labels
   });
 
+  it('feature spread: 0 when collapsed, about 1 for isotropic directions', () => {
+    const rng = new zg.Random(7);
+    const isotropic: Features = { values: Float32Array.from({ length: 4000 * 16 }, () => rng.normal()), count: 4000, dim: 16, labels: new Int32Array(4000) };
+    expect(featureSpread(isotropic)).toBeGreaterThan(0.95);
+    expect(featureSpread(isotropic)).toBeLessThan(1.01);
+    const collapsed: Features = { values: Float32Array.from({ length: 100 * 16 }, (_, i) => (1 + Math.floor(i / 16)) * (1 + (i % 16))), count: 100, dim: 16, labels: new Int32Array(100) };
+    expect(featureSpread(collapsed)).toBeLessThan(1e-6); // one direction, different lengths
+  });
+
   it('weighted votes follow similarity, majority votes count neighbours', () => {
     zg.setBackend(new zg.CpuBackend());
     // One reference of class 1 along the query; two of class 0 at 60 degrees.
@@ -86,6 +95,7 @@ describe('k-NN and linear probe on frozen features', () => {
     expect(e.train_images).toBe(300);
     expect(e.test_images).toBe(100);
     expect(e.labels_few).toBe(100);
+    expect(e.feature_spread).toBe(featureSpread(extractFeatures(net, train)));
     expect(e.knn.accuracy_all).toBe(knnAccuracy(extractFeatures(net, train), extractFeatures(net, test)));
     expect(e.probe.accuracy_all).toBeGreaterThan(0.3); // a linear probe of random conv features beats chance on digits
     expect(e.probe.accuracy_few).toBeGreaterThan(0.3);
