@@ -4,6 +4,7 @@ export * from './objectives.js';
 export * from './mae.js';
 export * from './contrastive.js';
 export * from './simsiam.js';
+export * from './byol.js';
 export * from './probe.js';
 export * from './strategies.js';
 export * from './pseudo-label.js';

@@ -1,5 +1,5 @@
 // The pretraining run behind `zerograd pretrain`: a named backbone, an objective (mae,
-// contrastive, simsiam, supervised) and fit() with a custom loss, so progress, checkpoints and exact
+// contrastive, simsiam, byol, supervised) and fit() with a custom loss, so progress, checkpoints and exact
 // resume are the training loop's own. Writes a model folder holding the backbone + pretrain.json,
 // with k-NN and linear-probe accuracies of the frozen features (probe.ts) at the end and every N epochs.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -73,7 +73,7 @@ export const PRETRAIN_DEFAULTS = { batchSize: 128, lr: 0.001, epochs: 1 } as con
 export function checkPretrainSettings(s: PretrainSettings): PretrainSettings {
   if (!OBJECTIVES.includes(s.objective)) throw new UsageError(`--objective must be one of ${OBJECTIVES.join(', ')}, got '${s.objective}'`);
   if (s.objective === 'contrastive' && s.batchSize < 2) throw new UsageError('--batch-size must be at least 2 for the contrastive objective (it contrasts the other images of the batch)');
-  if (s.objective === 'simsiam' && s.batchSize < 2) throw new UsageError('--batch-size must be at least 2 for the simsiam objective (its heads use batch norm)');
+  if ((s.objective === 'simsiam' || s.objective === 'byol') && s.batchSize < 2) throw new UsageError(`--batch-size must be at least 2 for the ${s.objective} objective (its heads use batch norm)`);
   checkEvaluationSettings(s);
   if (s.objective === 'supervised' && s.dataset === 'mnist') {
     console.warn('note: supervised pretraining on mnist uses all its labels; the few-label protocol expects --dataset fashion');
@@ -98,6 +98,15 @@ class ObjectiveRng implements Callback {
   }
   loadStateDict(state: CallbackState): void {
     if (state.json && this.objective.rng) this.objective.rng.setState(state.json as RandomState);
+  }
+}
+
+/** Calls the objective's afterStep after every optimizer step (before any checkpoint of that step is written). */
+class ObjectiveStep implements Callback {
+  readonly key = 'objective-step';
+  constructor(private readonly objective: PretrainObjective) {}
+  onBatchEnd(ctx: TrainContext): void {
+    this.objective.afterStep?.(ctx.globalStep, ctx.totalSteps);
   }
 }
 
@@ -151,7 +160,7 @@ export async function runPretraining(settings: PretrainSettings, data: PretrainD
 
   manualSeed(settings.seed);
   const { backbone, spec } = buildBackbone(settings.backbone);
-  const objective = createObjective(settings.objective, backbone, { mae: { seed: settings.seed }, contrastive: { seed: settings.seed }, simsiam: { seed: settings.seed } });
+  const objective = createObjective(settings.objective, backbone, { mae: { seed: settings.seed }, contrastive: { seed: settings.seed }, simsiam: { seed: settings.seed }, byol: { seed: settings.seed } });
   // What fit() trains and checkpoints: the backbone, plus the objective's head (decoder, projection).
   const holder = new Sequential(objective.head ? [backbone, objective.head] : [backbone]);
   holder.inputShape = [...BACKBONE_INPUT];
@@ -172,6 +181,7 @@ export async function runPretraining(settings: PretrainSettings, data: PretrainD
     schedule: { type: 'cosine', warmupSteps: 20 }, clipNorm: 1,
     ...(settings.objective === 'supervised' ? {} : { lossFn: (x, y) => objective.loss(backbone, { images: x, labels: y }) }),
     callbacks: [
+      new ObjectiveStep(objective), // first, so that a step's checkpoint holds e.g. BYOL's updated target
       ...(evaluator ? [evaluator] : []), // before the checkpoint, which then holds this epoch's record
       new ModelCheckpoint({ dir: checkpointDir, everySteps: settings.checkpointEvery, monitor: 'loss' }),
       new TerminateOnNaN(),

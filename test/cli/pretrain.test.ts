@@ -81,6 +81,23 @@ describe('zerograd pretrain', () => {
     for (const h of record(straight).history) expect(Math.abs(h.loss)).toBeLessThanOrEqual(1);
   });
 
+  it('byol on a ResNet: resumes exactly from a mid-epoch checkpoint (the moving-average target travels in it)', async () => {
+    const byol = (out: string): PretrainFlags => flags(out, { backbone: 'resnet-micro', objective: 'byol', evalLimit: '0' });
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const straight = join(dir, 'byol-straight');
+    await runPretrainCommand(byol(straight));
+    const resumed = join(dir, 'byol-resumed');
+    const stop = new AbortController();
+    stop.abort(); // one step (and its target update), then a checkpoint
+    await expect(runPretrainCommand(byol(resumed), stop.signal)).rejects.toBeInstanceOf(Interrupted);
+    await runPretrainCommand({ ...byol(resumed), resume: true });
+    log.mockRestore();
+    expect(readFileSync(join(resumed, 'model.safetensors')).equals(readFileSync(join(straight, 'model.safetensors')))).toBe(true);
+    const record = (out: string) => JSON.parse(readFileSync(join(out, 'pretrain.json'), 'utf8')) as { objective: { objective: string; momentum: number }; history: { loss: number }[] };
+    expect(record(straight).objective).toMatchObject({ objective: 'byol', momentum: 0.99 });
+    expect(record(resumed).history.map((h) => h.loss)).toEqual(record(straight).history.map((h) => h.loss));
+  });
+
   it('rejects bad flags with a message naming them', async () => {
     const cases: [string[], RegExp][] = [
       [['--objective', 'jigsaw'], /--objective must be one of mae, contrastive, supervised/],

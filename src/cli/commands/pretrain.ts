@@ -1,4 +1,4 @@
-// `zerograd pretrain`: pretrains a named backbone with a self-supervised (mae, contrastive, simsiam) or
+// `zerograd pretrain`: pretrains a named backbone with a self-supervised (mae, contrastive, simsiam, byol) or
 // supervised objective, with the training loop's progress bar, checkpoints and --resume.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .command('pretrain')
     .description('Pretrain a backbone (self-supervised on MNIST images without labels, or supervised on Fashion-MNIST) and save it as a model folder.')
     .option('--backbone <name>', `${Object.keys(BACKBONES).join(', ')} (default vit-tiny)`)
-    .option('--objective <name>', 'mae (masked patches), contrastive (SimCLR), simsiam (SimSiam) or supervised (default contrastive)')
+    .option('--objective <name>', 'mae (masked patches), contrastive (SimCLR), simsiam (SimSiam), byol (BYOL) or supervised (default contrastive)')
     .option('--dataset <name>', 'mnist or fashion (default mnist; supervised wants fashion)')
     .option('--epochs <n>', `passes over the images (default ${PRETRAIN_DEFAULTS.epochs})`)
     .option('--batch-size <n>', `images per step (default ${PRETRAIN_DEFAULTS.batchSize})`)
