@@ -328,7 +328,7 @@ export function evaluateFeatures(backbone: Backbone, data: { train: Dataset; tes
   };
 }
 
-/** One line for logs: "k-NN 97.10% (all labels) / 81.20% (100) · probe 98.00% / 85.30% · 60,000 vs 10,000 images, 12 s". */
+/** One line for logs: "k-NN 93.31% (all 60,000 labels) / 54.65% (100) · linear probe 95.34% / 81.84% · test 10,000 images, 160 features (spread 0.36), 94.1 s". */
 export function describeEvaluation(e: FeatureEvaluation): string {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   return `k-NN ${pct(e.knn.accuracy_all)} (all ${e.train_images.toLocaleString('en-US')} labels) / ${pct(e.knn.accuracy_few)} (${e.labels_few}) · `
