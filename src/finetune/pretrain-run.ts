@@ -101,6 +101,14 @@ class ObjectiveRng implements Callback {
   }
 }
 
+/** The wasm backend's out-of-memory error, told in terms of the run's flags; any other error as it is. */
+function explainOutOfMemory(err: unknown, settings: PretrainSettings): unknown {
+  if (!(err instanceof RangeError && /out of memory/.test(err.message))) return err;
+  const twoViews = ['contrastive', 'simsiam', 'byol'].includes(settings.objective);
+  const images = `${settings.batchSize} images per step${twoViews ? ` (${2 * settings.batchSize} views for ${settings.objective})` : ''}`;
+  return new UsageError(`pretraining ${settings.backbone} with ${images} ran out of memory (${err.message}); use a smaller --batch-size, e.g. ${Math.max(2, Math.floor(settings.batchSize / 2))}`);
+}
+
 /** Calls the objective's afterStep after every optimizer step (before any checkpoint of that step is written). */
 class ObjectiveStep implements Callback {
   readonly key = 'objective-step';
@@ -188,7 +196,7 @@ export async function runPretraining(settings: PretrainSettings, data: PretrainD
       new ObjectiveRng(objective),
     ],
     signal: options.signal, progress: options.progress, log, resumeFrom: options.resume ? lastCheckpoint : null,
-  });
+  }).catch((err: unknown) => { throw explainOutOfMemory(err, settings); });
   const seconds = (performance.now() - started) / 1000;
   if (history.stopReason === 'interrupted') return { history, seconds, parameters };
 
