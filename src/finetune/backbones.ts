@@ -1,6 +1,7 @@
 // Named backbone configurations for `zerograd pretrain --backbone NAME`: the library defaults
 // (vit, resnet: 1.2 M and 0.7 M parameters), the small ViT that pretrains within 30 minutes on
-// two shared cores (vit-tiny, the shipped one), and micro versions for tests.
+// two shared cores (vit-tiny, the shipped one), a ResNet family from 0.48 M to 6.3 M parameters
+// (resnet-small, resnet, resnet-large) and micro versions for tests.
 import { UsageError } from '../errors.js';
 import { Backbone } from '../nn/layers/backbone.js';
 import { Sequential } from '../nn/layers/sequential.js';
@@ -20,7 +21,15 @@ export const BACKBONES: Readonly<Record<string, BackboneSpec>> = Object.freeze({
     config: { type: 'VisionTransformer', dim: 64, depth: 4, heads: 4, mlpRatio: 2, pool: 'mean' },
   },
   'vit-micro': { description: 'ViT for tests: dim 16, depth 1, 2 heads', config: { type: 'VisionTransformer', dim: 16, depth: 1, heads: 2, mlpRatio: 2, pool: 'mean' } },
-  resnet: { description: 'ResNet widths 32-64-128, 2 blocks per stage', config: { type: 'ResNet' } },
+  'resnet-small': {
+    description: 'ResNet widths 20-40-80-160, 1 block per stage, 28-14-7-4 px (0.48 M parameters, 20 M multiply-adds per image)',
+    config: { type: 'ResNet', widths: [20, 40, 80, 160], blocksPerStage: 1 },
+  },
+  resnet: { description: 'ResNet widths 32-64-128, 2 blocks per stage, 28-14-7 px (0.70 M parameters, 81 M multiply-adds per image)', config: { type: 'ResNet' } },
+  'resnet-large': {
+    description: 'ResNet widths 48-96-192-384, 2 blocks per stage, 28-14-7-4 px (6.3 M parameters, 256 M multiply-adds per image)',
+    config: { type: 'ResNet', widths: [48, 96, 192, 384], blocksPerStage: 2 },
+  },
   'resnet-micro': { description: 'ResNet for tests: widths 4-8, 1 block per stage', config: { type: 'ResNet', widths: [4, 8], blocksPerStage: 1 } },
 });
 

@@ -51,6 +51,27 @@ export function ntXent(projections: Tensor, temperature: number): Tensor {
   return crossEntropy(logits, tensor(partners, { dtype: 'int32' }));
 }
 
+/**
+ * Two distorted copies of single-channel images (flat (B, H*W) square ones too), stacked: (B, 1, H, W)
+ * -> (2B, 1, H, W); rows i and i + B are the two views of image i. `objective` names the caller in errors.
+ */
+export function twoViews(augmenter: Augmenter, batch: Tensor, objective: string): Tensor {
+  let images = batch;
+  if (images.rank === 2) {
+    const side = Math.round(Math.sqrt(images.shape[1]));
+    images = reshape(images, [images.shape[0], 1, side, side]);
+  }
+  if (images.rank !== 4 || images.shape[1] !== 1) throw new UsageError(`${objective}: expects single-channel images (batch, 1, height, width), got ${formatShape(batch.shape)}`);
+  const [count, , rows, cols] = images.shape;
+  const source = images.data() as Float32Array;
+  let background = Infinity; // the darkest value: 0 for [0, 1] pixels, negative once standardised
+  for (let i = 0; i < source.length; i++) if (source[i] < background) background = source[i];
+  const both = new Float32Array(2 * source.length);
+  augmenter.apply(source, both.subarray(0, source.length), count, rows, cols, background);
+  augmenter.apply(source, both.subarray(source.length), count, rows, cols, background);
+  return tensor(both, { shape: [2 * count, 1, rows, cols], backend: images.backend });
+}
+
 export class ContrastiveObjective implements PretrainObjective {
   readonly name = 'contrastive';
   /** Projection head: Dense featureDim -> hidden (ReLU), Dense hidden -> projectionDim. */
@@ -78,25 +99,12 @@ export class ContrastiveObjective implements PretrainObjective {
 
   /** Two distorted copies of single-channel images, stacked: (B, 1, H, W) -> (2B, 1, H, W). */
   views(images: Tensor): Tensor {
-    if (images.rank !== 4 || images.shape[1] !== 1) throw new UsageError(`contrastive: expects single-channel images (batch, 1, height, width), got ${formatShape(images.shape)}`);
-    const [batch, , rows, cols] = images.shape;
-    const source = images.data() as Float32Array;
-    let background = Infinity; // the darkest value: 0 for [0, 1] pixels, negative once standardised
-    for (let i = 0; i < source.length; i++) if (source[i] < background) background = source[i];
-    const both = new Float32Array(2 * source.length);
-    this.augmenter.apply(source, both.subarray(0, source.length), batch, rows, cols, background);
-    this.augmenter.apply(source, both.subarray(source.length), batch, rows, cols, background);
-    return tensor(both, { shape: [2 * batch, 1, rows, cols], backend: images.backend });
+    return twoViews(this.augmenter, images, 'contrastive');
   }
 
   // images (B, 1, H, W) -> scalar NT-Xent over the 2B views
   loss(backbone: Backbone, batch: PretrainBatch): Tensor {
-    let images = batch.images;
-    if (images.rank === 2) {
-      const side = Math.round(Math.sqrt(images.shape[1]));
-      images = reshape(images, [images.shape[0], 1, side, side]);
-    }
-    const projections = this.head.forward(backbone.features(this.views(images))); // (2B, projectionDim)
+    const projections = this.head.forward(backbone.features(this.views(batch.images))); // (2B, projectionDim)
     return ntXent(projections, this.options.temperature);
   }
 }

@@ -9,7 +9,7 @@ import { DataError, UsageError, ZerogradError } from '../errors.js';
 import { loadModel, type ModelConfig } from '../io/model-folder.js';
 import type { Backbone } from '../nn/layers/backbone.js';
 import type { Sequential } from '../nn/layers/sequential.js';
-import { mergeLora } from '../nn/lora.js';
+import { defaultLoraTargets, mergeLora } from '../nn/lora.js';
 import { AdamW } from '../optim/index.js';
 import { manualSeed } from '../tensor/engine.js';
 import { ModelCheckpoint } from '../train/callbacks.js';
@@ -25,7 +25,8 @@ export type Arm = FinetuneStrategy | 'scratch';
 export interface LoraSettings {
   rank: number;
   alpha: number;
-  targets: string;
+  /** Layers to adapt; default defaultLoraTargets(backbone): a ViT's q and v, a ResNet's residual 3x3 convs. */
+  targets?: string;
 }
 
 /** How one classifier is trained on a labeled set. */
@@ -44,7 +45,7 @@ export interface TrainRecipe {
 }
 
 export const ARM_LR: Readonly<Record<Arm, number>> = Object.freeze({ full: 0.001, head: 0.01, lora: 0.003, scratch: 0.001 });
-export const DEFAULT_LORA: Readonly<LoraSettings> = Object.freeze({ rank: 4, alpha: 8, targets: '*.attn.q|*.attn.v' });
+export const DEFAULT_LORA: Readonly<LoraSettings> = Object.freeze({ rank: 4, alpha: 8 });
 /** Augmentation of fine-tuning batches: the data issue's defaults plus mild elastic distortion. */
 export const FINETUNE_AUGMENT = Object.freeze({ ...DEFAULT_AUGMENT, elastic: 1 });
 
@@ -124,7 +125,7 @@ export async function trainClassifier(model: Sequential, backbone: Backbone, arm
   const plan = prepareFinetune(backbone, {
     strategy: arm === 'scratch' ? 'full' : arm, classes,
     ...(arm === 'full' ? { backboneLrScale: recipe.backboneLrScale ?? 0.5 } : {}),
-    ...(arm === 'lora' ? { lora: { rank: lora.rank, alpha: lora.alpha, targets: lora.targets, seed: recipe.seed } } : {}),
+    ...(arm === 'lora' ? { lora: { rank: lora.rank, alpha: lora.alpha, targets: lora.targets ?? defaultLoraTargets(backbone), seed: recipe.seed } } : {}),
   });
   const batchSize = Math.min(recipe.batchSize, train.count);
   const stepsPerEpoch = Math.ceil(train.count / batchSize);

@@ -1,6 +1,8 @@
 // Pretraining objectives as (backbone, batch) -> scalar loss, for use inside a training step:
-// supervised classification, MAE masked-patch reconstruction (mae.ts) and SimCLR's NT-Xent
-// contrastive loss on two augmented views (contrastive.ts). createObjective picks one by name.
+// supervised classification, MAE masked-patch reconstruction (mae.ts), SimCLR's NT-Xent
+// contrastive loss on two augmented views (contrastive.ts), SimSiam's stop-gradient prediction
+// loss on two views (simsiam.ts) and BYOL's prediction of a moving-average target (byol.ts).
+// createObjective picks one by name.
 import { UsageError } from '../errors.js';
 import type { Backbone } from '../nn/layers/backbone.js';
 import type { Module } from '../nn/module.js';
@@ -8,11 +10,13 @@ import { crossEntropy } from '../ops/loss.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { ByolObjective, type ByolOptions } from './byol.js';
 import { ContrastiveObjective, type ContrastiveOptions } from './contrastive.js';
 import { MaeObjective, type MaeOptions } from './mae.js';
+import { SimSiamObjective, type SimSiamOptions } from './simsiam.js';
 
-export type ObjectiveName = 'mae' | 'contrastive' | 'supervised';
-export const OBJECTIVES: readonly ObjectiveName[] = ['mae', 'contrastive', 'supervised'];
+export type ObjectiveName = 'mae' | 'contrastive' | 'supervised' | 'simsiam' | 'byol';
+export const OBJECTIVES: readonly ObjectiveName[] = ['mae', 'contrastive', 'supervised', 'simsiam', 'byol'];
 
 export interface PretrainBatch {
   /** (B, C, H, W) images (or flat (B, C*H*W)). */
@@ -34,6 +38,8 @@ export interface PretrainObjective {
   config(): Record<string, unknown>;
   /** Scalar loss for one batch, differentiable with respect to the backbone's and head's parameters. */
   loss(backbone: Backbone, batch: PretrainBatch): Tensor;
+  /** Runs after each optimizer step (`step` of `totalSteps`, 1-based), e.g. BYOL's moving-average target update. */
+  afterStep?(step: number, totalSteps: number): void;
 }
 
 /** Plain classification with the backbone's own head (e.g. pretraining on Fashion-MNIST). */
@@ -58,6 +64,8 @@ export class SupervisedObjective implements PretrainObjective {
 export interface ObjectiveOptions {
   mae?: MaeOptions;
   contrastive?: ContrastiveOptions;
+  simsiam?: SimSiamOptions;
+  byol?: ByolOptions;
 }
 
 /** The objective called `name`, with its head sized for `backbone`. */
@@ -65,6 +73,8 @@ export function createObjective(name: ObjectiveName, backbone: Backbone, options
   switch (name) {
     case 'mae': return new MaeObjective(backbone, options.mae);
     case 'contrastive': return new ContrastiveObjective(backbone, options.contrastive);
+    case 'simsiam': return new SimSiamObjective(backbone, options.simsiam);
+    case 'byol': return new ByolObjective(backbone, options.byol);
     case 'supervised': return new SupervisedObjective();
     default: throw new UsageError(`unknown pretraining objective '${String(name)}'; expected one of ${OBJECTIVES.join(', ')}`);
   }

@@ -13,4 +13,5 @@ export * from './layers/vit.js';
 export * from './layers/resnet.js';
 export * from './layers/resize.js';
 export * from './lora.js';
+export * from './lora-conv.js';
 export * from './registry.js';

@@ -1,6 +1,7 @@
 // LoRA (Hu et al., 2021): low-rank adapters on Dense layers, y = xW + b + (alpha/rank)·(xA)B with W and
-// b frozen, A (in, rank) random and B (rank, out) zero, so an adapted model starts as the base model.
-// enableLora wraps the Dense layers whose dotted names match a pattern; mergeLora folds them back.
+// b frozen, A (in, rank) random and B (rank, out) zero, so an adapted model starts as the base model;
+// Conv2D layers get LoraConv2D (lora-conv.ts). enableLora wraps the layers whose dotted names match a
+// pattern; mergeLora folds them back.
 import { UsageError } from '../errors.js';
 import { rand, zeros } from '../ops/create.js';
 import { add, mulScalar } from '../ops/elementwise.js';
@@ -9,13 +10,16 @@ import { assign } from '../ops/movement.js';
 import { globalRandom, noGrad } from '../tensor/engine.js';
 import { Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { Conv2D } from './layers/conv.js';
 import { Dense } from './layers/dense.js';
 import { Sequential } from './layers/sequential.js';
+import { checkConvLoraFits, LoraConv2D } from './lora-conv.js';
 import type { LayerConfig, Module } from './module.js';
 
 /** Dotted module names to match: a glob ('*' any run of characters, '?' one; alternatives split by '|'), '/regex/', a RegExp or a list. */
 export type ModulePattern = string | RegExp | readonly string[];
 
+/** The default targets of attention models: the query and value projections (the paper's choice). */
 export const DEFAULT_LORA_TARGETS = '*.attn.q|*.attn.v';
 
 export interface LoraOptions {
@@ -23,7 +27,7 @@ export interface LoraOptions {
   rank: number;
   /** The update is scaled by alpha / rank. Default: alpha = rank (scale 1). */
   alpha?: number;
-  /** Which Dense layers get adapters. Default '*.attn.q|*.attn.v' (the paper's choice). */
+  /** Which Dense and Conv2D layers get adapters. Default: defaultLoraTargets(model). */
   targets?: ModulePattern;
   /** Modules that stay trainable besides the adapters (e.g. 'head'); every other parameter is frozen. */
   trainable?: ModulePattern;
@@ -140,9 +144,30 @@ export function matchModules(model: Module, pattern: ModulePattern): [string, Mo
   return model.namedModules().filter(([name]) => name !== '' && regex.test(name));
 }
 
+/** A layer with a LoRA adapter. */
+export type LoraLayer = LoraDense | LoraConv2D;
+
 /** The adapted layers of a model. */
-export function loraLayers(model: Module): [string, LoraDense][] {
-  return model.namedModules().filter((entry): entry is [string, LoraDense] => entry[1] instanceof LoraDense);
+export function loraLayers(model: Module): [string, LoraLayer][] {
+  return model.namedModules().filter((entry): entry is [string, LoraLayer] => entry[1] instanceof LoraDense || entry[1] instanceof LoraConv2D);
+}
+
+/**
+ * The default targets of `model`: '*.attn.q|*.attn.v' when it has attention projections, else its
+ * 3x3 Conv2D layers below the top level (in a ResNet, the residual blocks' convolutions, not the stem),
+ * as globs over the first and last name segments ('stages.*.conv1|stages.*.conv2') when they match
+ * exactly those layers, else their names.
+ */
+export function defaultLoraTargets(model: Module): string {
+  if (matchModules(model, DEFAULT_LORA_TARGETS).some(([, m]) => m instanceof Dense)) return DEFAULT_LORA_TARGETS;
+  const convs = model.namedModules().filter(([name, m]) => name.includes('.') && m instanceof Conv2D && m.kernelSize === 3).map(([name]) => name);
+  if (convs.length === 0) return DEFAULT_LORA_TARGETS; // enableLora then says which layers there are
+  const globs = [...new Set(convs.map((name) => {
+    const parts = name.split('.');
+    return parts.length > 2 ? `${parts[0]}.*.${parts[parts.length - 1]}` : name;
+  }))];
+  const matched = matchModules(model, globs).map(([name]) => name);
+  return matched.length === convs.length && matched.every((name, i) => name === convs[i]) ? globs.join('|') : convs.join('|');
 }
 
 /** Puts `replacement` where the module called `name` sits (keeping Sequential's layer list in step). */
@@ -155,31 +180,39 @@ function replaceModule(model: Module, name: string, replacement: Module): void {
 }
 
 /**
- * Wraps every Dense layer whose dotted name matches `targets` in a LoraDense and freezes all other
- * parameters except those of `trainable` modules. Throws when LoRA is already enabled, when the
- * pattern matches no Dense layer (listing those available) or when the rank does not fit a layer.
+ * Wraps every Dense (Conv2D) layer whose dotted name matches `targets` in a LoraDense (LoraConv2D) and
+ * freezes all other parameters except those of `trainable` modules. Throws when LoRA is already
+ * enabled, when the pattern matches no such layer (listing those available) or when the rank does not fit a layer.
  */
 export function enableLora(model: Module, options: LoraOptions): LoraReport {
   const existing = loraLayers(model);
   if (existing.length > 0) {
     throw new UsageError(`LoRA is already enabled on ${existing.length} layer(s) (${existing.map(([n]) => n).join(', ')}); call mergeLora(model) before enabling it again`);
   }
-  const targets = options.targets ?? DEFAULT_LORA_TARGETS;
+  const targets = options.targets ?? defaultLoraTargets(model);
+  const adaptable = (m: Module): m is Dense | Conv2D => m instanceof Dense || m instanceof Conv2D;
   const matched = matchModules(model, targets);
-  const dense = matched.filter((entry): entry is [string, Dense] => entry[1] instanceof Dense);
-  if (dense.length === 0) {
-    const available = model.namedModules().filter(([n, m]) => n !== '' && m instanceof Dense).map(([n]) => n);
-    const others = matched.length > 0 ? ` (it matches ${matched.slice(0, 5).map(([n, m]) => `${n} (${m.constructor.name})`).join(', ')}, which are not Dense layers)` : '';
-    throw new UsageError(`LoRA targets ${describePattern(targets)} match no Dense layer${others}; Dense layers in this model: ${available.join(', ') || 'none'}`);
+  const layers = matched.filter((entry): entry is [string, Dense | Conv2D] => adaptable(entry[1]));
+  if (layers.length === 0) {
+    const available = model.namedModules().filter(([n, m]) => n !== '' && adaptable(m)).map(([n]) => n);
+    const others = matched.length > 0 ? ` (it matches ${matched.slice(0, 5).map(([n, m]) => `${n} (${m.constructor.name})`).join(', ')}, which are not Dense or Conv2D layers)` : '';
+    throw new UsageError(`LoRA targets ${describePattern(targets)} match no Dense or Conv2D layer${others}; Dense and Conv2D layers in this model: ${available.join(', ') || 'none'}`);
   }
   // Every check runs before the model changes, so a failed call leaves it untouched.
-  for (const [name, layer] of dense) checkLoraFits(layer, options.rank, options.alpha ?? options.rank, name);
+  const alpha = options.alpha ?? options.rank;
+  for (const [name, layer] of layers) {
+    if (layer instanceof Conv2D) checkConvLoraFits(layer, options.rank, alpha, name);
+    else checkLoraFits(layer, options.rank, alpha, name);
+  }
   const keep = options.trainable === undefined ? [] : matchModules(model, options.trainable);
   if (options.trainable !== undefined && keep.length === 0) {
     throw new UsageError(`LoRA: trainable pattern ${describePattern(options.trainable)} matches no module; top-level modules: ${model.children().map(([n]) => n).join(', ')}`);
   }
   const rng = options.seed === undefined ? globalRandom() : typeof options.seed === 'number' ? new Random(options.seed) : options.seed;
-  const adapters = dense.map(([name, layer]) => [name, new LoraDense(layer, { rank: options.rank, alpha: options.alpha, rng, where: name })] as const);
+  const adapters = layers.map(([name, layer]) => {
+    const adapterOptions = { rank: options.rank, alpha: options.alpha, rng, where: name };
+    return [name, layer instanceof Conv2D ? new LoraConv2D(layer, adapterOptions) : new LoraDense(layer, adapterOptions)] as const;
+  });
   model.freeze();
   for (const [, module] of keep) module.unfreeze();
   for (const [name, adapter] of adapters) {
@@ -196,8 +229,8 @@ export function enableLora(model: Module, options: LoraOptions): LoraReport {
 }
 
 /**
- * Folds every adapter into its base weight (W += alpha/rank · A·B) and puts the plain Dense layer
- * back, so the model has its original architecture and state-dict names; frees the adapters.
+ * Folds every adapter into its base weight (W += alpha/rank · A·B) and puts the plain Dense or Conv2D
+ * layer back, so the model has its original architecture and state-dict names; frees the adapters.
  * Returns the merged layer names. Outputs are unchanged up to rounding.
  */
 export function mergeLora(model: Module): string[] {

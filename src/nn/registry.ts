@@ -11,6 +11,7 @@ import { PatchEmbedding, VIT_DEFAULTS, VisionTransformer } from './layers/vit.js
 import { BottleneckBlock, RESNET_DEFAULTS, ResNet, ResidualBlock } from './layers/resnet.js';
 import { LoraDense } from './lora.js';
 import { ChannelNormalize, RepeatChannels, Resize } from './layers/resize.js';
+import { LoraConv2D } from './lora-conv.js';
 import type { ActivationName } from './activations.js';
 import type { LayerConfig, Module } from './module.js';
 
@@ -82,6 +83,10 @@ registerLayer('ChannelNormalize', (c) => {
   return new ChannelNormalize(c.mean as number[], c.std as number[]);
 });
 registerLayer('RepeatChannels', (c) => new RepeatChannels(num(c, 'channels', 'RepeatChannels') as number));
+registerLayer('LoraConv2D', (c) => {
+  const { rank, alpha, ...conv } = optionsOf<Conv2DOptions & { rank: number; alpha: number }>(c, ['filters', 'kernelSize', 'stride', 'padding', 'activation', 'useBias', 'kernelInitializer', 'inChannels', 'rank', 'alpha']);
+  return new LoraConv2D(new Conv2D(conv), { rank, alpha });
+});
 registerLayer('ResNet', (c) => new ResNet(optionsOf(c, Object.keys(RESNET_DEFAULTS))));
 
 /** Builds a module from its config; unknown types name the known ones. */

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadModel } from '../../src/io/model-folder.js';
 import { LoraDense } from '../../src/nn/lora.js';
+import { LoraConv2D } from '../../src/nn/lora-conv.js';
 import { tempDir } from '../data/helpers.js';
 import { atEpochEnd, killAfterCheckpoint, lastCheckpointMeta, midEpoch, spawnZerograd } from './helpers-spawn.js';
 import { microBackbone, zerograd } from './helpers-zerograd.js';
@@ -44,6 +45,24 @@ describe('zerograd finetune', () => {
     expect(metrics.test.count).toBe(200);
     const { model } = loadModel(out);
     expect([...model.namedModules()].some(([, m]) => m instanceof LoraDense)).toBe(false);
+  });
+
+  it('lora on a ResNet backbone: adapts the residual blocks\' 3x3 convs by default, merges them into plain Conv2D layers', async () => {
+    const resnet = join(dir, 'resnet-backbone');
+    const pretrained = await zerograd(['pretrain', '--backbone', 'resnet-micro', '--objective', 'contrastive', '--limit', '64', '--batch-size', '16', '--epochs', '1', '--backend', 'cpu', '--out', resnet, '--progress', 'none']);
+    expect(pretrained.code, pretrained.err).toBe(0);
+    const out = join(dir, 'lora-resnet');
+    const { code, err, out: printed } = await zerograd(['finetune', '--from', resnet, '--strategy', 'lora', '--labels-per-class', '2', '--lora-rank', '2', '--out', out, ...quick]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(printed).toMatch(/lora: [\d,]+ of [\d,]+ parameters trainable/);
+    const metrics = readMetrics(out) as FinetuneMetrics & { lora: { targets: string } };
+    expect(metrics.lora.targets).toBe('stages.*.conv1|stages.*.conv2');
+    expect(metrics.lora.merged).toEqual(['0.stages.0.0.conv1', '0.stages.0.0.conv2', '0.stages.1.0.conv1', '0.stages.1.0.conv2']); // inside the saved Sequential
+    expect(metrics.trainable).toBeLessThan(metrics.total);
+    const { model } = loadModel(out);
+    expect(model.namedModules().some(([, m]) => m instanceof LoraConv2D)).toBe(false);
+    expect(model.config()).toEqual(loadModel(resnet).model.config()); // the backbone's architecture again
   });
 
   it('--pseudo-label: records each round (count, per class, accuracy against the true labels)', async () => {
@@ -106,7 +125,7 @@ describe('zerograd finetune', () => {
     config.architecture.layers[0].dim = 32;
     writeFileSync(join(otherArchitecture, 'config.json'), JSON.stringify(config));
     const cases: [string[], RegExp][] = [
-      [['--strategy', 'lora', '--lora-targets', '*.nothing'], /LoRA targets .*nothing.* match no Dense layer.*Dense layers in this model/],
+      [['--strategy', 'lora', '--lora-targets', '*.nothing'], /LoRA targets .*nothing.* match no Dense or Conv2D layer.*Dense and Conv2D layers in this model/],
       [['--strategy', 'lora', '--lora-rank', '64'], /rank 64 is larger than layer/],
       [['--strategy', 'full', '--lora-rank', '2'], /apply to --strategy lora only/],
       [['--strategy', 'adapters'], /--strategy must be full, head, lora or scratch/],

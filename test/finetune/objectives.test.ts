@@ -165,7 +165,7 @@ describe('supervised objective and createObjective', () => {
       expect(objective.loss(vit, { images, labels }).item()).toBe(vit.forward(images).crossEntropy(labels).item());
     });
     expect(() => objective.loss(vit, { images })).toThrow(/the batch has no labels/);
-    expect(() => createObjective('byol' as 'mae', vit)).toThrow(/unknown pretraining objective 'byol'; expected one of mae, contrastive, supervised/);
+    expect(() => createObjective('dino' as 'mae', vit)).toThrow(/unknown pretraining objective 'dino'; expected one of mae, contrastive, supervised, simsiam, byol/);
     const history = losses(vit, objective, { images, labels }, 10, 1e-2);
     expect(history[9]).toBeLessThan(history[0]);
   });

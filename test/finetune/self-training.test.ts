@@ -38,7 +38,7 @@ describe('self-training', () => {
 
   it('the default LoRA trains under 5% of the shipped vit-tiny backbone', () => {
     const { backbone } = buildBackbone('vit-tiny');
-    const plan = prepareFinetune(backbone, { strategy: 'lora', classes: 10, lora: { rank: DEFAULT_LORA.rank, alpha: DEFAULT_LORA.alpha, targets: DEFAULT_LORA.targets } });
+    const plan = prepareFinetune(backbone, { strategy: 'lora', classes: 10, lora: { rank: DEFAULT_LORA.rank, alpha: DEFAULT_LORA.alpha } });
     expect(plan.fraction).toBeLessThan(0.05);
     expect(plan.fraction).toBeGreaterThan(0);
   });

@@ -105,8 +105,8 @@ describe('enableLora', () => {
   it('gives clear errors: no match, rank too large or below 1, applied twice, merge without adapters', () => {
     zg.manualSeed(5);
     const vit = new zg.VisionTransformer(tiny);
-    expect(() => zg.enableLora(vit, { rank: 2, targets: '*.attn.query' })).toThrow(/LoRA targets '\*\.attn\.query' match no Dense layer; Dense layers in this model: patchEmbed\.proj, blocks\.0\.attn\.q, /);
-    expect(() => zg.enableLora(vit, { rank: 2, targets: 'blocks.0.attn' })).toThrow(/it matches blocks\.0\.attn \(MultiHeadSelfAttention\), which are not Dense layers/);
+    expect(() => zg.enableLora(vit, { rank: 2, targets: '*.attn.query' })).toThrow(/LoRA targets '\*\.attn\.query' match no Dense or Conv2D layer; Dense and Conv2D layers in this model: patchEmbed\.proj, blocks\.0\.attn\.q, /);
+    expect(() => zg.enableLora(vit, { rank: 2, targets: 'blocks.0.attn' })).toThrow(/it matches blocks\.0\.attn \(MultiHeadSelfAttention\), which are not Dense or Conv2D layers/);
     expect(() => zg.enableLora(vit, { rank: 5, targets: 'head' })).toThrow(/rank 5 is larger than layer 'head' allows: min\(in 16, out 4\) = 4/);
     expect(() => zg.enableLora(vit, { rank: 0 })).toThrow(/rank must be a positive integer, got 0/);
     expect(() => zg.enableLora(vit, { rank: 2, trainable: 'heads' })).toThrow(/trainable pattern 'heads' matches no module/);

@@ -11,6 +11,7 @@ import {
 } from '../../finetune/finetune-run.js';
 import { SELF_TRAINING_DEFAULTS, checkSelfTrainingOptions, selfTrain, STUDENT_PRESETS, type RoundRecord, type StudentKind } from '../../finetune/self-training.js';
 import { saveModel } from '../../io/model-folder.js';
+import { DEFAULT_LORA_TARGETS, defaultLoraTargets } from '../../nn/lora.js';
 import { checkpointHint, watchInterrupts } from '../interrupt.js';
 import { refuseChangedFlags } from '../resume.js';
 import { activateBackend, Interrupted, parseFraction, parseInteger, parsePositive, prepareData, printTestResult, scoreOnTest, testMetrics, writeRunReport } from '../pipeline.js';
@@ -97,7 +98,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'model folder to write (default runs/finetune-<strategy>-k<K>)')
     .option('--lora-rank <r>', `lora: adapter rank (default ${DEFAULT_LORA.rank})`)
     .option('--lora-alpha <a>', `lora: scale alpha (update scaled by alpha/rank; default ${DEFAULT_LORA.alpha})`)
-    .option('--lora-targets <pattern>', `lora: Dense layers to adapt, glob alternatives with | (default '${DEFAULT_LORA.targets}')`)
+    .option('--lora-targets <pattern>', `lora: Dense or Conv2D layers to adapt, glob alternatives with | (default: a ViT's '${DEFAULT_LORA_TARGETS}', a ResNet's residual 3x3 convs 'stages.*.conv1|stages.*.conv2')`)
     .option('--backbone-lr-scale <x>', 'full: learning-rate multiplier of the backbone (default 0.5)')
     .option('--steps <n>', 'optimizer steps (default: by the labeled set size, 150-500)')
     .option('--batch-size <n>', 'examples per step', '64')
@@ -152,7 +153,7 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
   if (loraGiven && arm !== 'lora') throw new UsageError(`--lora-rank, --lora-alpha and --lora-targets apply to --strategy lora only (strategy is ${arm})`);
   if (flags.backboneLrScale !== undefined && arm !== 'full') throw new UsageError(`--backbone-lr-scale applies to --strategy full only (strategy is ${arm})`);
   const rank = flags.loraRank === undefined ? DEFAULT_LORA.rank : parseInteger(flags.loraRank, '--lora-rank', 1);
-  const lora = { rank, alpha: flags.loraAlpha === undefined ? 2 * rank : parsePositive(flags.loraAlpha, '--lora-alpha'), targets: flags.loraTargets ?? DEFAULT_LORA.targets };
+  const alpha = flags.loraAlpha === undefined ? 2 * rank : parsePositive(flags.loraAlpha, '--lora-alpha');
   const batchSize = parseInteger(flags.batchSize, '--batch-size', 1);
   const limit = flags.limit === undefined ? undefined : parseInteger(flags.limit, '--limit', 10);
   const pseudo = {
@@ -171,6 +172,7 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
   const out = resolve(flags.out ?? join('runs', `finetune-${arm}-k${k}${flags.pseudoLabel ? '-pseudo' : ''}`));
 
   const from = loadBackboneFolder(resolve(flags.from));
+  const lora = { rank, alpha, targets: flags.loraTargets ?? defaultLoraTargets(from.backbone) };
   const threads = flags.threads === undefined ? undefined : parseInteger(flags.threads, '--threads', 1);
   const backend = await activateBackend(flags.backend, threads);
   const { preprocessing } = from.config;

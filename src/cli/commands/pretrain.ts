@@ -1,4 +1,4 @@
-// `zerograd pretrain`: pretrains a named backbone with a self-supervised (mae, contrastive) or
+// `zerograd pretrain`: pretrains a named backbone with a self-supervised (mae, contrastive, simsiam, byol) or
 // supervised objective, with the training loop's progress bar, checkpoints and --resume.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { BACKBONES } from '../../finetune/backbones.js';
 import type { ObjectiveName } from '../../finetune/objectives.js';
-import { checkPretrainSettings, PRETRAIN_DEFAULTS, readPretrainRun, runPretraining, type PretrainSettings } from '../../finetune/pretrain-run.js';
+import { checkEvaluationSettings, checkPretrainSettings, PRETRAIN_DEFAULTS, readPretrainRun, runPretraining, type PretrainSettings } from '../../finetune/pretrain-run.js';
 import type { ProgressMode } from '../../train/progress.js';
 import { checkpointHint, nextTurn, watchInterrupts } from '../interrupt.js';
 import { refuseChangedFlags } from '../resume.js';
@@ -25,6 +25,8 @@ export interface PretrainFlags {
   limit?: string;
   resume?: boolean;
   checkpointEvery?: string;
+  evalEvery?: string;
+  evalLimit?: string;
   /** wasm or cpu; undefined: wasm, or the backend of the run being resumed. */
   backend?: string;
   threads?: string;
@@ -37,7 +39,7 @@ export function register(program: Command): void {
     .command('pretrain')
     .description('Pretrain a backbone (self-supervised on MNIST images without labels, or supervised on Fashion-MNIST) and save it as a model folder.')
     .option('--backbone <name>', `${Object.keys(BACKBONES).join(', ')} (default vit-tiny)`)
-    .option('--objective <name>', 'mae (masked patches), contrastive (SimCLR) or supervised (default contrastive)')
+    .option('--objective <name>', 'mae (masked patches), contrastive (SimCLR), simsiam (SimSiam), byol (BYOL) or supervised (default contrastive)')
     .option('--dataset <name>', 'mnist or fashion (default mnist; supervised wants fashion)')
     .option('--epochs <n>', `passes over the images (default ${PRETRAIN_DEFAULTS.epochs})`)
     .option('--batch-size <n>', `images per step (default ${PRETRAIN_DEFAULTS.batchSize})`)
@@ -47,6 +49,8 @@ export function register(program: Command): void {
     .option('--limit <n>', 'use only the first N training images (quick runs)')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--checkpoint-every <steps>', 'also checkpoint every N steps (default: every epoch)')
+    .option('--eval-every <epochs>', 'also evaluate the frozen features (k-NN, linear probe) every N epochs (default: at the end only)')
+    .option('--eval-limit <n>', 'evaluate on the first N training and N test images (default: --limit, else all; 0: no evaluation)')
     .option('--backend <name>', "wasm or cpu; default wasm, or the resumed run's")
     .option('--threads <n>', 'worker threads of the wasm backend (default: all cores)')
     .option('--progress <mode>', 'auto, bar, lines or none', 'auto')
@@ -65,7 +69,16 @@ function freshSettings(flags: PretrainFlags): PretrainSettings {
     ...(flags.limit === undefined ? {} : { limit: parseInteger(flags.limit, '--limit', 2) }),
     checkpointEvery: flags.checkpointEvery === undefined ? 0 : parseInteger(flags.checkpointEvery, '--checkpoint-every', 1),
     backend: flags.backend ?? 'wasm',
+    ...evaluationFlags(flags),
   });
+}
+
+/** --eval-every and --eval-limit, where given. */
+function evaluationFlags(flags: PretrainFlags): Pick<PretrainSettings, 'evalEvery' | 'evalLimit'> {
+  return {
+    ...(flags.evalEvery === undefined ? {} : { evalEvery: parseInteger(flags.evalEvery, '--eval-every', 0) }),
+    ...(flags.evalLimit === undefined ? {} : { evalLimit: parseInteger(flags.evalLimit, '--eval-limit', 0) }),
+  };
 }
 
 /** The work of `zerograd pretrain`. Throws Interrupted (exit 130) after Ctrl-C saved a checkpoint. */
@@ -89,7 +102,9 @@ export async function runPretrainCommand(flags: PretrainFlags, signal?: AbortSig
       backend: flags.backend ?? saved.backend ?? 'wasm', // another one than the run's: fit() notes it is not bit for bit
       epochs: flags.epochs === undefined ? saved.epochs : parseInteger(flags.epochs, '--epochs', 1),
       checkpointEvery: flags.checkpointEvery === undefined ? saved.checkpointEvery : parseInteger(flags.checkpointEvery, '--checkpoint-every', 1),
+      ...evaluationFlags(flags),
     };
+    checkEvaluationSettings(settings);
   } else {
     settings = freshSettings(flags);
   }
@@ -98,7 +113,12 @@ export async function runPretrainCommand(flags: PretrainFlags, signal?: AbortSig
   const threads = flags.threads === undefined ? undefined : parseInteger(flags.threads, '--threads', 1);
   const backend = await activateBackend(settings.backend ?? 'wasm', threads);
   if (settings.dataset !== 'mnist' && settings.dataset !== 'fashion') throw new UsageError(`--dataset must be mnist or fashion, got '${settings.dataset}'`);
-  const data = prepareData(settings.dataset, { normalize: 'scale', layout: 'image', limit: settings.limit, seed: settings.seed });
+  const prepared = prepareData(settings.dataset, { normalize: 'scale', layout: 'image', limit: settings.limit, seed: settings.seed });
+  // The feature evaluation's labeled images: the same slice as training unless --eval-limit names another.
+  const evalLimit = settings.evalLimit ?? settings.limit;
+  const evaluation = evalLimit === 0 ? undefined : evalLimit === settings.limit ? prepared
+    : prepareData(settings.dataset, { normalize: 'scale', layout: 'image', limit: evalLimit, seed: settings.seed });
+  const data = { ...prepared, evaluation: evaluation && { train: evaluation.train, test: evaluation.test } };
   console.log(`backend      ${backend}${threads ? `, ${threads} threads` : ''}`);
 
   // Ctrl-C: stop between two steps and save a checkpoint; a second Ctrl-C exits at once.

@@ -44,7 +44,7 @@ export class Conv2D extends Module {
     if (options.inChannels !== undefined) this.build(options.inChannels);
   }
 
-  private get pad(): number {
+  protected get pad(): number {
     if (this.padding === 'valid') return 0;
     if (this.padding === 'same') {
       if (this.kernelSize % 2 === 0) throw new ShapeError(`Conv2D: padding 'same' needs an odd kernel size, got ${this.kernelSize}`);
