@@ -2,7 +2,8 @@
 // torchvision-layout checkpoints (test/golden/torchvision) come back with torchvision's keys, in its order, and the
 // same values bit for bit (num_batches_tracked stored as zerograd does: 0); the ViT's tensors are traced to their
 // source. Where /usr/bin/python3 has torch (skipped otherwise): a random-weight resnet18 made here at 64x64 and the
-// committed ones, torchvision's model against the exported model.py (test/export/torchvision_roundtrip.py).
+// committed ones, torchvision's model against the exported model.py (test/export/torchvision_roundtrip.py), and the
+// exported resnet18's torch.save'd state dict imported back to the same zerograd weights.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -128,7 +129,7 @@ describe.runIf(python !== null)(torchSuite, () => {
     const jobs = [];
     for (const [name, state, folder, arch, flags] of cases) {
       const exported = await importThenExport(state, arch, join(dir, name), flags);
-      jobs.push({ arch: name, state, folder: exported.folder, input: join(folder, 'x.npy'), keys: arch !== 'vit' });
+      jobs.push({ arch: name, state, folder: exported.folder, input: join(folder, 'x.npy'), keys: arch !== 'vit', back: name === 'resnet18' ? join(dir, 'back.pth') : undefined });
     }
     const run = spawnSync(python as string, [ROUND_TRIP, JSON.stringify(jobs)], { encoding: 'utf8', timeout: 300_000 });
     expect(run.status, run.stderr).toBe(0);
@@ -151,5 +152,14 @@ describe.runIf(python !== null)(torchSuite, () => {
       expect(r.strict_load, r.arch).toBe(true);
     }
     expect(report[0].keys).toBe(122); // resnet18: 20 convs, fc's weight and bias, 20 batch norms x 5
+
+    // The way back: the exported model's torch.save'd state dict imports as the same zerograd folder, bit for bit.
+    const back = await zerograd(['import', join(dir, 'back.pth'), '--out', join(dir, 'back-model'), '--arch', 'resnet18', '--image-size', '64']);
+    expect(back.code, back.err).toBe(0);
+    expect(back.out).toContain('skipped 20 num_batches_tracked');
+    const first = decodeSafetensors(readFileSync(join(dir, 'resnet18', 'resnet18-model', 'model.safetensors'))).tensors;
+    const again = decodeSafetensors(readFileSync(join(dir, 'back-model', 'model.safetensors'))).tensors;
+    expect([...again.keys()]).toEqual([...first.keys()]);
+    expect([...first].filter(([key, t]) => (again.get(key)?.values ?? []).some((v, i) => v !== t.values[i]))).toEqual([]);
   }, 600_000);
 });

@@ -3,7 +3,8 @@
 # weights replaced by STATE, the state dict file that `zerograd import` read), loads the exported FOLDER/model.py
 # with load_model(), and compares the two on INPUT (.npy): logits in float32 and, both models cast to float64, in
 # float64. With `keys` (ResNets) it also compares the state dicts: the same keys in the same order, every float
-# tensor equal bit for bit, and torchvision's model loading the exported model.safetensors with strict=True.
+# tensor equal bit for bit, and torchvision's model loading the exported model.safetensors with strict=True; with
+# `back` (a path) it torch.saves the exported model's state dict there, as a PyTorch user would, for the way back.
 # Prints one JSON line: a report per job.
 import importlib.util
 import json
@@ -48,6 +49,8 @@ def main():
         reference.load_state_dict(original)
         reference.eval()
         model = exported.load_model(job["folder"])
+        if job.get("back"):
+            torch.save(model.state_dict(), job["back"])
         x = torch.from_numpy(np.load(job["input"]).astype(np.float32))
         with torch.no_grad():
             float32 = differences(model(x), reference(x))
