@@ -99,13 +99,14 @@ const ARCHITECTURES: Record<string, { config: LayerConfig; normalization: Normal
     ]),
     normalization: STANDARDIZE,
   },
-  // Flat input, residual blocks in a chain, a nested Sequential, batch norm with other eps and momentum.
+  // Flat input, basic and bottleneck residual blocks in a chain, a nested Sequential, batch norm with other eps and momentum.
   'layers-residual': {
     config: sequential([
       { type: 'Reshape', targetShape: [1, 28, 28] },
       { type: 'ResidualBlock', inChannels: 1, outChannels: 4, stride: 2 },
       { type: 'ResidualBlock', inChannels: 4, outChannels: 4 },
       { type: 'Sequential', layers: [{ type: 'Conv2D', filters: 4, kernelSize: 1, useBias: false }, { type: 'BatchNorm', eps: 1e-3, momentum: 0.01 }, { type: 'ReLU' }] },
+      { type: 'BottleneckBlock', inChannels: 4, width: 2 }, // (8, 14, 14)
       { type: 'AvgPool2D', poolSize: 2 },
       { type: 'Flatten' },
       { type: 'Dense', units: 10 },
@@ -236,6 +237,9 @@ describe('exportPytorch: names, shapes and layouts', () => {
     expect(residual.tensors.get('stack1.bn1.running_mean')?.shape).toEqual([4]);
     expect(residual.tensors.get('block1.downsample.0.weight')?.shape).toEqual([4, 1, 1, 1]);
     expect(residual.tensors.has('block2.downsample.0.weight')).toBe(false);
+    expect(residual.source).toContain('self.block3 = Bottleneck(in_channels=4, width=2, stride=1)');
+    expect(residual.tensors.get('block3.conv3.weight')?.shape).toEqual([8, 2, 1, 1]);
+    expect(residual.tensors.get('block3.downsample.0.weight')?.shape).toEqual([8, 4, 1, 1]); // 4 -> 8 channels
   });
 
   it('LoRA enabled in memory on a ViT exports the same weights as after mergeLora', () => {
