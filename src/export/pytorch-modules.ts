@@ -4,9 +4,9 @@
 import { ZerogradError } from '../errors.js';
 import { childNamed, type FeedForward, type MultiHeadSelfAttention, type TransformerBlock } from '../nn/layers/attention.js';
 import type { LayerNorm } from '../nn/layers/norm.js';
-import { RESNET_DEFAULTS, type BottleneckBlock, type ResNet, type ResidualBlock } from '../nn/layers/resnet.js';
+import type { BottleneckBlock, RESNET_DEFAULTS, ResNet, ResidualBlock } from '../nn/layers/resnet.js';
 import { Sequential } from '../nn/layers/sequential.js';
-import { VIT_DEFAULTS, type PatchEmbedding, type VisionTransformer } from '../nn/layers/vit.js';
+import type { PatchEmbedding, VIT_DEFAULTS, VisionTransformer } from '../nn/layers/vit.js';
 import type { Module } from '../nn/module.js';
 import { dotted, isLeaf, putLeaf, type TorchState } from './pytorch-tensors.js';
 
@@ -64,9 +64,13 @@ function checkFields(module: Module, known: readonly string[]): void {
   if (unknown.length > 0) throw new ZerogradError(`export: ${config.type} option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} not supported by the PyTorch exporter yet (it knows ${known.join(', ')})`);
 }
 
-/** Every ResNet option: the stem ('cifar' 3x3, 'imagenet' 7x7/2 + max pool) and block ('basic', 'bottleneck') included. */
-const RESNET_FIELDS = Object.keys(RESNET_DEFAULTS);
-const VIT_FIELDS = Object.keys(VIT_DEFAULTS);
+/**
+ * The ResNet and ViT options the Python classes implement, written out: derived from RESNET_DEFAULTS they would
+ * let a new option through unseen (as the stem and block options once were). The stem ('cifar' 3x3, 'imagenet'
+ * 7x7/2 + max pool) and block ('basic', 'bottleneck') are passed on; imageSize is only checked by zerograd.
+ */
+export const RESNET_FIELDS: readonly (keyof typeof RESNET_DEFAULTS)[] = ['channels', 'imageSize', 'widths', 'blocksPerStage', 'numClasses', 'stem', 'block'];
+export const VIT_FIELDS: readonly (keyof typeof VIT_DEFAULTS)[] = ['imageSize', 'channels', 'patchSize', 'dim', 'depth', 'heads', 'mlpRatio', 'pool', 'numClasses', 'dropout'];
 
 function resnetCall(module: Module): string {
   checkFields(module, RESNET_FIELDS);

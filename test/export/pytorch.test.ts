@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, manualSeed, noGrad, Random, scope, tensor } from '../../src/index.js';
 import { exportPytorch, type PytorchExport } from '../../src/export/pytorch.js';
+import { RESNET_FIELDS, VIT_FIELDS } from '../../src/export/pytorch-modules.js';
+import { RESNET_DEFAULTS } from '../../src/nn/layers/resnet.js';
+import { VIT_DEFAULTS } from '../../src/nn/layers/vit.js';
 import { BACKBONES } from '../../src/finetune/backbones.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { encodeNpy, readNpy } from '../../src/io/npy.js';
@@ -301,6 +304,11 @@ describe('exportPytorch: names, shapes and layouts', () => {
     expect(down.source).toContain('ChannelNormalize(mean=[0.2, 0.5, 0.8], std=[0.5, 1, 2])');
     expect(down.source).toContain('block="bottleneck")');
     expect(down.tensors.get('resnet1.conv1.weight')?.shape).toEqual([2, 3, 3, 3]);
+  });
+
+  it("knows every option of zerograd's ResNet and ViT (a new one fails here until the exporter implements it)", () => {
+    expect(Object.keys(RESNET_DEFAULTS).filter((key) => !(RESNET_FIELDS as readonly string[]).includes(key))).toEqual([]);
+    expect(Object.keys(VIT_DEFAULTS).filter((key) => !(VIT_FIELDS as readonly string[]).includes(key))).toEqual([]);
   });
 
   it('refuses a ResNet or ViT option it cannot map, by name, rather than export it wrong', () => {
