@@ -11,10 +11,11 @@ import { Activation, Dropout, Reshape } from '../nn/layers/basic.js';
 import { Conv2D, Pool2D } from '../nn/layers/conv.js';
 import { Dense } from '../nn/layers/dense.js';
 import { BatchNorm, LayerNorm } from '../nn/layers/norm.js';
+import { ChannelNormalize, RepeatChannels, Resize } from '../nn/layers/resize.js';
 import { Sequential } from '../nn/layers/sequential.js';
 import type { Module } from '../nn/module.js';
 import { classClosure, PYTHON_CLASSES } from './pytorch-classes.js';
-import { compositeOf, putModule, py } from './pytorch-modules.js';
+import { classesOf, compositeOf, keywords, putModule, py } from './pytorch-modules.js';
 import { modelPyFile } from './pytorch-runtime.js';
 import { dotted, putLeaf, TorchState } from './pytorch-tensors.js';
 
@@ -72,11 +73,6 @@ function convPadding(layer: Conv2D): number {
   if (layer.padding === 'valid') return 0;
   if (layer.padding === 'same') return (layer.kernelSize - 1) / 2;
   return layer.padding;
-}
-
-/** Keyword arguments, leaving out those equal to their PyTorch default. */
-function keywords(entries: [string, unknown, unknown][]): string {
-  return entries.filter(([, value, fallback]) => value !== fallback).map(([key, value]) => `, ${key}=${py(value)}`).join('');
 }
 
 /**
@@ -174,6 +170,15 @@ function layerLines(em: Emitter, layer: Module, c: LayerContext): string[] {
     if (c.last && layer.activation === 'softmax') return [FINAL_SOFTMAX];
     return [`x = ${activate(layer.activation, 'x')}`];
   }
+  // Input adaptation (resize.ts): bilinear as zerograd's interpolation matrices (align_corners=False, no antialiasing).
+  if (layer instanceof Resize) return [`x = F.interpolate(x, size=(${layer.height}, ${layer.width}), mode="bilinear", align_corners=False)`];
+  if (layer instanceof RepeatChannels) return [`x = x.expand(-1, ${layer.channels}, -1, -1)`];
+  if (layer instanceof ChannelNormalize) {
+    const name = c.attribute('normalize');
+    c.init.push(`self.${name} = ChannelNormalize(mean=${py([...layer.mean])}, std=${py([...layer.std])})`);
+    em.classes.add('ChannelNormalize');
+    return [`x = self.${name}(x)`];
+  }
   if (layer instanceof Sequential) {
     const name = c.attribute('stack');
     const className = `Stack${++em.stacks}`;
@@ -185,7 +190,7 @@ function layerLines(em: Emitter, layer: Module, c: LayerContext): string[] {
   if (!spec) throw new ZerogradError(`export: layer '${c.at}' (${type}) has no PyTorch mapping`);
   const name = c.attribute(spec.attribute);
   c.init.push(`self.${name} = ${spec.constructorCall(layer)}`);
-  em.classes.add(spec.pythonClass);
+  for (const used of classesOf(spec, layer)) em.classes.add(used);
   putModule(em.state, layer, c.at, dotted(c.torch, name));
   const lines = [`x = self.${name}(x)`];
   const images = imageShapeOf(layer);
@@ -215,7 +220,7 @@ export function exportPytorch(model: Sequential, info: PytorchExportInfo): Pytor
   if (only instanceof Backbone && spec && inputShape.length === 3) {
     rootCall = spec.constructorCall(only);
     rootClass = spec.pythonClass;
-    em.classes.add(spec.pythonClass);
+    for (const used of classesOf(spec, only)) em.classes.add(used);
     putModule(em.state, only, '0', '');
   } else {
     emitChain(em, model, 'Net', '', '', inputShape, true);

@@ -1,13 +1,17 @@
 // PyTorch export: the state dict's names, shapes and layouts for every architecture (always), and, when
 // /usr/bin/python3 has torch, the generated model.py run on the same inputs as `zerograd infer`, logits
-// within 1e-4 relative (presets with random weights and batch-norm statistics, ViT, ResNet, every other
-// layer type, LoRA merged, the shipped model folders); skipped, saying why, without torch.
+// within 1e-4 relative (presets with random weights and batch-norm statistics, ViT, ResNet in both stems and
+// block kinds, input adaptation (Resize, RepeatChannels, ChannelNormalize), every other layer type, LoRA merged,
+// the shipped model folders); skipped, saying why, without torch.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, manualSeed, noGrad, Random, scope, tensor } from '../../src/index.js';
 import { exportPytorch, type PytorchExport } from '../../src/export/pytorch.js';
+import { RESNET_FIELDS, VIT_FIELDS } from '../../src/export/pytorch-modules.js';
+import { RESNET_DEFAULTS } from '../../src/nn/layers/resnet.js';
+import { VIT_DEFAULTS } from '../../src/nn/layers/vit.js';
 import { BACKBONES } from '../../src/finetune/backbones.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { encodeNpy, readNpy } from '../../src/io/npy.js';
@@ -29,7 +33,8 @@ const SCALE: Normalization = { kind: 'scale', mean: 0, std: 1 };
 const CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 /** Architectures without dropout whose batch norm is also compared in training mode. */
-const TRAIN_STEP = ['cnn-fast', 'resnet-micro', 'layers-residual'];
+const TRAIN_STEP = ['cnn-fast', 'resnet-micro', 'resnet-imagenet-bottleneck', 'layers-residual'];
+const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
 const sequential = (layers: LayerConfig[], inputShape = INPUT): LayerConfig => ({ type: 'Sequential', inputShape, layers });
 
@@ -42,6 +47,33 @@ const ARCHITECTURES: Record<string, { config: LayerConfig; normalization: Normal
   'vit-micro': { config: sequential([BACKBONES['vit-micro'].config]), normalization: SCALE },
   'vit-micro-cls': { config: sequential([{ ...BACKBONES['vit-micro'].config, pool: 'cls', dropout: 0.1 }]), normalization: STANDARDIZE },
   'resnet-micro': { config: sequential([BACKBONES['resnet-micro'].config]), normalization: STANDARDIZE },
+  // Hugging Face's ViT numerics: layer-norm eps other than 1e-6, no q/k/v biases, a tanh pooler head.
+  'vit-micro-hf': { config: sequential([{ ...BACKBONES['vit-micro'].config, pool: 'cls', layerNormEps: 0.05, qkvBias: false, headActivation: 'tanh' }]), normalization: SCALE },
+  // torchvision's layout: 7x7/2 stem + 3x3/2 max pool, bottleneck blocks, a block count per stage.
+  'resnet-imagenet-bottleneck': {
+    config: sequential([{ type: 'ResNet', channels: 1, imageSize: 28, widths: [2, 4], blocksPerStage: [2, 1], stem: 'imagenet', block: 'bottleneck', numClasses: 10 }]),
+    normalization: STANDARDIZE,
+  },
+  // Input adaptation before a torchvision-layout ResNet: gray 28x28 up to 36x36, 3 channels, ImageNet statistics.
+  'layers-adapt-imagenet': {
+    config: sequential([
+      { type: 'Resize', height: 36 },
+      { type: 'RepeatChannels', channels: 3 },
+      { type: 'ChannelNormalize', ...IMAGENET },
+      { type: 'ResNet', channels: 3, imageSize: 36, widths: [4, 8], blocksPerStage: [1, 2], stem: 'imagenet', numClasses: 10 },
+    ]),
+    normalization: SCALE,
+  },
+  // Downscaled to a non-square 20x24, then a CIFAR-stem ResNet of bottleneck blocks.
+  'layers-adapt-bottleneck': {
+    config: sequential([
+      { type: 'Resize', height: 20, width: 24 },
+      { type: 'RepeatChannels', channels: 3 },
+      { type: 'ChannelNormalize', mean: [0.2, 0.5, 0.8], std: [0.5, 1, 2] },
+      { type: 'ResNet', channels: 3, imageSize: 20, widths: [2, 4], blocksPerStage: 1, block: 'bottleneck', numClasses: 10 },
+    ]),
+    normalization: STANDARDIZE,
+  },
   // Strided 'same' and numeric padding, padded pools, every activation, LayerNorm, Reshape, LoRA, a final Softmax layer.
   'layers-conv': {
     config: sequential([
@@ -72,13 +104,14 @@ const ARCHITECTURES: Record<string, { config: LayerConfig; normalization: Normal
     ]),
     normalization: STANDARDIZE,
   },
-  // Flat input, residual blocks in a chain, a nested Sequential, batch norm with other eps and momentum.
+  // Flat input, basic and bottleneck residual blocks in a chain, a nested Sequential, batch norm with other eps and momentum.
   'layers-residual': {
     config: sequential([
       { type: 'Reshape', targetShape: [1, 28, 28] },
       { type: 'ResidualBlock', inChannels: 1, outChannels: 4, stride: 2 },
       { type: 'ResidualBlock', inChannels: 4, outChannels: 4 },
       { type: 'Sequential', layers: [{ type: 'Conv2D', filters: 4, kernelSize: 1, useBias: false }, { type: 'BatchNorm', eps: 1e-3, momentum: 0.01 }, { type: 'ReLU' }] },
+      { type: 'BottleneckBlock', inChannels: 4, width: 2 }, // (8, 14, 14)
       { type: 'AvgPool2D', poolSize: 2 },
       { type: 'Flatten' },
       { type: 'Dense', units: 10 },
@@ -209,6 +242,9 @@ describe('exportPytorch: names, shapes and layouts', () => {
     expect(residual.tensors.get('stack1.bn1.running_mean')?.shape).toEqual([4]);
     expect(residual.tensors.get('block1.downsample.0.weight')?.shape).toEqual([4, 1, 1, 1]);
     expect(residual.tensors.has('block2.downsample.0.weight')).toBe(false);
+    expect(residual.source).toContain('self.block3 = Bottleneck(in_channels=4, width=2, stride=1)');
+    expect(residual.tensors.get('block3.conv3.weight')?.shape).toEqual([8, 2, 1, 1]);
+    expect(residual.tensors.get('block3.downsample.0.weight')?.shape).toEqual([8, 4, 1, 1]); // 4 -> 8 channels
   });
 
   it('LoRA enabled in memory on a ViT exports the same weights as after mergeLora', () => {
@@ -234,12 +270,60 @@ describe('exportPytorch: names, shapes and layouts', () => {
     expect(out.source).not.toMatch(/^import os;/m);
   });
 
-  it('refuses what it cannot map, by name', () => {
+  it("ResNet with torchvision's stem and bottlenecks: conv1 7x7, layerN.M.{conv1-3, bn1-3, downsample}, stem and block passed on", () => {
+    const model = randomModel('resnet-imagenet-bottleneck');
+    const out = exportOf(model, STANDARDIZE);
+    expect(out.tensors.get('conv1.weight')?.shape).toEqual([2, 1, 7, 7]);
+    const block = ['conv1', 'bn1', 'conv2', 'bn2', 'conv3', 'bn3'].flatMap((n) => n.startsWith('conv') ? [`${n}.weight`] : ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'].map((k) => `${n}.${k}`));
+    const downsample = ['downsample.0.weight', ...['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'].map((k) => `downsample.1.${k}`)];
+    const keys = [...out.tensors.keys()];
+    expect(keys.filter((k) => k.startsWith('layer1.0.'))).toEqual([...block, ...downsample].map((k) => `layer1.0.${k}`)); // 2 -> 8 channels
+    expect(keys.filter((k) => k.startsWith('layer1.1.'))).toEqual(block.map((k) => `layer1.1.${k}`));
+    expect(keys.filter((k) => k.startsWith('layer2.')).length).toBe(block.length + downsample.length);
+    expect(out.tensors.get('layer2.0.conv2.weight')?.shape).toEqual([4, 4, 3, 3]);
+    expect(out.tensors.get('layer2.0.conv3.weight')?.shape).toEqual([16, 4, 1, 1]);
+    expect(out.tensors.get('layer2.0.downsample.0.weight')?.shape).toEqual([16, 8, 1, 1]);
+    expect(out.sources.get('layer2.0.bn3.running_mean')).toBe('0.stages.1.0.bn3.runningMean');
+    expect(out.sources.get('layer1.0.downsample.1.weight')).toBe('0.stages.0.0.shortcutBn.weight');
+    expect(out.tensors.get('fc.weight')?.shape).toEqual([10, 16]);
+    expect(out.source).toContain('return ResNet(channels=1, widths=[2, 4], blocks_per_stage=[2, 1], num_classes=10, stem="imagenet", block="bottleneck")');
+    expect(out.source).toContain('class Bottleneck(nn.Module):');
+    expect(out.source).not.toContain('class BasicBlock(nn.Module):');
+    expect(out.source.indexOf('class Bottleneck(')).toBeLessThan(out.source.indexOf('class ResNet('));
+  });
+
+  it('input adaptation in a chain: F.interpolate (bilinear, align_corners=False), expand, ChannelNormalize with no state-dict entries', () => {
+    const out = exportOf(randomModel('layers-adapt-imagenet'), SCALE);
+    expect(out.source).toContain('x = F.interpolate(x, size=(36, 36), mode="bilinear", align_corners=False)  # (N, 1, 36, 36)');
+    expect(out.source).toContain('x = x.expand(-1, 3, -1, -1)  # (N, 3, 36, 36)');
+    expect(out.source).toContain('self.normalize1 = ChannelNormalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])');
+    expect(out.source).toContain('persistent=False');
+    expect(out.source).toContain('self.resnet1 = ResNet(channels=3, widths=[4, 8], blocks_per_stage=[1, 2], num_classes=10, stem="imagenet")');
+    expect([...out.tensors.keys()].filter((k) => !k.startsWith('resnet1.'))).toEqual([]);
+    expect(out.tensors.get('resnet1.conv1.weight')?.shape).toEqual([4, 3, 7, 7]);
+    const down = exportOf(randomModel('layers-adapt-bottleneck'), STANDARDIZE);
+    expect(down.source).toContain('size=(20, 24)');
+    expect(down.source).toContain('ChannelNormalize(mean=[0.2, 0.5, 0.8], std=[0.5, 1, 2])');
+    expect(down.source).toContain('block="bottleneck")');
+    expect(down.tensors.get('resnet1.conv1.weight')?.shape).toEqual([2, 3, 3, 3]);
+  });
+
+  it("knows every option of zerograd's ResNet and ViT (a new one fails here until the exporter implements it)", () => {
+    expect(Object.keys(RESNET_DEFAULTS).filter((key) => !(RESNET_FIELDS as readonly string[]).includes(key))).toEqual([]);
+    expect(Object.keys(VIT_DEFAULTS).filter((key) => !(VIT_FIELDS as readonly string[]).includes(key))).toEqual([]);
+  });
+
+  it('refuses a ResNet or ViT option it cannot map, by name, rather than export it wrong', () => {
     const model = randomModel('resnet-micro');
     const resnet = model.layers[0];
     const config = resnet.config.bind(resnet);
-    resnet.config = () => ({ ...config(), stem: 'imagenet' });
-    expect(() => exportOf(model, STANDARDIZE)).toThrow("export: ResNet option 'stem' not supported by the PyTorch exporter yet (it knows channels, imageSize, widths, blocksPerStage, numClasses)");
+    resnet.config = () => ({ ...config(), groups: 32 });
+    expect(() => exportOf(model, STANDARDIZE)).toThrow("export: ResNet option 'groups' not supported by the PyTorch exporter yet (it knows channels, imageSize, widths, blocksPerStage, numClasses, stem, block)");
+    const vitModel = randomModel('vit-micro');
+    const vit = vitModel.layers[0];
+    const vitConfig = vit.config.bind(vit);
+    vit.config = () => ({ ...vitConfig(), qkvBias: false, layerScale: 0.1 });
+    expect(() => exportOf(vitModel, SCALE)).toThrow("export: VisionTransformer option 'layerScale' not supported by the PyTorch exporter yet");
   });
 });
 
