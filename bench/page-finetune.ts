@@ -40,7 +40,7 @@ export async function main(args: string[]): Promise<void> {
     }
     const drawSeconds = (performance.now() - drawStarted) / 1000;
     const rows: { strategy: string; trained: number; heldOut: number; seconds: number; before: number; after: number; longestTaskMs: number; status: string }[] = [];
-    for (const strategy of ['full', 'head']) {
+    for (const strategy of ['full', 'lora', 'head']) {
       await page.selectOption('[data-testid="strategy"]', strategy);
       await page.evaluate(() => { const w = window as unknown as { longest: number; watching: boolean }; w.longest = 0; w.watching = true; });
       await page.click('[data-testid="finetune"]');

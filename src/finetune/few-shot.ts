@@ -7,13 +7,16 @@ import { normalizeUnit } from '../data/normalize.js';
 import { UsageError } from '../errors.js';
 import type { ClassifierConfig } from '../serve/classifier.js';
 import type { Sequential } from '../nn/layers/sequential.js';
+import { Conv2D } from '../nn/layers/conv.js';
+import { Dense } from '../nn/layers/dense.js';
+import { enableLora, mergeLora } from '../nn/lora.js';
 import { AdamW } from '../optim/adam.js';
 import { evaluate } from '../train/evaluate.js';
 import { fit } from '../train/fit.js';
 import type { BatchLogs } from '../train/types.js';
 
-export type FewShotStrategy = 'head' | 'full';
-export const FEW_SHOT_STRATEGIES: readonly FewShotStrategy[] = ['head', 'full'];
+export type FewShotStrategy = 'head' | 'lora' | 'full';
+export const FEW_SHOT_STRATEGIES: readonly FewShotStrategy[] = ['head', 'lora', 'full'];
 
 /** One labeled example: MNIST-style pixels 0-1 (0 = background) and its class index. */
 export interface FewShotExample {
@@ -31,7 +34,11 @@ export interface FewShotProgress {
 }
 
 export interface FewShotOptions {
-  /** 'head' (default): only the last layer with weights trains; 'full': every layer (lower learning rate). */
+  /**
+   * 'head' (default): only the last layer with weights trains; 'lora': low-rank adapters (rank 4, alpha 8)
+   * on every other Dense and Conv2D layer plus the whole last layer, merged into the weights at the end;
+   * 'full': every layer (lower learning rate).
+   */
   strategy?: FewShotStrategy;
   /** Fraction of each class's examples held out to score before and after (default 0.25; 0 = none). */
   holdout?: number;
@@ -77,7 +84,8 @@ export interface FewShotResult {
 
 /** The augmentation of few-shot runs: what a hand varies by between two drawings of a digit. */
 export const FEW_SHOT_AUGMENT: Readonly<AugmentOptions> = Object.freeze({ translate: 2, rotate: 10, scale: 0.1, shear: 8 });
-const DEFAULT_LR: Record<FewShotStrategy, number> = { head: 3e-3, full: 1e-3 };
+const DEFAULT_LR: Record<FewShotStrategy, number> = { head: 3e-3, lora: 3e-3, full: 1e-3 };
+const LORA = { rank: 4, alpha: 8 } as const;
 
 /**
  * Splits examples per class: the held-out part is every class's last round(fraction * n) examples,
@@ -125,13 +133,20 @@ export function scoreFewShot(model: Sequential, examples: readonly FewShotExampl
   return { correct, count: examples.length, accuracy: correct / examples.length };
 }
 
-/** Freezes what `strategy` keeps fixed; returns the layers whose training mode must stay off. */
-function prepare(model: Sequential, strategy: FewShotStrategy): Sequential['layers'][number][] {
+/** Freezes what `strategy` keeps fixed (adding LoRA adapters for 'lora'); returns the layers whose training mode must stay off. */
+function prepare(model: Sequential, strategy: FewShotStrategy, seed: number): Sequential['layers'][number][] {
   model.unfreeze();
   if (strategy === 'full') return [];
   const withWeights = model.layers.filter((layer) => layer.parameters().length > 0);
   const head = withWeights[withWeights.length - 1];
   if (!head) throw new UsageError('few-shot: the model has no layer with weights to fine-tune');
+  const headName = String(model.layers.indexOf(head));
+  if (strategy === 'lora') {
+    const targets = model.namedModules().filter(([name, m]) => name !== '' && name !== headName && !name.startsWith(`${headName}.`) && (m instanceof Dense || m instanceof Conv2D)).map(([name]) => name);
+    if (targets.length === 0) throw new UsageError('few-shot: lora needs a Dense or Conv2D layer before the last one; use head or full');
+    enableLora(model, { ...LORA, targets, trainable: headName, seed });
+    return [];
+  }
   model.freeze();
   head.unfreeze();
   return model.layers.filter((layer) => layer !== head);
@@ -155,7 +170,7 @@ export async function fineTuneFewShot(model: Sequential, config: ClassifierConfi
   const stepsPerEpoch = Math.ceil(data.count / batchSize);
   const totalSteps = options.steps ?? 120;
   const epochs = Math.max(1, Math.round(totalSteps / stepsPerEpoch));
-  const frozen = prepare(model, strategy);
+  const frozen = prepare(model, strategy, options.seed ?? 0);
   const optimizer = new AdamW(model.trainableParameters(), { lr: options.lr ?? DEFAULT_LR[strategy], weightDecay: 0.01 });
   const losses: number[] = [];
   let step = 0;
@@ -175,6 +190,7 @@ export async function fineTuneFewShot(model: Sequential, config: ClassifierConfi
       }],
     });
   } finally {
+    if (strategy === 'lora') mergeLora(model); // back to the plain architecture and its state-dict names
     model.unfreeze();
     model.eval();
   }

@@ -43,7 +43,7 @@ describe('few-shot fine-tuning', () => {
     expect(scoreFewShot(model, heldOut, config).accuracy).toBeLessThan(0.6);
   });
 
-  for (const strategy of ['head', 'full'] as const) {
+  for (const strategy of ['head', 'lora', 'full'] as const) {
     it(`${strategy}: 40 mirrored drawings lift held-out accuracy on mirrored digits`, async () => {
       const { model, config } = loadModel(CNN);
       const before = scoreFewShot(model, heldOut, config).accuracy;
@@ -58,7 +58,8 @@ describe('few-shot fine-tuning', () => {
       const after = scoreFewShot(model, heldOut, config).accuracy;
       expect(after - before).toBeGreaterThanOrEqual(0.3);
       const firstLayerChanged = Array.from(model.layers[0].parameters()[0].data()).some((v, i) => v !== headBefore[i]);
-      expect(firstLayerChanged).toBe(strategy === 'full'); // head keeps every layer but the last fixed
+      expect(firstLayerChanged).toBe(strategy !== 'head'); // head keeps every layer but the last fixed; lora merges its update in
+      expect(model.config()).toEqual(loadModel(CNN).model.config()); // lora: merged back into the plain architecture
       expect(model.trainableParameters().length).toBe(model.parameters().length); // nothing left frozen
     });
   }
