@@ -141,6 +141,7 @@ export function channelStatsOf(config: ModelConfig, channels: number): { mean: n
  * Rebuilds the imported backbone in `model` (config.json `config`) for `imageSize` (default defaultImageSize)
  * and puts it behind Resize(28 -> S), RepeatChannels (when it takes several channels) and ChannelNormalize with
  * its pretraining statistics. A ViT's position embeddings are resampled to the new patch grid; its class token is kept.
+ * `model` is used up: its weights are copied into the new model and disposed.
  */
 export function adaptImported(model: Sequential, config: ModelConfig, imageSize: number | undefined, where: string): AdaptedModel {
   const old = model.layers[0] as Backbone;
@@ -173,6 +174,7 @@ export function adaptImported(model: Sequential, config: ModelConfig, imageSize:
     steps.push(grid === newGrid ? `position embeddings ${grid}x${grid} (unchanged)` : `position embeddings ${grid}x${grid}->${newGrid}x${newGrid} (bicubic, align_corners; class token kept)`);
   }
   backbone.loadStateDict(state);
+  for (const t of [...state.values(), ...old.stateDict().values()]) t.dispose(); // copied: `model`'s weights are spent (ViT-B/16: 344 MB each)
   return { model: adapted, backbone, imageSize: size, summary: steps.join(', ') };
 }
 

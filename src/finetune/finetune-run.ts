@@ -171,9 +171,17 @@ export function mergeForDeployment(model: Sequential): string[] {
   return mergeLora(model);
 }
 
+/**
+ * Examples per evaluation batch: 500, or 50 for models over 20 M parameters (a batch's activations stay
+ * alive until it ends: ViT-B/16 at 500 runs out of the wasm backend's 4 GB).
+ */
+export function evalBatchSize(model: Sequential): number {
+  return model.countParameters().total > 20e6 ? 50 : 500;
+}
+
 /** Test-split evaluation (accuracy, loss, predictions). */
 export function scoreTest(model: Sequential, test: Dataset): Evaluation {
-  return evaluate(model, test, { batchSize: 500 });
+  return evaluate(model, test, { batchSize: evalBatchSize(model) });
 }
 
 /** Default steps for K labels per class: enough passes for tiny sets, a few epochs for large ones. */

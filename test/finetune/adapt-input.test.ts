@@ -64,14 +64,16 @@ describe('adaptImported', () => {
   it('puts Resize, RepeatChannels and ChannelNormalize in front of a ViT rebuilt for the new side, position embeddings resampled', () => {
     const { model, config } = imported(VIT);
     const old = model.layers[0] as VisionTransformer;
+    const [posEmbed, clsToken] = [Float32Array.from(old.posEmbed.data()), Array.from((old.clsToken as { data(): Float32Array }).data())];
     const adapted = adaptImported(model, config, 16, '--image-size 16');
+    expect(old.posEmbed.disposed).toBe(true); // the imported weights were copied, then freed
     expect(adapted.model.layers.map((l) => l.constructor.name)).toEqual(['Resize', 'RepeatChannels', 'ChannelNormalize', 'VisionTransformer']);
     expect(adapted.model.config()).toMatchObject({ inputShape: [1, 28, 28] });
     const vit = adapted.backbone as VisionTransformer;
     expect(vit.options.imageSize).toBe(16);
     expect(vit.posEmbed.shape).toEqual([1, 4, 8]);
-    expect(Array.from(vit.posEmbed.data())).toEqual(Array.from(interpolateGrid(Float32Array.from(old.posEmbed.data()), 4, 2, 8)));
-    expect(Array.from((vit.clsToken as { data(): Float32Array }).data())).toEqual(Array.from((old.clsToken as { data(): Float32Array }).data())); // class token kept
+    expect(Array.from(vit.posEmbed.data())).toEqual(Array.from(interpolateGrid(posEmbed, 4, 2, 8)));
+    expect(Array.from((vit.clsToken as { data(): Float32Array }).data())).toEqual(clsToken); // class token kept
     expect(adapted.summary).toMatch(/Resize 28->16, RepeatChannels\(3\), ChannelNormalize\(mean \[0.485, 0.456, 0.406\], std \[0.229, 0.224, 0.225\]\), position embeddings 4x4->2x2/);
     const logits = adapted.model.eval().forward(tensor(new Float32Array(2 * 28 * 28).fill(0.5), { shape: [2, 1, 28, 28] }));
     expect(logits.shape).toEqual([2, 5]);
@@ -79,10 +81,10 @@ describe('adaptImported', () => {
 
   it('keeps the grid, and every weight, at the default side of a small ViT', () => {
     const { model, config } = imported(VIT);
+    const before = new Map([...(model.layers[0] as Backbone).stateDict()].map(([name, t]) => [name, Array.from(t.data())]));
     const adapted = adaptImported(model, config, undefined, '--from x');
     expect(adapted.imageSize).toBe(32);
-    const before = (model.layers[0] as Backbone).stateDict();
-    for (const [name, t] of adapted.backbone.stateDict()) expect(Array.from(t.data()), name).toEqual(Array.from((before.get(name) as typeof t).data()));
+    for (const [name, t] of adapted.backbone.stateDict()) expect(Array.from(t.data()), name).toEqual(before.get(name));
   });
 
   it('picks 32 for large ResNets and ViT-B/16 (2x2 patches), and a ViT\'s patch multiple from 32', () => {

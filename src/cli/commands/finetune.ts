@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../../data/files.js';
 import { UsageError } from '../../errors.js';
 import {
-  defaultSteps, DEFAULT_LORA, labeledIndices, labeledSet, loadBackboneFolder, mergeForDeployment, modelForArm, scoreTest, trainClassifier,
+  defaultSteps, DEFAULT_LORA, evalBatchSize, labeledIndices, labeledSet, loadBackboneFolder, mergeForDeployment, modelForArm, scoreTest, trainClassifier,
   type Arm, type TrainRecipe,
 } from '../../finetune/finetune-run.js';
 import { SELF_TRAINING_DEFAULTS, checkSelfTrainingOptions, selfTrain, STUDENT_PRESETS, type RoundRecord, type StudentKind } from '../../finetune/self-training.js';
@@ -235,7 +235,7 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
     const seconds = (performance.now() - started) / 1000;
     const kept = rounds.at(-1)?.student; // the saved model's kind after self-training; undefined without it
     const merged = arm === 'lora' && (kept === undefined || kept === 'backbone') ? mergeForDeployment(final.model) : [];
-    const test = scoreOnTest(final.model, data);
+    const test = scoreOnTest(final.model, data, Math.min(256, evalBatchSize(final.model)));
     console.log('');
     printTestResult(test, data.classNames);
     const metrics = {
