@@ -7,6 +7,7 @@ import { Backbone } from '../nn/layers/backbone.js';
 import { Sequential } from '../nn/layers/sequential.js';
 import type { LayerConfig } from '../nn/module.js';
 import { buildModel } from '../models/build.js';
+import { isInputAdapter } from './adapt-input.js';
 
 export interface BackboneSpec {
   description: string;
@@ -36,14 +37,17 @@ export const BACKBONES: Readonly<Record<string, BackboneSpec>> = Object.freeze({
 /** The input shape every backbone here takes: one 28x28 channel. */
 export const BACKBONE_INPUT: readonly number[] = [1, 28, 28];
 
-/** A model that is a Sequential holding exactly one Backbone: what pretrain saves and finetune loads. */
+/**
+ * The Backbone of a model that is a Sequential holding exactly one (what pretrain saves and finetune loads),
+ * possibly behind input adaptation layers (Resize, RepeatChannels, ChannelNormalize: an adapted imported model).
+ */
 export function backboneOf(model: Sequential, where: string): Backbone {
-  const first = model.layers[0];
-  if (model.layers.length !== 1 || !(first instanceof Backbone)) {
+  const last = model.layers[model.layers.length - 1];
+  if (!(last instanceof Backbone) || !model.layers.slice(0, -1).every(isInputAdapter)) {
     const types = model.layers.map((layer) => layer.constructor.name).join(', ');
     throw new UsageError(`${where}: not a pretrained backbone (a model folder holding one VisionTransformer or ResNet, as 'zerograd pretrain' writes); it holds [${types}]`);
   }
-  return first;
+  return last;
 }
 
 /** A freshly initialised backbone (inside a Sequential with its input shape) from a name in BACKBONES. */

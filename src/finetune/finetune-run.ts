@@ -6,6 +6,7 @@ import { DEFAULT_AUGMENT } from '../data/augment.js';
 import type { Dataset } from '../data/dataset.js';
 import { fewPerClass } from '../data/split.js';
 import { DataError, UsageError, ZerogradError } from '../errors.js';
+import type { Preprocessing } from '../io/model-config.js';
 import { loadModel, type ModelConfig } from '../io/model-folder.js';
 import type { Backbone } from '../nn/layers/backbone.js';
 import type { Sequential } from '../nn/layers/sequential.js';
@@ -16,6 +17,7 @@ import { ModelCheckpoint } from '../train/callbacks.js';
 import { evaluate, type Evaluation } from '../train/evaluate.js';
 import { fit, type History } from '../train/fit.js';
 import { buildModel } from '../models/build.js';
+import { ADAPTED_PREPROCESSING, adaptImported, isImportedBackbone } from './adapt-input.js';
 import { BACKBONE_INPUT, backboneOf } from './backbones.js';
 import { prepareFinetune, type FinetunePlan, type FinetuneStrategy } from './strategies.js';
 
@@ -49,16 +51,23 @@ export const DEFAULT_LORA: Readonly<LoraSettings> = Object.freeze({ rank: 4, alp
 /** Augmentation of fine-tuning batches: the data issue's defaults plus mild elastic distortion. */
 export const FINETUNE_AUGMENT = Object.freeze({ ...DEFAULT_AUGMENT, elastic: 1 });
 
-/** A pretrained backbone folder, loaded and checked. */
+/** A pretrained backbone folder, loaded and checked (an imported one adapted to MNIST's input). */
 export interface PretrainedFolder {
   dir: string;
   model: Sequential;
   backbone: Backbone;
   config: ModelConfig;
+  /** How MNIST's pixels are given to `model`: the folder's own, or 0-1 pixels for an adapted imported model. */
+  preprocessing: Preprocessing;
+  /** An imported model: the image side it was rebuilt for and the adaptation (else null). */
+  adapted: { imageSize: number; summary: string } | null;
 }
 
-/** Loads `dir` (written by `zerograd pretrain`); errors say when it is missing or not a backbone. */
-export function loadBackboneFolder(dir: string): PretrainedFolder {
+/**
+ * Loads `dir` (written by `zerograd pretrain`, or by `zerograd import`: then adapted with adaptImported for
+ * `imageSize`); errors say when it is missing or not a backbone.
+ */
+export function loadBackboneFolder(dir: string, imageSize?: number): PretrainedFolder {
   let loaded;
   try {
     loaded = loadModel(dir);
@@ -68,17 +77,27 @@ export function loadBackboneFolder(dir: string): PretrainedFolder {
     // A bad folder (missing, corrupt, NaN weights) is bad input, exit 1, like the other commands that load models.
     throw new (err instanceof DataError ? DataError : UsageError)(`--from ${dir}: ${err.message}${mismatch}`);
   }
-  return { dir, model: loaded.model, backbone: backboneOf(loaded.model, `--from ${dir}`), config: loaded.config };
+  if (isImportedBackbone(loaded.model, loaded.config)) {
+    const adapted = adaptImported(loaded.model, loaded.config, imageSize, imageSize === undefined ? `--from ${dir}` : `--image-size ${imageSize}`);
+    return {
+      dir, model: adapted.model, backbone: adapted.backbone, config: loaded.config, preprocessing: { ...ADAPTED_PREPROCESSING, normalization: { ...ADAPTED_PREPROCESSING.normalization } },
+      adapted: { imageSize: adapted.imageSize, summary: adapted.summary },
+    };
+  }
+  if (imageSize !== undefined) {
+    throw new UsageError(`--image-size applies to imported models (zerograd import); ${dir} takes (${loaded.config.inputShape.join(', ')}) input as it is`);
+  }
+  return { dir, model: loaded.model, backbone: backboneOf(loaded.model, `--from ${dir}`), config: loaded.config, preprocessing: loaded.config.preprocessing, adapted: null };
 }
 
 /** A fresh model for `arm`: the pretrained backbone reloaded from its folder, or the same architecture re-initialised. */
 export function modelForArm(from: PretrainedFolder, arm: Arm, seed: number): { model: Sequential; backbone: Backbone } {
   manualSeed(seed);
   if (arm === 'scratch') {
-    const model = buildModel({ type: 'Sequential', inputShape: [...BACKBONE_INPUT], layers: [from.backbone.config()] }, 'scratch model');
+    const model = buildModel({ type: 'Sequential', inputShape: [...BACKBONE_INPUT], layers: from.model.layers.map((layer) => layer.config()) }, 'scratch model');
     return { model, backbone: backboneOf(model, 'scratch model') };
   }
-  const { model, backbone } = loadBackboneFolder(from.dir);
+  const { model, backbone } = loadBackboneFolder(from.dir, from.adapted?.imageSize);
   return { model, backbone };
 }
 
@@ -152,9 +171,17 @@ export function mergeForDeployment(model: Sequential): string[] {
   return mergeLora(model);
 }
 
+/**
+ * Examples per evaluation batch: 500, or 50 for models over 20 M parameters (a batch's activations stay
+ * alive until it ends: ViT-B/16 at 500 runs out of the wasm backend's 4 GB).
+ */
+export function evalBatchSize(model: Sequential): number {
+  return model.countParameters().total > 20e6 ? 50 : 500;
+}
+
 /** Test-split evaluation (accuracy, loss, predictions). */
 export function scoreTest(model: Sequential, test: Dataset): Evaluation {
-  return evaluate(model, test, { batchSize: 500 });
+  return evaluate(model, test, { batchSize: evalBatchSize(model) });
 }
 
 /** Default steps for K labels per class: enough passes for tiny sets, a few epochs for large ones. */

@@ -10,7 +10,7 @@ import { builtin } from '../platform/node.js';
 import { HfFields, type HfConfig } from './huggingface-config.js';
 import { hfResnetOptions, hfResnetPlan } from './huggingface-resnet.js';
 import { hfVitOptions, hfVitPlan } from './huggingface-vit.js';
-import { checkFinite } from './model-config.js';
+import { checkFinite, type ChannelStats } from './model-config.js';
 import type { NamedArray } from './safetensors.js';
 import { readStateDict, type StateTensor } from './state-dict.js';
 import { mapStateDict, type PlannedTensor } from './torchvision.js';
@@ -117,16 +117,20 @@ function processedSide(preprocessor: { config: HfConfig; path: string }): number
   return side as number;
 }
 
-/** preprocessor_config.json's image_mean and image_std, averaged over channels (config.json holds one of each). */
-function normalizationOf(preprocessor: { config: HfConfig; path: string }, fallback: { mean: number[]; std: number[] }): Normalization {
+/** preprocessor_config.json's image_mean and image_std: averaged over channels (normalization) and per channel (channelStats). */
+function normalizationOf(preprocessor: { config: HfConfig; path: string }, fallback: ChannelStats): { normalization: Normalization; channelStats?: ChannelStats } {
   const { config: p, path } = preprocessor;
-  if (p.do_normalize === false) return { kind: 'standardize', mean: 0, std: 1 };
-  const average = (value: unknown, key: string, values: number[]): number => {
+  if (p.do_normalize === false) return { normalization: { kind: 'standardize', mean: 0, std: 1 } };
+  const listOf = (value: unknown, key: string, values: number[]): number[] => {
     const list = value === undefined ? values : Array.isArray(value) ? value : [value];
     if (list.length === 0 || list.some((v) => typeof v !== 'number' || !Number.isFinite(v))) throw new DataError(`${path}: ${key} must be a number or a list of numbers`);
-    return Math.round((list as number[]).reduce((a, b) => a + b, 0) / list.length * 1000) / 1000;
+    return list as number[];
   };
-  return { kind: 'standardize', mean: average(p.image_mean, 'image_mean', fallback.mean), std: average(p.image_std, 'image_std', fallback.std) };
+  const average = (list: number[]): number => Math.round(list.reduce((a, b) => a + b, 0) / list.length * 1000) / 1000;
+  const mean = listOf(p.image_mean, 'image_mean', fallback.mean);
+  const std = listOf(p.image_std, 'image_std', fallback.std);
+  const channelStats = mean.length === std.length && std.every((v) => v > 0) ? { mean, std } : undefined;
+  return { normalization: { kind: 'standardize', mean: average(mean), std: average(std) }, ...(channelStats ? { channelStats } : {}) };
 }
 
 const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }; // ConvNextImageProcessor's default (ResNets)
@@ -161,7 +165,7 @@ export function importHuggingFace(folder: string, options: HuggingFaceImportOpti
   let summary: string;
   let identity = 0;
   let unusedPrefix: string | null = null;
-  let normalization: Normalization;
+  let normalization: { normalization: Normalization; channelStats?: ChannelStats };
   const preprocessor = preprocessorOf(folder);
   if (architecture.startsWith('ViT')) {
     if (options.imageSize !== undefined) throw new UsageError(`--image-size: a ViT's image size is config.json's image_size (its position embeddings are for that size)`);
@@ -186,6 +190,6 @@ export function importHuggingFace(folder: string, options: HuggingFaceImportOpti
   const { tensors, skipped } = mapStateDict(read, plan, files.length === 1 ? files[0] : `${folder} (${files.length} shards)`);
   if (identity > 0) identityHead(tensors, identity);
   checkFinite(tensors, folder);
-  const config = importedConfig(layer, options.name ?? `${architecture} (imported from ${folder})`, normalization, labels ?? undefined);
+  const config = importedConfig(layer, options.name ?? `${architecture} (imported from ${folder})`, normalization.normalization, labels ?? undefined, normalization.channelStats);
   return { config, tensors, keysRead, skipped, notTensors, summary: `${architecture}: ${summary}`, architecture, unused };
 }

@@ -24,6 +24,17 @@ export interface Preprocessing {
   layout: Layout;
   rows: number;
   cols: number;
+  /**
+   * Per-channel statistics the model was pretrained with, on 0-1 pixels (imported models; optional, newer
+   * folders only): `normalization` holds their channel averages, finetune --from uses these.
+   */
+  channelStats?: ChannelStats;
+}
+
+/** One mean and one standard deviation per input channel, on 0-1 pixels. */
+export interface ChannelStats {
+  mean: number[];
+  std: number[];
 }
 
 /** Contents of config.json. */
@@ -79,10 +90,17 @@ export function checkModelConfig(value: unknown, where: string): ModelConfig {
   for (const key of ['rows', 'cols'] as const) {
     if (!Number.isSafeInteger(pre[key]) || (pre[key] as number) < 1) fail(`preprocessing.${key} must be a positive integer, got ${describe(pre[key])}`);
   }
+  const stats = pre.channelStats;
+  if (stats !== undefined) {
+    const okList = (v: unknown, positive: boolean) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0));
+    if (typeof stats !== 'object' || stats === null || !okList(stats.mean, false) || !okList(stats.std, true) || stats.mean.length !== stats.std.length) {
+      fail(`preprocessing.channelStats must be { mean: [numbers], std: [positive numbers] } of equal lengths, got ${describe(stats)}`);
+    }
+  }
   if (!Array.isArray(config.classNames) || config.classNames.length === 0 || !config.classNames.every((n) => typeof n === 'string')) {
     fail(`'classNames' must be a non-empty list of strings, got ${describe(config.classNames)}`);
   }
-  return { ...(config as ModelConfig), preprocessing: { normalization, layout: pre.layout as Layout, rows: pre.rows as number, cols: pre.cols as number } };
+  return { ...(config as ModelConfig), preprocessing: { normalization, layout: pre.layout as Layout, rows: pre.rows as number, cols: pre.cols as number, ...(stats ? { channelStats: { mean: [...stats.mean], std: [...stats.std] } } : {}) } };
 }
 
 /** A value for an error message: JSON, shortened. */

@@ -4,7 +4,7 @@
 import type { Normalization } from '../data/dataset.js';
 import { UsageError } from '../errors.js';
 import type { LayerConfig } from '../nn/module.js';
-import { checkFinite, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelConfig } from './model-config.js';
+import { checkFinite, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ChannelStats, type ModelConfig } from './model-config.js';
 import type { NamedArray } from './safetensors.js';
 import { readStateDict } from './state-dict.js';
 import type { StateTensor } from './torch-checkpoint.js';
@@ -16,6 +16,8 @@ export const IMPORT_ARCHS: readonly string[] = [...Object.keys(TORCHVISION_RESNE
 
 /** torchvision's normalization (mean 0.485/0.456/0.406, std 0.229/0.224/0.225) averaged over channels: config.json holds one mean and std. */
 export const IMAGENET_NORMALIZATION = { kind: 'standardize', mean: 0.449, std: 0.226 } as const;
+/** torchvision's per-channel ImageNet statistics (config.json's preprocessing.channelStats). */
+export const IMAGENET_CHANNEL_STATS: Readonly<ChannelStats> = Object.freeze({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
 
 export interface TorchvisionImportOptions {
   /** One of IMPORT_ARCHS; `resnet` and `vit` read their sizes from the keys. */
@@ -67,12 +69,12 @@ export function importTorchvision(path: string, options: TorchvisionImportOption
   const { layer, plan, summary } = architectureOf(read, path, options);
   const { tensors, skipped } = mapStateDict(read, plan, path);
   checkFinite(tensors, path);
-  const config = importedConfig(layer, options.name ?? `${options.arch} (imported from ${path})`, IMAGENET_NORMALIZATION);
+  const config = importedConfig(layer, options.name ?? `${options.arch} (imported from ${path})`, IMAGENET_NORMALIZATION, undefined, IMAGENET_CHANNEL_STATS);
   return { config, tensors, keysRead, skipped, notTensors, summary };
 }
 
-/** config.json's contents for an imported ResNet or VisionTransformer `layer` (class names default to '0', '1', ...). */
-export function importedConfig(layer: LayerConfig, name: string, normalization: Normalization, classNames?: string[]): ModelConfig {
+/** config.json's contents for an imported ResNet or VisionTransformer `layer` (class names default to '0', '1', ...; channelStats per-channel statistics). */
+export function importedConfig(layer: LayerConfig, name: string, normalization: Normalization, classNames?: string[], channelStats?: ChannelStats): ModelConfig {
   const { channels, imageSize, numClasses } = layer as unknown as { channels: number; imageSize: number; numClasses: number };
   const inputShape = [channels, imageSize, imageSize];
   return {
@@ -81,7 +83,7 @@ export function importedConfig(layer: LayerConfig, name: string, normalization: 
     name,
     architecture: sequentialOf(layer, inputShape),
     inputShape,
-    preprocessing: { normalization: { ...normalization }, layout: 'image', rows: imageSize, cols: imageSize },
+    preprocessing: { normalization: { ...normalization }, layout: 'image', rows: imageSize, cols: imageSize, ...(channelStats ? { channelStats: { mean: [...channelStats.mean], std: [...channelStats.std] } } : {}) },
     classNames: classNames ?? Array.from({ length: numClasses }, (_, i) => String(i)),
   };
 }

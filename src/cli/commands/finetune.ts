@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../../data/files.js';
 import { UsageError } from '../../errors.js';
 import {
-  defaultSteps, DEFAULT_LORA, labeledIndices, labeledSet, loadBackboneFolder, mergeForDeployment, modelForArm, scoreTest, trainClassifier,
+  defaultSteps, DEFAULT_LORA, evalBatchSize, labeledIndices, labeledSet, loadBackboneFolder, mergeForDeployment, modelForArm, scoreTest, trainClassifier,
   type Arm, type TrainRecipe,
 } from '../../finetune/finetune-run.js';
 import { SELF_TRAINING_DEFAULTS, checkSelfTrainingOptions, selfTrain, STUDENT_PRESETS, type RoundRecord, type StudentKind } from '../../finetune/self-training.js';
@@ -45,6 +45,7 @@ export interface FinetuneFlags {
   pseudoGraph: string;
   pseudoGraphWeight: string;
   limit?: string;
+  imageSize?: string;
   report: boolean;
   backend: string;
   threads?: string;
@@ -55,7 +56,7 @@ export interface FinetuneFlags {
 /** The flags that define a run: saved in run.json, so that --resume needs only --out. */
 const RUN_FLAGS = [
   'from', 'strategy', 'labelsPerClass', 'seed', 'loraRank', 'loraAlpha', 'loraTargets', 'backboneLrScale', 'steps', 'batchSize', 'lr', 'augment',
-  'pseudoLabel', 'pseudoRounds', 'pseudoThreshold', 'pseudoRamp', 'student', 'finalStudent', 'studentEpochs', 'pseudoEnsemble', 'pseudoGraph', 'pseudoGraphWeight', 'limit',
+  'pseudoLabel', 'pseudoRounds', 'pseudoThreshold', 'pseudoRamp', 'student', 'finalStudent', 'studentEpochs', 'pseudoEnsemble', 'pseudoGraph', 'pseudoGraphWeight', 'limit', 'imageSize',
 ] as const satisfies readonly (keyof FinetuneFlags)[];
 type RunFlags = Pick<FinetuneFlags, (typeof RUN_FLAGS)[number]>;
 
@@ -91,7 +92,8 @@ export function register(program: Command): void {
   program
     .command('finetune')
     .description('Fine-tune a pretrained backbone with K labeled MNIST examples per class; save a deployable model folder, metrics and a report.')
-    .option('--from <dir>', 'pretrained backbone folder (from zerograd pretrain)', SHIPPED_BACKBONE)
+    .option('--from <dir>', 'pretrained backbone folder (from zerograd pretrain, or an imported model from zerograd import)', SHIPPED_BACKBONE)
+    .option('--image-size <s>', 'imported models (zerograd import): the image side MNIST is resized to (default: 32 for a ResNet, the smallest multiple of a ViT\'s patch size from 32 with 2x2 patches, or the model\'s own side when smaller)')
     .option('--strategy <name>', 'full, head (linear probe), lora, or scratch (same architecture, no pretraining)', 'full')
     .option('--labels-per-class <k>', 'labeled training examples per class (seeded, stratified)', '10')
     .option('--seed <n>', 'seed of the labeled subset, head, adapters, order and augmentation', '0')
@@ -171,11 +173,12 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
   checkSelfTrainingOptions(pseudo);
   const out = resolve(flags.out ?? join('runs', `finetune-${arm}-k${k}${flags.pseudoLabel ? '-pseudo' : ''}`));
 
-  const from = loadBackboneFolder(resolve(flags.from));
+  const imageSize = flags.imageSize === undefined ? undefined : parseInteger(flags.imageSize, '--image-size', 1);
+  const from = loadBackboneFolder(resolve(flags.from), imageSize);
   const lora = { rank, alpha, targets: flags.loraTargets ?? defaultLoraTargets(from.backbone) };
   const threads = flags.threads === undefined ? undefined : parseInteger(flags.threads, '--threads', 1);
   const backend = await activateBackend(flags.backend, threads);
-  const { preprocessing } = from.config;
+  const { preprocessing } = from;
   const data = prepareData('mnist', { normalize: preprocessing.normalization, layout: 'image', limit, seed });
   const labeled = labeledIndices(data.train, k, seed);
   const train = labeledSet(data.train, labeled);
@@ -197,6 +200,7 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
   const runFlags = Object.fromEntries(RUN_FLAGS.map((key) => [key, key === 'from' ? from.dir : flags[key]]));
   writeFileAtomic(join(out, 'run.json'), `${JSON.stringify({ flags: runFlags, backend: flags.backend }, null, 2)}\n`);
   console.log(`backbone     ${from.dir} (${from.config.name ?? 'unnamed'}): ${from.backbone.constructor.name}, ${from.backbone.countParameters().total.toLocaleString('en-US')} parameters`);
+  if (from.adapted) console.log(`input        (1, 28, 28) 0-1 pixels -> ${from.adapted.summary}`);
   console.log(`labels       ${k} per class: ${train.count} labeled of ${data.train.count.toLocaleString('en-US')} training images (seed ${seed}); test ${data.test.count.toLocaleString('en-US')}`);
 
   // Ctrl-C: the fine-tuning stops between two steps and saves a checkpoint (a second Ctrl-C exits at
@@ -231,7 +235,7 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
     const seconds = (performance.now() - started) / 1000;
     const kept = rounds.at(-1)?.student; // the saved model's kind after self-training; undefined without it
     const merged = arm === 'lora' && (kept === undefined || kept === 'backbone') ? mergeForDeployment(final.model) : [];
-    const test = scoreOnTest(final.model, data);
+    const test = scoreOnTest(final.model, data, Math.min(256, evalBatchSize(final.model)));
     console.log('');
     printTestResult(test, data.classNames);
     const metrics = {
@@ -239,7 +243,7 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
       trainable: final.trainable, total: final.total, trainable_fraction: final.trainable / final.total, lora: arm === 'lora' ? { ...lora, merged } : null,
       recipe, test: testMetrics(test), test_accuracy_before_pseudo_labels: firstAccuracy,
       pseudo_labels: flags.pseudoLabel ? { ...pseudo, rounds } : null,
-      seconds, backend, labeled_indices: Array.from(labeled),
+      input_adaptation: from.adapted, seconds, backend, labeled_indices: Array.from(labeled),
     };
     saveModel(out, final.model, { name: `mnist-${arm}-k${k}${kept ? `-pseudo-${kept}` : ''}`, preprocessing, classNames: data.classNames, data: 'mnist' }, metrics);
     if (rounds.length > 0) writeFileAtomic(join(out, 'pseudo-labels.json'), `${JSON.stringify(rounds, null, 2)}\n`);

@@ -61,7 +61,7 @@ export async function runExperimentFinetune(flags: ExperimentFinetuneFlags): Pro
   const from = loadBackboneFolder(resolve(flags.from));
   const threads = flags.threads === undefined ? undefined : parseInteger(flags.threads, '--threads', 1);
   const backend = await activateBackend(flags.backend, threads);
-  const data = prepareData('mnist', { normalize: from.config.preprocessing.normalization, layout: 'image', limit });
+  const data = prepareData('mnist', { normalize: from.preprocessing.normalization, layout: 'image', limit });
   const test = flags.quick ? { ...data.test, count: Math.min(1000, data.test.count) } : data.test;
   console.log(`experiment   ${arms.join(', ')} × K ${ks.join(', ')} × seeds ${seeds.join(', ')}; backbone ${from.dir}; test ${test.count.toLocaleString('en-US')} images · ${backend} · ${out}`);
   const started = performance.now();
