@@ -3,7 +3,8 @@
 // gradient averaged along the straight path from a blank image to the input, times (input - blank),
 // all path steps in one batch. Browser-safe (no Node imports).
 import { UsageError } from '../errors.js';
-import type { Sequential } from '../nn/layers/sequential.js';
+import { logitsOf } from '../train/evaluate.js';
+import type { ClassifierModule } from '../train/types.js';
 import { tensor } from '../ops/create.js';
 import '../ops/methods.js'; // Tensor methods used here: backward
 import { scope } from '../tensor/engine.js';
@@ -24,11 +25,11 @@ export interface SaliencyOptions {
  * Attribution of class `target` to each input value of one example: (features) model inputs
  * (already normalized) -> (features) signed scores. The model's parameters get no gradients.
  */
-export function saliency(model: Sequential, input: Float32Array, target: number, options: SaliencyOptions = {}): Float32Array {
+export function saliency(model: ClassifierModule, input: Float32Array, target: number, options: SaliencyOptions = {}): Float32Array {
   const method = options.method ?? 'integrated-gradients';
   if (!SALIENCY_METHODS.includes(method)) throw new UsageError(`unknown saliency method '${String(method)}'; expected ${SALIENCY_METHODS.join(' or ')}`);
   const inputShape = model.inputShape;
-  if (inputShape === null) throw new UsageError('saliency: the model has no input shape');
+  if (!inputShape) throw new UsageError('saliency: the model has no input shape');
   const features = inputShape.reduce((p, d) => p * d, 1);
   if (input.length !== features) throw new UsageError(`saliency: expected ${features} input values, got ${input.length}`);
   const baseline = options.baseline ?? 0;
@@ -51,7 +52,7 @@ export function saliency(model: Sequential, input: Float32Array, target: number,
 }
 
 /** d(logit of `target`) / d(input) for each of `count` examples; parameters are frozen meanwhile. */
-function inputGradients(model: Sequential, x: Float32Array, count: number, inputShape: readonly number[], target: number): Float32Array {
+function inputGradients(model: ClassifierModule, x: Float32Array, count: number, inputShape: readonly number[], target: number): Float32Array {
   const params = model.parameters();
   const flags = params.map((p) => p.requiresGrad);
   const wasTraining = model.training;
@@ -61,7 +62,7 @@ function inputGradients(model: Sequential, x: Float32Array, count: number, input
     return scope(() => {
       const input = tensor(x, { shape: [count, ...inputShape] });
       input.requiresGrad = true;
-      const logits = model.forwardLogits(input); // (count, classes)
+      const logits = logitsOf(model, input); // (count, classes)
       const classes = logits.shape[1];
       if (!Number.isInteger(target) || target < 0 || target >= classes) throw new UsageError(`saliency: class ${target} is not in 0..${classes - 1}`);
       const seed = new Float32Array(count * classes);

@@ -4,7 +4,8 @@
 import type { Normalization } from '../data/dataset.js';
 import { normalizeUnit } from '../data/normalize.js';
 import { ShapeError } from '../errors.js';
-import type { Sequential } from '../nn/layers/sequential.js';
+import { logitsOf } from '../train/evaluate.js';
+import type { ClassifierModule } from '../train/types.js';
 import { tensor } from '../ops/create.js';
 import '../ops/methods.js'; // Tensor methods used here: softmax
 import { noGrad, scope } from '../tensor/engine.js';
@@ -40,7 +41,7 @@ export class DigitClassifier {
   readonly normalization: Normalization;
   readonly inputShape: readonly number[];
 
-  constructor(readonly model: Sequential, config: ClassifierConfig) {
+  constructor(readonly model: ClassifierModule, config: ClassifierConfig) {
     this.inputShape = [...config.inputShape];
     this.features = this.inputShape.reduce((p, d) => p * d, 1);
     this.classNames = [...config.classNames];
@@ -60,7 +61,7 @@ export class DigitClassifier {
     const x = this.normalize(pixels);
     return noGrad(() => scope(() => {
       const input = tensor(x, { shape: [count, ...this.inputShape] });
-      return this.model.forwardLogits(input).softmax(1).data() as Float32Array; // (count, classes)
+      return logitsOf(this.model, input).softmax(1).data() as Float32Array; // (count, classes)
     }));
   }
 
