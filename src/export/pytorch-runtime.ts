@@ -15,6 +15,8 @@ export interface ModelPyParts {
   inputShape: readonly number[];
   outputs: readonly number[];
   normalization: Normalization;
+  /** Per-channel statistics (config.json's preprocessing.channelStats, e.g. ImageNet's): used instead of the single mean and std. */
+  channelStats?: { mean: readonly number[]; std: readonly number[] };
   classNames: readonly string[];
   /** Class sources, in definition order. */
   classes: readonly string[];
@@ -58,8 +60,13 @@ export function modelPyFile(p: ModelPyParts): string {
   const from = p.from === undefined ? undefined : commentSafe(p.from);
   const input = `(N, ${p.inputShape.join(', ')})`;
   const output = `(N, ${p.outputs.join(', ')})`;
-  const { mean, std, kind } = p.normalization;
-  const normalize = kind === 'scale' ? 'x = pixels (0-1, no further scaling)' : `x = (pixels - ${mean}) / ${std} for pixels in 0-1 (standardized)`;
+  const { kind } = p.normalization;
+  const perChannel = p.channelStats && p.inputShape.length === 3 && p.channelStats.mean.length === p.inputShape[0] ? p.channelStats : null;
+  const mean = perChannel ? perChannel.mean : p.normalization.mean;
+  const std = perChannel ? perChannel.std : p.normalization.std;
+  const normalize = perChannel
+    ? `x = (pixels - mean[c]) / std[c] per channel c (mean ${py([...perChannel.mean])}, std ${py([...perChannel.std])}) for pixels in 0-1`
+    : kind === 'scale' ? 'x = pixels (0-1, no further scaling)' : `x = (pixels - ${mean}) / ${std} for pixels in 0-1 (standardized)`;
   const header = [
     `# model.py: the zerograd model "${name}"${from ? ` (from ${from})` : ''}, exported by \`zerograd export --format pytorch\`.`,
     '#',
@@ -93,8 +100,8 @@ export function modelPyFile(p: ModelPyParts): string {
     '# ---- preprocessing (config.json) --------------------------------------------------------------------',
     [
       `INPUT_SHAPE = (${p.inputShape.join(', ')}${p.inputShape.length === 1 ? ',' : ''})`,
-      `MEAN = ${py(mean)}`,
-      `STD = ${py(std)}`,
+      perChannel ? `MEAN = torch.tensor(${py([...perChannel.mean])}).reshape(-1, 1, 1)  # per channel` : `MEAN = ${py(mean)}`,
+      perChannel ? `STD = torch.tensor(${py([...perChannel.std])}).reshape(-1, 1, 1)` : `STD = ${py(std)}`,
       `CLASS_NAMES = ${py([...p.classNames])}`,
       '',
       '',
@@ -102,7 +109,7 @@ export function modelPyFile(p: ModelPyParts): string {
       `    """Images (pixels 0-1 as floats, or uint8 0-255), N whole images in any shape -> the model input ${input}."""`,
       '    x = torch.as_tensor(pixels)',
       '    x = x.float() / 255 if x.dtype == torch.uint8 else x.float()',
-      '    return ((x - MEAN) / STD).reshape(-1, *INPUT_SHAPE)',
+      '    return (x.reshape(-1, *INPUT_SHAPE) - MEAN) / STD',
     ].join('\n'),
     '# ---- weights -----------------------------------------------------------------------------------------',
     READER.trim(),

@@ -25,6 +25,8 @@ export interface PytorchExportInfo {
   /** Where the model came from (a folder), for the header comment. */
   source?: string;
   normalization: Normalization;
+  /** config.json's preprocessing.channelStats, where the model has per-channel statistics (imported models). */
+  channelStats?: { mean: readonly number[]; std: readonly number[] };
   classNames: readonly string[];
 }
 
@@ -232,7 +234,7 @@ export function exportPytorch(model: Sequential, info: PytorchExportInfo): Pytor
   const library = classClosure(em.classes).map((name) => PYTHON_CLASSES[name].source.trim());
   const source = modelPyFile({
     name: info.name ?? model.name ?? 'model', from: info.source, rootClass, rootCall, inputShape, outputs,
-    normalization: info.normalization, classNames: info.classNames, classes: [...library, ...em.chains],
+    normalization: info.normalization, channelStats: info.channelStats, classNames: info.classNames, classes: [...library, ...em.chains],
   });
   const metadata = { format: 'pt', producer: 'zerograd export --format pytorch', zerograd_names: JSON.stringify(Object.fromEntries(em.state.sources)) };
   return { source, weights: encodeSafetensors(em.state.tensors, metadata), tensors: em.state.tensors, sources: em.state.sources, rootClass };

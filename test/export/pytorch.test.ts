@@ -313,6 +313,17 @@ describe('exportPytorch: names, shapes and layouts', () => {
     expect(Object.keys(VIT_DEFAULTS).filter((key) => !(VIT_FIELDS as readonly string[]).includes(key))).toEqual([]);
   });
 
+  it("normalizes per channel in preprocess() when config.json has channelStats (imported models)", () => {
+    const model = randomModel('resnet-imagenet-bottleneck');
+    const stats = { mean: [0.485], std: [0.229] };
+    const out = exportPytorch(model, { name: 'imported', normalization: STANDARDIZE, channelStats: stats, classNames: CLASSES });
+    expect(out.source).toContain('MEAN = torch.tensor([0.485]).reshape(-1, 1, 1)  # per channel');
+    expect(out.source).toContain('STD = torch.tensor([0.229]).reshape(-1, 1, 1)');
+    expect(out.source).toContain('return (x.reshape(-1, *INPUT_SHAPE) - MEAN) / STD');
+    const mismatched = exportPytorch(model, { name: 'imported', normalization: STANDARDIZE, channelStats: { mean: [0.4, 0.5, 0.6], std: [1, 1, 1] }, classNames: CLASSES });
+    expect(mismatched.source).not.toContain('# per channel'); // 3 statistics for a 1-channel input: the single mean and std
+  });
+
   it('refuses a ResNet or ViT option it cannot map, by name, rather than export it wrong', () => {
     const model = randomModel('resnet-micro');
     const resnet = model.layers[0];

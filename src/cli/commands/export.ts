@@ -64,7 +64,9 @@ function runPytorchExport(flags: ExportFlags): void {
   if (flags.check) throw new UsageError('--check runs ONNX files only; for --format pytorch run `python OUT/model.py` (a self-check) or compare with `zerograd infer`');
   if (flags.out.toLowerCase().endsWith('.onnx') || flags.out.toLowerCase().endsWith('.py')) throw new UsageError(`--out for --format pytorch names a folder, got '${flags.out}'`);
   const { model, config } = loadModel(flags.model);
-  const exported = exportPytorch(model, { name: config.name, source: flags.model, normalization: config.preprocessing.normalization, classNames: config.classNames });
+  const exported = exportPytorch(model, {
+    name: config.name, source: flags.model, normalization: config.preprocessing.normalization, channelStats: config.preprocessing.channelStats, classNames: config.classNames,
+  });
   try {
     mkdirSync(flags.out, { recursive: true });
   } catch (err) {
