@@ -1,7 +1,8 @@
 // Head-to-head benchmark (issue 7): the same MNIST jobs in zerograd, PyTorch, TF.js (wasm, cpu) and
 // jax-js, one job at a time, each in its own child process, in one run on this machine.
-// Usage: npm run bench -- compare [--quick] [--peers zerograd,pytorch,...] [--node PATH]
-// (--node runs zerograd's side under that Node binary, e.g. Node 26; the other Node peers keep this one).
+// Usage: npm run bench -- compare [--quick] [--peers zerograd,pytorch,...] [--node PATH] [--also-node PATH]
+// (--node runs zerograd's side under that Node binary, e.g. Node 26; the other Node peers keep this one;
+// --also-node runs zerograd a second time under another binary, so one run gives a column per Node).
 // Writes bench/results/compare.json and the "Head-to-head" section of BENCHMARKS.md.
 // The peers live in bench/peers/ (runner.ts + one file per Node peer, torch_mnist.py); plan.ts sizes the jobs.
 import { spawn, spawnSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { plan, PEERS, UNRUNNABLE, type PeerName, type PlannedJob } from './peers/plan.js';
+import { ALT_PEER, plan, PEERS, UNRUNNABLE, type PeerName, type PlannedJob } from './peers/plan.js';
 import { parseResult } from './peers/protocol.js';
 import { renderSection, type CompareResults, type JobOutcome } from './peers/report.js';
 import { replaceSection } from './timing.js';
@@ -23,10 +24,13 @@ const OPENBLAS_DIR = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 
 interface Launch { command: string; args: string[]; env: NodeJS.ProcessEnv }
 
+/** The Node binaries zerograd runs under: `main` for the zerograd peer, `alt` for zerograd-alt. */
+interface ZerogradNodes { main: string; alt?: string }
+
 /** The command for one job, or the reason the peer cannot run here. */
-function launch(peer: PeerName, jobJson: string, zerogradNode: string): Launch | string {
-  const node = (file: string, ...extra: string[]): Launch => ({
-    command: file === 'zerograd.ts' ? zerogradNode : process.execPath, args: ['--import', 'tsx', join(root, 'bench/peers', file), jobJson, ...extra], env: { ...process.env },
+function launch(peer: PeerName, jobJson: string, nodes: ZerogradNodes): Launch | string {
+  const node = (file: string, binary: string, ...extra: string[]): Launch => ({
+    command: binary, args: ['--import', 'tsx', join(root, 'bench/peers', file), jobJson, ...extra], env: { ...process.env },
   });
   const require = createRequire(import.meta.url);
   const installed = (name: string) => {
@@ -36,16 +40,17 @@ function launch(peer: PeerName, jobJson: string, zerogradNode: string): Launch |
     return false;
   };
   switch (peer) {
-    case 'zerograd': return node('zerograd.ts');
+    case 'zerograd': return node('zerograd.ts', nodes.main);
+    case 'zerograd-alt': return nodes.alt ? node('zerograd.ts', nodes.alt) : 'no --also-node binary given';
     case 'tfjs-wasm':
       if (!installed('@tensorflow/tfjs') || !installed('@tensorflow/tfjs-backend-wasm')) return '@tensorflow/tfjs and @tensorflow/tfjs-backend-wasm are not installed (npm install)';
-      return node('tfjs.ts', 'wasm');
+      return node('tfjs.ts', process.execPath, 'wasm');
     case 'tfjs-cpu':
       if (!installed('@tensorflow/tfjs')) return '@tensorflow/tfjs is not installed (npm install)';
-      return node('tfjs.ts', 'cpu');
+      return node('tfjs.ts', process.execPath, 'cpu');
     case 'jax-js':
       if (!installed('@jax-js/jax')) return '@jax-js/jax is not installed (npm install)';
-      return node('jaxjs.ts');
+      return node('jaxjs.ts', process.execPath);
     case 'pytorch':
     case 'pytorch-1t': {
       if (!existsSync(PYTHON)) return `${PYTHON} not found`;
@@ -65,9 +70,9 @@ function launch(peer: PeerName, jobJson: string, zerogradNode: string): Launch |
 }
 
 /** Runs one planned job in a child process; never throws (failures become "not measured"). */
-function runJob(planned: PlannedJob, zerogradNode: string): Promise<JobOutcome> {
+function runJob(planned: PlannedJob, nodes: ZerogradNodes): Promise<JobOutcome> {
   const start = performance.now();
-  const how = launch(planned.peer, JSON.stringify(planned.job), zerogradNode);
+  const how = launch(planned.peer, JSON.stringify(planned.job), nodes);
   if (typeof how === 'string') return Promise.resolve({ ...planned, status: 'not measured', reason: how, wallSeconds: 0 });
   return new Promise((resolve) => {
     const child = spawn(how.command, how.args, { cwd: root, env: how.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -98,6 +103,18 @@ function runJob(planned: PlannedJob, zerogradNode: string): Promise<JobOutcome> 
   });
 }
 
+/** The Node binary named by `flag` (validated, with its version), or undefined when the flag is absent. */
+function nodeBinary(args: string[], flag: string): { path: string; version: string } | undefined {
+  const at = args.indexOf(flag);
+  if (at < 0) return undefined;
+  const path = args[at + 1];
+  if (!path || path.startsWith('--')) throw new Error(`${flag}: expected the path of a Node binary; got nothing`);
+  if (!existsSync(path)) throw new Error(`${flag}: ${path} does not exist; expected the path of a Node binary (e.g. the one bash ../shared/acceptance/node-current.sh prints)`);
+  const version = spawnSync(path, ['--version'], { encoding: 'utf8' });
+  if (version.status !== 0) throw new Error(`${flag}: ${path} --version failed; expected the path of a Node binary`);
+  return { path, version: version.stdout.trim().replace(/^v/, '') };
+}
+
 const load = () => loadavg().map((x) => x.toFixed(2)).join(', ');
 
 export async function main(args: string[]): Promise<void> {
@@ -110,18 +127,12 @@ export async function main(args: string[]): Promise<void> {
     if (names.length === 0 || unknown.length) throw new Error(`--peers: expected a comma-separated list of ${PEERS.join(', ')}; got ${args[peersFlag + 1] ?? 'nothing'}`);
     peers = names as PeerName[];
   }
-  const nodeFlag = args.indexOf('--node');
-  let zerogradNode = process.execPath;
-  let zerogradVersion: string | undefined;
-  if (nodeFlag >= 0) {
-    const path = args[nodeFlag + 1];
-    if (!path || path.startsWith('--')) throw new Error('--node: expected the path of a Node binary; got nothing');
-    if (!existsSync(path)) throw new Error(`--node: ${path} does not exist; expected the path of a Node binary (e.g. the one bash /work/shared/acceptance/node-current.sh prints)`);
-    zerogradNode = path;
-    const version = spawnSync(path, ['--version'], { encoding: 'utf8' });
-    if (version.status !== 0) throw new Error(`--node: ${path} --version failed; expected the path of a Node binary`);
-    zerogradVersion = version.stdout.trim().replace(/^v/, '');
-    console.log(`zerograd runs under ${path} (${version.stdout.trim()}); the other Node peers under ${process.execPath} (v${process.versions.node})`);
+  const main = nodeBinary(args, '--node');
+  const alt = nodeBinary(args, '--also-node');
+  if (alt && !peers.includes(ALT_PEER)) peers.splice(peers.indexOf('zerograd') + 1, 0, ALT_PEER); // its rows next to zerograd's
+  const nodes: ZerogradNodes = { main: main?.path ?? process.execPath, alt: alt?.path };
+  if (main || alt) {
+    console.log(`zerograd runs under ${nodes.main} (v${main?.version ?? process.versions.node})${alt ? ` and ${alt.path} (v${alt.version})` : ''}; the other Node peers under ${process.execPath} (v${process.versions.node})`);
   }
   const command = `npm run bench -- compare${args.length ? ` ${args.join(' ')}` : ''}`;
   const loadBefore = load();
@@ -130,7 +141,7 @@ export async function main(args: string[]): Promise<void> {
   const t0 = performance.now();
   for (const [i, job] of jobs.entries()) {
     process.stdout.write(`[${i + 1}/${jobs.length}] ${job.id} ... `);
-    const outcome = await runJob(job, zerogradNode);
+    const outcome = await runJob(job, nodes);
     outcomes.push(outcome);
     console.log(outcome.status === 'ok' ? `ok (${outcome.wallSeconds.toFixed(1)} s)` : `not measured: ${outcome.reason}`);
   }
@@ -138,7 +149,7 @@ export async function main(args: string[]): Promise<void> {
     command,
     mode: quick ? 'quick' : 'full',
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-    machine: { cpu: cpus()[0]?.model.trim() ?? 'unknown CPU', cores: cpus().length, node: process.versions.node, loadBefore, loadAfter: load(), ...(zerogradVersion ? { zerogradNode: zerogradVersion } : {}) },
+    machine: { cpu: cpus()[0]?.model.trim() ?? 'unknown CPU', cores: cpus().length, node: process.versions.node, loadBefore, loadAfter: load(), ...(main ? { zerogradNode: main.version } : {}), ...(alt ? { altNode: alt.version } : {}) },
     jobs: outcomes,
     unrunnable: UNRUNNABLE,
   };

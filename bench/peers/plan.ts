@@ -4,12 +4,18 @@
 // time cap: their samples/s then come from the steps that ran, and the report says how many.
 import type { Job, ModelName } from './protocol.js';
 
-export type PeerName = 'zerograd' | 'pytorch' | 'pytorch-1t' | 'tfjs-wasm' | 'tfjs-cpu' | 'jax-js';
+export type PeerName = 'zerograd' | 'zerograd-alt' | 'pytorch' | 'pytorch-1t' | 'tfjs-wasm' | 'tfjs-cpu' | 'jax-js';
 /** `pytorch` is the issue's peer (threads = cores); `pytorch-1t` (one thread) shows how much of its speed a busy machine takes away. */
 export const PEERS: readonly PeerName[] = ['zerograd', 'pytorch', 'pytorch-1t', 'tfjs-wasm', 'tfjs-cpu', 'jax-js'];
+/** zerograd under a second Node binary (`--also-node PATH`), so one run gives a column per Node. */
+export const ALT_PEER: PeerName = 'zerograd-alt';
+
+/** Whether a peer is zerograd itself (under the main or the second Node). */
+export const isZerograd = (peer: PeerName): boolean => peer === 'zerograd' || peer === 'zerograd-alt';
 
 export const PEER_LABELS: Record<PeerName, string> = {
   zerograd: 'zerograd (wasm)',
+  'zerograd-alt': 'zerograd (wasm, second Node)',
   pytorch: 'PyTorch (CPU, OpenBLAS, threads = cores)',
   'pytorch-1t': 'PyTorch (CPU, OpenBLAS, 1 thread)',
   'tfjs-wasm': 'TF.js wasm',
@@ -46,7 +52,7 @@ type Speed = 'fast' | 'slow' | 'crawl';
 
 /** How long a peer takes per step, from measurements on this machine (decides repeats and caps). */
 function speed(peer: PeerName, model: ModelName): Speed {
-  if (peer === 'zerograd' || peer.startsWith('pytorch')) return 'fast';
+  if (isZerograd(peer) || peer.startsWith('pytorch')) return 'fast';
   if (peer === 'jax-js' && model === 'cnn') return 'crawl'; // ~9 s per 64-image step
   if (peer === 'tfjs-wasm' && model === 'mlp') return 'fast';
   return 'slow';
@@ -73,7 +79,7 @@ export function plan(quick: boolean, peers: readonly PeerName[] = PEERS): Planne
     }
   }
   if (!quick) {
-    for (const peer of peers.filter((p) => p === 'zerograd' || p === 'pytorch')) {
+    for (const peer of peers.filter((p) => isZerograd(p) || p === 'pytorch')) {
       jobs.push({
         id: `to99-cnn-${peer}`, peer,
         job: { kind: 'to99', ...TO99_RECIPE, target: 0.99, maxEpochs: TO99_RECIPE.scheduleEpochs, maxSeconds: 600, seed },
@@ -91,7 +97,7 @@ export function plan(quick: boolean, peers: readonly PeerName[] = PEERS): Planne
     }
   }
   const sizes = [256, 512, 1024];
-  for (const peer of peers.filter((p) => p === 'zerograd' || p === 'pytorch')) {
+  for (const peer of peers.filter((p) => isZerograd(p) || p === 'pytorch')) {
     jobs.push({ id: `matmul-${peer}`, peer, job: { kind: 'matmul', sizes }, timeoutSeconds: 180 });
   }
   return jobs;

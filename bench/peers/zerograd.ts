@@ -29,7 +29,8 @@ const peer: NodePeer = {
   async setup() {
     const backend = await zg.init('wasm');
     threads = (backend as { threads?: number }).threads ?? 1;
-    return { engine: 'zerograd', backend: 'wasm', threads, trainingLoop: 'fit() from src/train (progress off)' };
+    const kernels = (backend as { kernelBuild?: string }).kernelBuild ?? 'unknown';
+    return { engine: 'zerograd', backend: 'wasm', threads, kernels, node: process.versions.node, trainingLoop: 'fit() from src/train (progress off)' };
   },
 
   async trainRun(job, train, test, repeat) {

@@ -79,12 +79,34 @@ describe('report', () => {
     expect(trainSpeed(results, 'mlp', 'zerograd')).toBe(1000);
     expect(trainSpeed(results, 'cnn', 'jax-js')).toBeNull();
     const text = renderSection(results);
-    expect(text).toContain('| seed MLP training ≥ 1.0x PyTorch (CPU, OpenBLAS, threads = cores) | 0.50x | missed |');
+    expect(text).toContain('| zerograd (wasm, Node 20): seed MLP training ≥ 1.2x PyTorch (CPU, OpenBLAS, threads = cores) (15) | 0.50x | missed (0.42x of the bar) |');
+    expect(text).toContain('| zerograd (wasm, Node 20): small CNN training ≥ 0.7x PyTorch');
     expect(text).toContain('not measured: @jax-js/jax is not installed (npm install)');
-    expect(text).toContain('| small CNN training ≥ 10x jax-js wasm | — | not measured |');
-    expect(text).toContain('time to 99% test accuracy ≤ 60 s | not run in --quick');
+    expect(text).toContain('| zerograd (wasm, Node 20): small CNN training ≥ 10x jax-js wasm (7) | — | not measured |');
+    expect(text).toContain("time to 99% test accuracy ≤ PyTorch's (15) and ≤ 60 s (7) | not run in --quick");
     expect(text).toContain('TF.js node (tfjs-node): not measured: offline');
     expect(text).toContain('`npm run bench -- compare --quick`');
+  });
+
+  it('gives each Node its own ratio column and bars when --also-node ran zerograd twice', () => {
+    const jobs = plan(false, ['zerograd', 'zerograd-alt', 'pytorch']);
+    expect(jobs.filter((j) => j.job.kind === 'to99').map((j) => j.peer)).toEqual(['zerograd', 'zerograd-alt', 'pytorch']);
+    expect(jobs.filter((j) => j.job.kind === 'matmul').map((j) => j.peer)).toEqual(['zerograd', 'zerograd-alt', 'pytorch']);
+    const two: CompareResults = {
+      ...results,
+      machine: { ...results.machine, altNode: '26.1.0' },
+      jobs: [
+        trainOutcome('train-cnn-zerograd', 'zerograd', [700, 700, 700]),
+        { ...trainOutcome('train-cnn-zerograd', 'zerograd-alt', [1000, 1000, 1000]), id: 'train-cnn-zerograd-alt' },
+        trainOutcome('train-cnn-pytorch', 'pytorch', [1000, 1000, 1000]),
+      ],
+    };
+    const text = renderSection(two);
+    expect(text).toContain('zerograd on Node 20.0.0 and on Node 26.1.0');
+    expect(text).toContain('| zerograd (wasm, Node 20) / peer | zerograd (wasm, Node 26) / peer |');
+    expect(text).toMatch(/\| small CNN, batch 64 \| PyTorch \(CPU, OpenBLAS, threads = cores\) \| 1,000 \|.*\| 0\.70x \| 1\.00x \|/);
+    expect(text).toContain('| zerograd (wasm, Node 20): small CNN training ≥ 0.7x PyTorch (CPU, OpenBLAS, threads = cores) (15) | 0.70x | met |');
+    expect(text).toContain('| zerograd (wasm, Node 26): small CNN training ≥ 1.0x PyTorch (CPU, OpenBLAS, threads = cores) (15) | 1.00x | met |');
   });
 
   it('replaces only its own section of BENCHMARKS.md', () => {
