@@ -1,5 +1,10 @@
-// Conv2d layers of the MNIST CNN through the wasm kernels (im2col + GEMM, NCHW), timed pass by pass.
+// Convolution layers of the MNIST models timed through the conv2d op on the wasm backend (whatever path the op
+// picks for the shape: im2col + GEMM, Winograd, a direct kernel), the training forward and the whole backward
+// (input, weight and bias gradients), as GFLOP/s of the direct convolution's 2*N*OH*OW*O*C*k*k flops per product
+// (the backward has two: input and weight gradients; one for a first layer).
 import type { WasmBackend } from '../src/backend/wasm/index.js';
+import { conv2d, rand, sum } from '../src/ops/index.js';
+import { getBackend, scope, setBackend } from '../src/tensor/engine.js';
 import { time } from './timing.js';
 
 export interface ConvLayer {
@@ -9,66 +14,52 @@ export interface ConvLayer {
   outChannels: number;
   size: number;
   kernel: number;
+  /** Whether the layer's input needs a gradient (not for a first layer). */
+  inputGrad: boolean;
+  /** Output rows/cols computed (a following 2x2 floor-mode pool reads only these); default all. */
+  crop?: number;
 }
 
 export const convLayers: ConvLayer[] = [
-  { name: 'conv1 1->32 3x3 on 28x28', batch: 64, inChannels: 1, outChannels: 32, size: 28, kernel: 3 },
-  { name: 'conv2 32->64 3x3 on 13x13', batch: 64, inChannels: 32, outChannels: 64, size: 13, kernel: 3 },
+  { name: 'cnn conv1 1->32 3x3 on 28x28, batch 64', batch: 64, inChannels: 1, outChannels: 32, size: 28, kernel: 3, inputGrad: false },
+  { name: 'cnn conv2 32->64 3x3 on 13x13 (10x10 kept), batch 64', batch: 64, inChannels: 32, outChannels: 64, size: 13, kernel: 3, inputGrad: true, crop: 10 },
+  { name: 'cnn-best 32->32 3x3 on 26x26, batch 128', batch: 128, inChannels: 32, outChannels: 32, size: 26, kernel: 3, inputGrad: true },
+  { name: 'cnn-best 64->64 3x3 on 10x10, batch 128', batch: 128, inChannels: 64, outChannels: 64, size: 10, kernel: 3, inputGrad: true },
+  { name: 'cnn-fast conv1 1->16 5x5 on 28x28, batch 64', batch: 64, inChannels: 1, outChannels: 16, size: 28, kernel: 5, inputGrad: false },
+  { name: 'cnn-fast conv2 16->32 5x5 on 12x12, batch 64', batch: 64, inChannels: 16, outChannels: 32, size: 12, kernel: 5, inputGrad: true },
 ];
 
-/** GFLOP/s of each pass (2 * N*P * OC * C*k*k flops per pass). */
+/** GFLOP/s of the training forward (bias + ReLU fused) and of the backward (all gradients) of one layer. */
 export interface ConvResult {
   forward: number;
-  forwardGemm: number;
-  backwardInput: number;
-  backwardFilter: number;
+  backward: number;
 }
 
 export function measureConv(be: WasmBackend, layer: ConvLayer): ConvResult {
-  const { batch: n, inChannels: c, outChannels: oc, size, kernel: k } = layer;
-  const out = size - k + 1;
-  const p = out * out;
-  const patch = c * k * k;
-  const g = {
-    batch: n, channels: c, height: size, width: size, kernelH: k, kernelW: k, strideH: 1, strideW: 1, padH: 0, padW: 0,
-    outH: out, outW: out,
-  };
-  const alloc = (len: number): ReturnType<WasmBackend['alloc']> => {
-    const b = be.alloc(len, 'float32');
-    be.write(b, Float32Array.from({ length: len }, () => Math.random() - 0.5));
-    return b;
-  };
-  const x = alloc(n * c * size * size);
-  const w = alloc(oc * patch);
-  const cols = alloc(n * p * patch);
-  const rows = alloc(n * p * oc);
-  const y = alloc(n * oc * p);
-  const dCols = alloc(n * p * patch);
-  const dW = alloc(oc * patch);
-  const base = { batch: 1, aBatchStride: 0, bBatchStride: 0, accumulate: false };
-  // (N*P, C*k*k) @ (OC, C*k*k)^T -> (N*P, OC)
-  const forwardProduct = { ...base, m: n * p, k: patch, n: oc, transA: false, transB: true };
-  const toNchw = { shape: [n, oc, p], srcOffset: 0, srcStrides: [p * oc, 1, oc], dstOffset: 0, dstStrides: [oc * p, p, 1], accumulate: false };
-  const toRows = { shape: [n, p, oc], srcOffset: 0, srcStrides: [oc * p, 1, p], dstOffset: 0, dstStrides: [p * oc, oc, 1], accumulate: false };
-  const flops = 2 * n * p * oc * patch;
-  const forward = time(() => {
-    be.im2col(x, cols, g);
-    be.matmul(cols, w, rows, forwardProduct);
-    be.stridedCopy(rows, y, toNchw);
-  }).best;
-  const forwardGemm = time(() => be.matmul(cols, w, rows, forwardProduct)).best;
-  // dCols (N*P, C*k*k) = dyRows (N*P, OC) @ W (OC, C*k*k); dx = col2im(dCols)
-  const backwardInput = time(() => {
-    be.stridedCopy(y, rows, toRows);
-    be.matmul(rows, w, dCols, { ...base, m: n * p, k: oc, n: patch, transA: false, transB: false });
-    be.col2im(dCols, x, g);
-  }).best;
-  // dW (OC, C*k*k) = dyRows^T @ cols
-  const backwardFilter = time(() => {
-    be.stridedCopy(y, rows, toRows);
-    be.matmul(rows, cols, dW, { ...base, m: oc, k: n * p, n: patch, transA: true, transB: false });
-  }).best;
-  for (const b of [x, w, cols, rows, y, dCols, dW]) be.free(b);
-  const rate = (seconds: number): number => flops / seconds / 1e9;
-  return { forward: rate(forward), forwardGemm: rate(forwardGemm), backwardInput: rate(backwardInput), backwardFilter: rate(backwardFilter) };
+  const previous = getBackend();
+  setBackend(be);
+  try {
+    const { batch: n, inChannels: c, outChannels: o, size, kernel: k } = layer;
+    const out = layer.crop ?? size - k + 1;
+    const x = rand([n, c, size, size]).keep();
+    x.requiresGrad = layer.inputGrad;
+    const w = rand([o, c, k, k]).keep();
+    w.requiresGrad = true;
+    const b = rand([o]).keep();
+    b.requiresGrad = true;
+    const options = { relu: true, ...(layer.crop ? { outputSize: [layer.crop, layer.crop] as const } : {}) };
+    const forward = time(() => scope(() => { conv2d(x, w, b, options); })).best;
+    const both = time(() => scope(() => {
+      sum(conv2d(x, w, b, options)).backward();
+      for (const t of [x, w, b]) { t.grad?.dispose(); t.grad = null; }
+    })).best;
+    for (const t of [x, w, b]) t.dispose();
+    const flops = 2 * n * out * out * o * c * k * k;
+    // Backward is two such products (input and weight gradients), one for a first layer; the loss (sum) and its
+    // broadcast gradient are a few memory passes over the output, counted in it.
+    const passes = layer.inputGrad ? 2 : 1;
+    return { forward: flops / forward / 1e9, backward: (passes * flops) / Math.max(both - forward, 1e-9) / 1e9 };
+  } finally {
+    setBackend(previous);
+  }
 }
