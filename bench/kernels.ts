@@ -178,7 +178,7 @@ function writeMarkdown(r: {
     '',
     '### conv2d layers of the MNIST models (training), GFLOP/s',
     '',
-    'Through the conv2d op, on the path it picks for the shape (see docs/engine.md): forward = the training forward with bias + ReLU fused; backward = input (where the layer needs it), weight and bias gradients. GFLOP/s count the direct convolution\'s 2·N·OH·OW·O·C·k·k flops per pass, so a path that does fewer multiplies (Winograd) can pass the ceiling.',
+    'Through the conv2d op, on the path it picks for the shape (see docs/engine.md): forward = the training forward with bias + ReLU fused; backward = input (where the layer needs it), weight and bias gradients. GFLOP/s count the direct convolution\'s 2·N·OH·OW·O·C·k·k flops per product (the backward has two, input and weight gradients; one for a first layer), so a path that does fewer multiplies (Winograd) can pass the ceiling.',
     '',
     `| layer | threads | forward | of ceiling | backward | of ceiling |`,
     '|---|---|---|---|---|---|',
