@@ -2,7 +2,9 @@
 // jax-js, one job at a time, each in its own child process, in one run on this machine.
 // Usage: npm run bench -- compare [--quick] [--peers zerograd,pytorch,...] [--node PATH] [--also-node PATH]
 // (--node runs zerograd's side under that Node binary, e.g. Node 26; the other Node peers keep this one;
-// --also-node runs zerograd a second time under another binary, so one run gives a column per Node).
+// --also-node runs zerograd a second time under another binary, so one run gives a column per Node;
+// --reuse tfjs-cpu,... keeps those peers' jobs from the previous bench/results/compare.json, marked with their date,
+// instead of running them again: for slow peers whose speed the change at hand does not touch).
 // Writes bench/results/compare.json and the "Head-to-head" section of BENCHMARKS.md.
 // The peers live in bench/peers/ (runner.ts + one file per Node peer, torch_mnist.py); plan.ts sizes the jobs.
 import { spawn, spawnSync } from 'node:child_process';
@@ -134,6 +136,18 @@ export async function main(args: string[]): Promise<void> {
   if (main || alt) {
     console.log(`zerograd runs under ${nodes.main} (v${main?.version ?? process.versions.node})${alt ? ` and ${alt.path} (v${alt.version})` : ''}; the other Node peers under ${process.execPath} (v${process.versions.node})`);
   }
+  const reuseFlag = args.indexOf('--reuse');
+  const reused: JobOutcome[] = [];
+  if (reuseFlag >= 0) {
+    const names = (args[reuseFlag + 1] ?? '').split(',').filter(Boolean);
+    const bad = names.filter((n) => !PEERS.includes(n as PeerName) || n === 'zerograd');
+    if (names.length === 0 || bad.length) throw new Error(`--reuse: expected a comma-separated list of peers other than zerograd (${PEERS.filter((p) => p !== 'zerograd').join(', ')}); got ${args[reuseFlag + 1] ?? 'nothing'}`);
+    const previousPath = join(root, 'bench/results/compare.json');
+    if (!existsSync(previousPath)) throw new Error(`--reuse: ${previousPath} does not exist; run the full comparison once first`);
+    const previous = JSON.parse(readFileSync(previousPath, 'utf8')) as CompareResults;
+    for (const job of previous.jobs.filter((j) => names.includes(j.peer))) reused.push({ ...job, reusedFrom: job.reusedFrom ?? previous.date });
+    peers = peers.filter((p) => !names.includes(p));
+  }
   const command = `npm run bench -- compare${args.length ? ` ${args.join(' ')}` : ''}`;
   const loadBefore = load();
   const jobs = plan(quick, peers);
@@ -150,7 +164,7 @@ export async function main(args: string[]): Promise<void> {
     mode: quick ? 'quick' : 'full',
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     machine: { cpu: cpus()[0]?.model.trim() ?? 'unknown CPU', cores: cpus().length, node: process.versions.node, loadBefore, loadAfter: load(), ...(main ? { zerogradNode: main.version } : {}), ...(alt ? { altNode: alt.version } : {}) },
-    jobs: outcomes,
+    jobs: [...outcomes, ...reused],
     unrunnable: UNRUNNABLE,
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });

@@ -8,6 +8,8 @@ export interface JobOutcome extends PlannedJob {
   /** Why it was not measured (missing peer, crash, timeout). */
   reason?: string;
   wallSeconds: number;
+  /** Taken from an earlier run (`compare --reuse`): that run's date. */
+  reusedFrom?: string;
   result?: Record<string, unknown> & { info?: Record<string, unknown>; peakRssMiB?: number };
 }
 
@@ -44,10 +46,12 @@ function zerogradPeers(results: CompareResults): PeerName[] {
   return results.machine.altNode ? ['zerograd', 'zerograd-alt'] : ['zerograd'];
 }
 
-/** A peer's name in the tables; zerograd's names its Node when two ran. */
+/** A peer's name in the tables; zerograd's names its Node when two ran; a reused peer says from which run. */
 function label(results: CompareResults, peer: PeerName): string {
   const node = nodeOf(results, peer);
-  return node !== null && results.machine.altNode ? `zerograd (wasm, Node ${node.split('.')[0]})` : PEER_LABELS[peer];
+  if (node !== null && results.machine.altNode) return `zerograd (wasm, Node ${node.split('.')[0]})`;
+  const reused = results.jobs.find((j) => j.peer === peer && j.reusedFrom)?.reusedFrom;
+  return reused ? `${PEER_LABELS[peer]} (from the run of ${reused})` : PEER_LABELS[peer];
 }
 
 function find(results: CompareResults, id: string): JobOutcome | undefined {

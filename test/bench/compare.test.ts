@@ -109,6 +109,12 @@ describe('report', () => {
     expect(text).toContain('| zerograd (wasm, Node 26): small CNN training ≥ 1.0x PyTorch (CPU, OpenBLAS, threads = cores) (15) | 1.00x | met |');
   });
 
+  it('marks the rows of a peer reused from an earlier run with its date', () => {
+    const old = { ...trainOutcome('train-mlp-pytorch', 'tfjs-cpu', [100, 100, 100]), id: 'train-mlp-tfjs-cpu', reusedFrom: '2026-11-29 01:17 UTC' };
+    const text = renderSection({ ...results, jobs: [...results.jobs, old] });
+    expect(text).toContain('| TF.js cpu (from the run of 2026-11-29 01:17 UTC) | 100 |');
+  });
+
   it('replaces only its own section of BENCHMARKS.md', () => {
     const before = '# Benchmarks\n\n<!-- step:start -->\nstep table\n<!-- step:end -->\n';
     const once = replaceSection(before, 'head-to-head', renderSection(results));
