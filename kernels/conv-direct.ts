@@ -183,7 +183,8 @@ export function convDirect(x: usize, w: usize, bias: usize, out: usize, geometry
  * db (O) (either 0: skipped) are overwritten with the sums over images and positions of g * x and of g, where
  * g = dy (N, O, outH, outW), zeroed where y (the fused ReLU's output, 0: none) is <= 0. scratch: paddedFloats +
  * outH * roundUp(outW, 4) floats for this chunk alone (the masked plane of g, zero past outW).
- * Taps go 9 at a time (9 accumulators; one masked g run and 9 input runs per 4 positions).
+ * Taps go 9 or 10 at a time (that many accumulators; one masked g run and one input run per tap and 4 positions):
+ * 3 tap rows when kw = 3, 2 when kw = 5 (runs at immediate offsets), else any 9 taps (offsets in locals).
  */
 export function convDirectBackwardFilter(x: usize, dy: usize, y: usize, dw: usize, db: usize, geometry: usize,
   outChannels: i32, scratch: usize, channelStart: i32, channelEnd: i32): void {
@@ -194,7 +195,6 @@ export function convDirectBackwardFilter(x: usize, dy: usize, y: usize, dw: usiz
   const outW4 = roundUp(outW, 4);
   const padded = scratch;
   const masked = scratch + (<usize>paddedFloats(channels, kh, kw, outH, outW) << 2);
-  const rowBytes = <usize>pw << 2;
   const maskedRow = <usize>outW4 << 2;
   const spatial = outH * outW;
   const zero = f32x4.splat(0);
@@ -236,35 +236,113 @@ export function convDirectBackwardFilter(x: usize, dy: usize, y: usize, dw: usiz
       }
       if (!dw) continue;
       const dwo = dw + (<usize>(o * taps) << 2);
-      for (let t0 = 0; t0 < taps; t0 += 9) {
-        const f0 = tapOffset(t0, taps, kh, kw, ph, pw), f1 = tapOffset(t0 + 1, taps, kh, kw, ph, pw);
-        const f2 = tapOffset(t0 + 2, taps, kh, kw, ph, pw), f3 = tapOffset(t0 + 3, taps, kh, kw, ph, pw);
-        const f4 = tapOffset(t0 + 4, taps, kh, kw, ph, pw), f5 = tapOffset(t0 + 5, taps, kh, kw, ph, pw);
-        const f6 = tapOffset(t0 + 6, taps, kh, kw, ph, pw), f7 = tapOffset(t0 + 7, taps, kh, kw, ph, pw);
-        const f8 = tapOffset(t0 + 8, taps, kh, kw, ph, pw);
-        let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero, a8 = zero;
-        for (let r = 0; r < outH; r++) {
-          let d = masked + <usize>r * maskedRow;
-          const end = d + maskedRow;
-          let p = padded + <usize>r * rowBytes;
-          for (; d < end; d += 16) {
-            const v = v128.load(d);
-            a0 = madd(v, v128.load(p + f0), a0);
-            a1 = madd(v, v128.load(p + f1), a1);
-            a2 = madd(v, v128.load(p + f2), a2);
-            a3 = madd(v, v128.load(p + f3), a3);
-            a4 = madd(v, v128.load(p + f4), a4);
-            a5 = madd(v, v128.load(p + f5), a5);
-            a6 = madd(v, v128.load(p + f6), a6);
-            a7 = madd(v, v128.load(p + f7), a7);
-            a8 = madd(v, v128.load(p + f8), a8);
-            p += 16;
-          }
-        }
-        addTap(dwo, t0, taps, a0); addTap(dwo, t0 + 1, taps, a1); addTap(dwo, t0 + 2, taps, a2);
-        addTap(dwo, t0 + 3, taps, a3); addTap(dwo, t0 + 4, taps, a4); addTap(dwo, t0 + 5, taps, a5);
-        addTap(dwo, t0 + 6, taps, a6); addTap(dwo, t0 + 7, taps, a7); addTap(dwo, t0 + 8, taps, a8);
+      const tapRows = channels * kh;
+      if (kw == 3) {
+        for (let r0 = 0; r0 < tapRows; r0 += 3) filterRows3(masked, padded, dwo, r0, tapRows, kh, ph, pw, outH, outW4);
+      } else if (kw == 5) {
+        for (let r0 = 0; r0 < tapRows; r0 += 2) filterRows5(masked, padded, dwo, r0, tapRows, kh, ph, pw, outH, outW4);
+      } else {
+        for (let t0 = 0; t0 < taps; t0 += 9) filterTaps9(masked, padded, dwo, t0, taps, kh, kw, ph, pw, outH, outW4);
       }
     }
   }
+}
+
+/** Byte offset in the padded image of tap row r (flat over (c, i)), or 0 past the last one (a discarded block). */
+@inline function tapRowOffset(r: i32, tapRows: i32, kh: i32, ph: i32, pw: i32): usize {
+  return r >= tapRows ? 0 : <usize>(((r / kh) * ph + r % kh) * pw) << 2;
+}
+
+/** dw of tap rows [r0, r0 + 3) when kw = 3: 9 accumulators, each input run at an immediate offset. */
+function filterRows3(masked: usize, padded: usize, dwo: usize, r0: i32, tapRows: i32, kh: i32, ph: i32, pw: i32,
+  outH: i32, outW4: i32): void {
+  const q0 = tapRowOffset(r0, tapRows, kh, ph, pw);
+  const q1 = tapRowOffset(r0 + 1, tapRows, kh, ph, pw);
+  const q2 = tapRowOffset(r0 + 2, tapRows, kh, ph, pw);
+  const zero = f32x4.splat(0);
+  let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero, a8 = zero;
+  const maskedRow = <usize>outW4 << 2;
+  const rowBytes = <usize>pw << 2;
+  for (let r = 0; r < outH; r++) {
+    let d = masked + <usize>r * maskedRow;
+    const end = d + maskedRow;
+    let p = padded + <usize>r * rowBytes;
+    for (; d < end; d += 16) {
+      const v = v128.load(d);
+      const p0 = p + q0, p1 = p + q1, p2 = p + q2;
+      a0 = madd(v, v128.load(p0), a0); a1 = madd(v, v128.load(p0, 4), a1); a2 = madd(v, v128.load(p0, 8), a2);
+      a3 = madd(v, v128.load(p1), a3); a4 = madd(v, v128.load(p1, 4), a4); a5 = madd(v, v128.load(p1, 8), a5);
+      a6 = madd(v, v128.load(p2), a6); a7 = madd(v, v128.load(p2, 4), a7); a8 = madd(v, v128.load(p2, 8), a8);
+      p += 16;
+    }
+  }
+  const taps = tapRows * 3, t0 = r0 * 3;
+  addTap(dwo, t0, taps, a0); addTap(dwo, t0 + 1, taps, a1); addTap(dwo, t0 + 2, taps, a2);
+  addTap(dwo, t0 + 3, taps, a3); addTap(dwo, t0 + 4, taps, a4); addTap(dwo, t0 + 5, taps, a5);
+  addTap(dwo, t0 + 6, taps, a6); addTap(dwo, t0 + 7, taps, a7); addTap(dwo, t0 + 8, taps, a8);
+}
+
+/** dw of tap rows [r0, r0 + 2) when kw = 5: 10 accumulators, each input run at an immediate offset. */
+function filterRows5(masked: usize, padded: usize, dwo: usize, r0: i32, tapRows: i32, kh: i32, ph: i32, pw: i32,
+  outH: i32, outW4: i32): void {
+  const q0 = tapRowOffset(r0, tapRows, kh, ph, pw);
+  const q1 = tapRowOffset(r0 + 1, tapRows, kh, ph, pw);
+  const zero = f32x4.splat(0);
+  let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero, a8 = zero, a9 = zero;
+  const maskedRow = <usize>outW4 << 2;
+  const rowBytes = <usize>pw << 2;
+  for (let r = 0; r < outH; r++) {
+    let d = masked + <usize>r * maskedRow;
+    const end = d + maskedRow;
+    let p = padded + <usize>r * rowBytes;
+    for (; d < end; d += 16) {
+      const v = v128.load(d);
+      const p0 = p + q0, p1 = p + q1;
+      a0 = madd(v, v128.load(p0), a0); a1 = madd(v, v128.load(p0, 4), a1); a2 = madd(v, v128.load(p0, 8), a2);
+      a3 = madd(v, v128.load(p0, 12), a3); a4 = madd(v, v128.load(p0, 16), a4);
+      a5 = madd(v, v128.load(p1), a5); a6 = madd(v, v128.load(p1, 4), a6); a7 = madd(v, v128.load(p1, 8), a7);
+      a8 = madd(v, v128.load(p1, 12), a8); a9 = madd(v, v128.load(p1, 16), a9);
+      p += 16;
+    }
+  }
+  const taps = tapRows * 5, t0 = r0 * 5;
+  addTap(dwo, t0, taps, a0); addTap(dwo, t0 + 1, taps, a1); addTap(dwo, t0 + 2, taps, a2);
+  addTap(dwo, t0 + 3, taps, a3); addTap(dwo, t0 + 4, taps, a4); addTap(dwo, t0 + 5, taps, a5);
+  addTap(dwo, t0 + 6, taps, a6); addTap(dwo, t0 + 7, taps, a7); addTap(dwo, t0 + 8, taps, a8);
+  addTap(dwo, t0 + 9, taps, a9);
+}
+
+/** dw of taps [t0, t0 + 9) for any kw: 9 accumulators, input runs at offsets held in locals. */
+function filterTaps9(masked: usize, padded: usize, dwo: usize, t0: i32, taps: i32, kh: i32, kw: i32, ph: i32, pw: i32,
+  outH: i32, outW4: i32): void {
+  const f0 = tapOffset(t0, taps, kh, kw, ph, pw), f1 = tapOffset(t0 + 1, taps, kh, kw, ph, pw);
+  const f2 = tapOffset(t0 + 2, taps, kh, kw, ph, pw), f3 = tapOffset(t0 + 3, taps, kh, kw, ph, pw);
+  const f4 = tapOffset(t0 + 4, taps, kh, kw, ph, pw), f5 = tapOffset(t0 + 5, taps, kh, kw, ph, pw);
+  const f6 = tapOffset(t0 + 6, taps, kh, kw, ph, pw), f7 = tapOffset(t0 + 7, taps, kh, kw, ph, pw);
+  const f8 = tapOffset(t0 + 8, taps, kh, kw, ph, pw);
+  const zero = f32x4.splat(0);
+  let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero, a8 = zero;
+  const maskedRow = <usize>outW4 << 2;
+  const rowBytes = <usize>pw << 2;
+  for (let r = 0; r < outH; r++) {
+    let d = masked + <usize>r * maskedRow;
+    const end = d + maskedRow;
+    let p = padded + <usize>r * rowBytes;
+    for (; d < end; d += 16) {
+      const v = v128.load(d);
+      a0 = madd(v, v128.load(p + f0), a0);
+      a1 = madd(v, v128.load(p + f1), a1);
+      a2 = madd(v, v128.load(p + f2), a2);
+      a3 = madd(v, v128.load(p + f3), a3);
+      a4 = madd(v, v128.load(p + f4), a4);
+      a5 = madd(v, v128.load(p + f5), a5);
+      a6 = madd(v, v128.load(p + f6), a6);
+      a7 = madd(v, v128.load(p + f7), a7);
+      a8 = madd(v, v128.load(p + f8), a8);
+      p += 16;
+    }
+  }
+  addTap(dwo, t0, taps, a0); addTap(dwo, t0 + 1, taps, a1); addTap(dwo, t0 + 2, taps, a2);
+  addTap(dwo, t0 + 3, taps, a3); addTap(dwo, t0 + 4, taps, a4); addTap(dwo, t0 + 5, taps, a5);
+  addTap(dwo, t0 + 6, taps, a6); addTap(dwo, t0 + 7, taps, a7); addTap(dwo, t0 + 8, taps, a8);
 }
