@@ -199,6 +199,8 @@ export function convDirectBackwardFilter(x: usize, dy: usize, y: usize, dw: usiz
   const spatial = outH * outW;
   const zero = f32x4.splat(0);
   const fullW = outW & ~3;
+  const tailMask = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(outW - fullW)); // lanes of the last partial run
+  const bufferBytes = <usize>batch * <usize>outChannels * <usize>spatial << 2; // of dy and y
   if (dw) memory.fill(dw + (<usize>(channelStart * taps) << 2), 0, <usize>((channelEnd - channelStart) * taps) << 2);
   if (db) memory.fill(db + (<usize>channelStart << 2), 0, <usize>(channelEnd - channelStart) << 2);
   for (let n = 0; n < batch; n++) {
@@ -220,11 +222,18 @@ export function convDirectBackwardFilter(x: usize, dy: usize, y: usize, dw: usiz
           sum = f32x4.add(sum, v);
         }
         if (xo < outW) {
-          // The last 1-3 columns one by one (a vector load could run past the buffer), zeros after them.
-          for (let k = 0; k < 4; k++) {
-            const at = <usize>(xo + k) << 2;
-            const value = xo + k >= outW || (y != 0 && !(load<f32>(out + at) > 0)) ? <f32>0 : load<f32>(src + at);
-            store<f32>(dst + at, value);
+          // The last 1-3 columns: a vector masked to them, or one by one where a vector would run past the buffer.
+          const at = <usize>xo << 2;
+          if (<usize>plane + (<usize>(r * outW + xo + 4) << 2) <= bufferBytes) {
+            let v = v128.and(v128.load(src + at), tailMask);
+            if (y) v = v128.and(v, f32x4.gt(v128.load(out + at), zero));
+            v128.store(dst + at, v);
+          } else {
+            for (let k = 0; k < 4; k++) {
+              const lane = <usize>(xo + k) << 2;
+              const value = xo + k >= outW || (y != 0 && !(load<f32>(out + lane) > 0)) ? <f32>0 : load<f32>(src + lane);
+              store<f32>(dst + lane, value);
+            }
           }
           const v = v128.load(dst + (<usize>xo << 2));
           sum = f32x4.add(sum, v);
