@@ -17,6 +17,8 @@ const layers: Layer[] = [
   { batch: 64, inChannels: 4, outChannels: 32, size: 28, kernel: 3, pad: 0 },
   { batch: 64, inChannels: 8, outChannels: 32, size: 28, kernel: 3, pad: 0 },
   { batch: 64, inChannels: 3, outChannels: 16, size: 28, kernel: 5, pad: 2 },
+  { batch: 64, inChannels: 1, outChannels: 32, size: 28, kernel: 7, pad: 3 },
+  { batch: 64, inChannels: 3, outChannels: 32, size: 28, kernel: 7, pad: 3 },
 ];
 
 function measure(be: WasmBackend, layer: Layer): { im2col: [number, number]; direct: [number, number] } {

@@ -136,13 +136,14 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
 }
 
 /**
- * Most input channels for the direct path. Measured on the small CNN's first layer (64x1x28x28 -> 32x26x26, 3x3, 2 threads,
- * Node 26, relaxed SIMD) the direct forward + weight/bias gradient replace im2col + 2 GEMMs + the epilogue passes; with
- * more channels the im2col GEMM's K = C*KH*KW is deep enough for the GEMM to win (see docs/engine.md).
+ * Most input channels for the direct path. `npm run bench -- conv-direct` (Node 26, relaxed SIMD, 2 threads, busy 2-vCPU
+ * VM; forward + filter gradient against im2col + GEMM + epilogue + epilogue backward + dW GEMM + bias sum): 64x1x28x28
+ * -> 32 3x3 1.4-2.0x faster, 1 -> 16 5x5 1.35-1.8x, 2-4 channels 1.2-2.1x, 8 channels 1.2-1.5x. Layers past 4 channels
+ * are rarely first layers (they need dx, which the direct path lacks), so they stay on im2col.
  */
 export const DIRECT_MAX_CHANNELS = 4;
-/** Largest kernel area for the direct path (its loops run the taps one by one; 7x7 and up would rather be a GEMM). */
-export const DIRECT_MAX_TAPS = 25;
+/** Largest kernel area for the direct path: 7x7 still won (1 -> 32: 1.4x, 3 -> 32: 1.2x); larger is unmeasured. */
+export const DIRECT_MAX_TAPS = 49;
 
 /**
  * Whether conv2d takes the direct path: the backend has the kernels, stride 1, few input channels, a small kernel and

@@ -1,6 +1,6 @@
 // Parity of the direct convolution kernels (few input channels, stride 1) with the float64 reference, on one thread
 // and on all threads of both kernel builds: the forward with bias and ReLU, and the weight and bias gradients with and
-// without the ReLU mask, over odd sizes, padding, cropped outputs, 1-3 input channels and channel counts not a multiple of 4.
+// without the ReLU mask, over odd sizes, padding, cropped outputs, 1-4 input channels, kernels 2x2 to 7x7 and channel counts not a multiple of 4.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WindowGeometry } from '../../src/backend/backend.js';
 import type { WasmBackend } from '../../src/backend/wasm/index.js';
@@ -10,6 +10,7 @@ import { cpu, expectClose, makeWasm, pair, random, threadSettings } from './wasm
 const cases: number[][] = [
   [3, 1, 28, 28, 3, 0, 8, 0, 0], [2, 1, 12, 12, 5, 0, 6, 0, 0], [1, 2, 7, 9, 3, 1, 5, 0, 0], [2, 3, 6, 5, 3, 2, 3, 0, 0],
   [1, 1, 11, 13, 3, 0, 4, 8, 10], [2, 1, 5, 5, 5, 0, 1, 0, 0], [1, 3, 9, 6, 2, 0, 7, 0, 0], [1, 1, 13, 10, 4, 1, 9, 11, 9],
+  [1, 2, 9, 10, 7, 2, 5, 0, 0], [2, 4, 6, 6, 3, 1, 6, 5, 6],
 ];
 
 function geometry([batch, channels, height, width, kernel, pad, , cropH, cropW]: number[]): WindowGeometry {

@@ -12,7 +12,8 @@ const cases: { x: number[]; w: number[]; padding?: number; outputSize?: [number,
   { x: [2, 2, 7, 9], w: [5, 2, 3, 3], padding: 1, direct: true },
   { x: [1, 3, 8, 7], w: [3, 3, 3, 3], padding: 2, direct: true },
   { x: [2, 1, 11, 11], w: [4, 1, 3, 3], outputSize: [8, 8], direct: true }, // 9x9 cropped for a 2x2 pool
-  { x: [1, 1, 6, 6], w: [2, 1, 7, 7], padding: 1, direct: false }, // 7x7: past DIRECT_MAX_TAPS
+  { x: [1, 1, 9, 8], w: [2, 1, 7, 7], padding: 1, direct: true }, // 7x7: the generic weight-gradient loop
+  { x: [1, 1, 10, 10], w: [2, 1, 9, 9], padding: 1, direct: false }, // 9x9: past DIRECT_MAX_TAPS
   { x: [1, 5, 6, 6], w: [2, 5, 3, 3], direct: false }, // 5 channels: im2col
 ];
 
