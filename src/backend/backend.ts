@@ -247,7 +247,6 @@ export interface Backend {
    */
   batchNormBackward(x: DataBuffer, dy: DataBuffer, mean: DataBuffer, invStd: DataBuffer, weight: DataBuffer | null,
     dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, geometry: BatchNormGeometry, training: boolean): void;
-  /** In place: param, m, v updated from grad. */
   /**
    * Convolution epilogue: the GEMM's rows flat (batch * spatial, channels) -> out (batch, channels, spatial) with
    * out = flat + bias[c] (bias null: none), then max(0, .) when `relu`.
@@ -263,6 +262,23 @@ export interface Backend {
    * be smaller than the full output (the first rows and columns only).
    */
   winogradConv(x: DataBuffer, u: DataBuffer, bias: DataBuffer | null, out: DataBuffer, geometry: WindowGeometry, outChannels: number, relu: boolean): void;
+  /**
+   * Optional. Direct stride-1 convolution for few input channels (conv2d's first-layer path, no im2col or GEMM):
+   * out (N, O, outH, outW) = x (N, C, H, W) cross-correlated with weight (O, C, kernelH, kernelW), plus bias (null:
+   * none), then max(0, .) when `relu`; any padding, and outH / outW may be smaller than the full output (the first
+   * rows and columns only). strideH and strideW must be 1.
+   */
+  convDirect?(x: DataBuffer, weight: DataBuffer, bias: DataBuffer | null, out: DataBuffer, geometry: WindowGeometry,
+    outChannels: number, relu: boolean): void;
+  /**
+   * Optional, with convDirect. Its weight and bias gradients from dy (N, O, outH, outW): overwrites
+   * dweight[o, c, i, j] = sum over n, y, x of g[n, o, y, x] * x[n, c, y + i - padH, x + j - padW] (padding reads 0)
+   * and dbias[o] = sum of g[n, o, :, :], where g = dy zeroed where y <= 0 when y (the fused ReLU's output) is given.
+   * A null output is skipped.
+   */
+  convDirectBackwardFilter?(x: DataBuffer, dy: DataBuffer, y: DataBuffer | null, dweight: DataBuffer | null,
+    dbias: DataBuffer | null, geometry: WindowGeometry, outChannels: number): void;
+  /** In place: param, m, v updated from grad. */
   adamStep(param: DataBuffer, grad: DataBuffer, m: DataBuffer, v: DataBuffer, params: AdamParams): void;
   /** In place: param and velocity updated from grad (velocity unused when momentum is 0). */
   sgdStep(param: DataBuffer, grad: DataBuffer, velocity: DataBuffer, params: SgdParams): void;

@@ -450,6 +450,57 @@ export class CpuBackend implements Backend {
     }
   }
 
+  /** Calls `visit(outIndex, inputIndex, weightIndex)` for every multiply of a stride-1 convolution (padding skipped). */
+  private forEachConvTap(g: WindowGeometry, outChannels: number, visit: (o: number, i: number, w: number) => void): void {
+    for (let n = 0; n < g.batch; n++) {
+      for (let o = 0; o < outChannels; o++) {
+        for (let y = 0; y < g.outH; y++) {
+          for (let x = 0; x < g.outW; x++) {
+            const outIndex = ((n * outChannels + o) * g.outH + y) * g.outW + x;
+            for (let c = 0; c < g.channels; c++) {
+              for (let i = 0; i < g.kernelH; i++) {
+                const iy = y + i - g.padH;
+                if (iy < 0 || iy >= g.height) continue;
+                for (let j = 0; j < g.kernelW; j++) {
+                  const ix = x + j - g.padW;
+                  if (ix < 0 || ix >= g.width) continue;
+                  visit(outIndex, ((n * g.channels + c) * g.height + iy) * g.width + ix, ((o * g.channels + c) * g.kernelH + i) * g.kernelW + j);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  convDirect(x: DataBuffer, weight: DataBuffer, bias: DataBuffer | null, out: DataBuffer, g: WindowGeometry, outChannels: number, relu: boolean): void {
+    const [xs, ws, os] = [buf(x), buf(weight), buf(out)];
+    const bs = bias ? buf(bias) : null;
+    const spatial = g.outH * g.outW;
+    for (let i = 0; i < os.length; i++) os[i] = bs ? bs[Math.floor(i / spatial) % outChannels] : 0;
+    this.forEachConvTap(g, outChannels, (o, i, w) => { os[o] += xs[i] * ws[w]; });
+    if (relu) for (let i = 0; i < os.length; i++) os[i] = Math.max(os[i], 0);
+  }
+
+  convDirectBackwardFilter(x: DataBuffer, dy: DataBuffer, y: DataBuffer | null, dweight: DataBuffer | null,
+    dbias: DataBuffer | null, g: WindowGeometry, outChannels: number): void {
+    const [xs, ds] = [buf(x), buf(dy)];
+    const ys = y ? buf(y) : null;
+    const grad = (i: number) => (ys && !(ys[i] > 0) ? 0 : ds[i]);
+    if (dweight) {
+      const dw = buf(dweight);
+      dw.fill(0);
+      this.forEachConvTap(g, outChannels, (o, i, w) => { dw[w] += grad(o) * xs[i]; });
+    }
+    if (dbias) {
+      const db = buf(dbias);
+      db.fill(0);
+      const spatial = g.outH * g.outW;
+      for (let i = 0; i < ds.length; i++) db[Math.floor(i / spatial) % outChannels] += grad(i);
+    }
+  }
+
   convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, g: ConvOutputGeometry): void {
     const [ds, fs] = [buf(dy), buf(dflat)];
     const ys = y ? buf(y) : null;

@@ -49,6 +49,10 @@ export interface KernelExports {
   winogradInput(x: number, v: number, geometry: number, tilesH: number, tilesW: number, start: number, end: number): void;
   winogradOutput(m: number, bias: number, out: number, outChannels: number, batch: number, tilesH: number, tilesW: number,
     outH: number, outW: number, relu: number, start: number, end: number): void;
+  convDirect(x: number, w: number, bias: number, out: number, geometry: number, outChannels: number, relu: number,
+    scratch: number, imageStart: number, imageEnd: number): void;
+  convDirectBackwardFilter(x: number, dy: number, y: number, dw: number, db: number, geometry: number, outChannels: number,
+    scratch: number, channelStart: number, channelEnd: number): void;
   adamStep(param: number, grad: number, m: number, v: number, start: number, end: number, lr: number, beta1: number,
     beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number, decayFactor: number,
     inverseCorrection1: number, inverseCorrection2: number): void;
@@ -61,7 +65,8 @@ export const parallelKernels = [
   'fill', 'unary', 'unaryBackward', 'affine', 'cast', 'binary', 'reduce', 'argmax', 'softmax', 'softmaxBackward',
   'softmaxCrossEntropy', 'stridedCopy', 'gather', 'scatterAdd', 'matmul', 'im2col', 'col2im', 'maxPool',
   'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'adamStep', 'sgdStep', 'batchNormForward', 'batchNormBackward',
-  'convEpilogue', 'convEpilogueBackward', 'winogradWeights', 'winogradInput', 'winogradOutput',
+  'convEpilogue', 'convEpilogueBackward', 'winogradWeights', 'winogradInput', 'winogradOutput', 'convDirect',
+  'convDirectBackwardFilter',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 export type ParallelKernel = (typeof parallelKernels)[number];

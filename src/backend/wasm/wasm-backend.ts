@@ -403,6 +403,43 @@ export class WasmBackend implements Backend {
     }
   }
 
+  convDirect(x: DataBuffer, weight: DataBuffer, bias: DataBuffer | null, out: DataBuffer, g: WindowGeometry, outChannels: number, relu: boolean): void {
+    const macsPerImage = outChannels * g.outH * g.outW * g.channels * g.kernelH * g.kernelW;
+    const scratchFloats = directPaddedFloats(g) + g.channels * g.kernelH * g.kernelW * outChannels;
+    const [xp, wp, bp, op2] = [this.ptr(x), this.ptr(weight), this.ptrOrZero(bias), this.ptr(out)];
+    const geometry = this.geometry(g);
+    this.splitWithScratch('convDirect', g.batch, Math.max(1, Math.ceil(this.thresholds.matmul / Math.max(macsPerImage, 1))),
+      scratchFloats, (s, e, scratch) => [xp, wp, bp, op2, geometry, outChannels, relu ? 1 : 0, scratch, s, e]);
+  }
+
+  convDirectBackwardFilter(x: DataBuffer, dy: DataBuffer, y: DataBuffer | null, dweight: DataBuffer | null,
+    dbias: DataBuffer | null, g: WindowGeometry, outChannels: number): void {
+    if (dweight === null && dbias === null) return;
+    const macsPerChannel = g.batch * g.outH * g.outW * g.channels * g.kernelH * g.kernelW;
+    const scratchFloats = directPaddedFloats(g) + g.outH * roundUp(g.outW, 4);
+    const [xp, dyp, yp, dwp, dbp] = [this.ptr(x), this.ptr(dy), this.ptrOrZero(y), this.ptrOrZero(dweight), this.ptrOrZero(dbias)];
+    const geometry = this.geometry(g);
+    // Split over output channels: each one's sums run in the same order on any number of threads.
+    this.splitWithScratch('convDirectBackwardFilter', outChannels,
+      Math.max(1, Math.ceil(this.thresholds.matmul / Math.max(macsPerChannel, 1))),
+      scratchFloats, (s, e, scratch) => [xp, dyp, yp, dwp, dbp, geometry, outChannels, scratch, s, e]);
+  }
+
+  /** Like split, giving each chunk its own `scratchFloats` of scratch (allocated for the call). */
+  private splitWithScratch(kernel: ParallelKernel, total: number, perThread: number, scratchFloats: number,
+    args: (start: number, end: number, scratch: number) => number[]): void {
+    const parts = this.pool === undefined ? 1 : Math.min(this.threads, Math.floor(total / perThread));
+    const chunks = parts <= 1 ? [[0, total]] : ranges(total, parts * 2, 1);
+    const stride = roundUp(scratchFloats, 4);
+    const scratch = this.alloc(chunks.length * stride, 'float32');
+    try {
+      const base = this.ptr(scratch);
+      this.runParts(kernel, chunks.map(([s, e], i) => args(s, e, base + i * stride * 4)));
+    } finally {
+      this.free(scratch);
+    }
+  }
+
   /** Splits a conv epilogue over whole images (memory-bound: the element-wise threshold). */
   private splitImages(kernel: ParallelKernel, g: ConvOutputGeometry, args: (start: number, end: number) => number[]): void {
     const imagesPerThread = Math.max(1, Math.ceil(this.thresholds.elementwise / Math.max(g.channels * g.spatial, 1)));
@@ -455,4 +492,13 @@ export class WasmBackend implements Backend {
     this.split('sgdStep', param.length, this.thresholds.optimizer, 4,
       (s, e) => [pp, gp, vp, s, e, p.lr, p.momentum, p.nesterov ? 1 : 0, p.weightDecay]);
   }
+}
+
+function roundUp(value: number, step: number): number {
+  return Math.ceil(value / step) * step;
+}
+
+/** Floats of one image padded for the direct convolution kernels (kernels/conv-direct.ts paddedFloats). */
+function directPaddedFloats(g: WindowGeometry): number {
+  return g.channels * (roundUp(g.outH, 2) + g.kernelH - 1) * (roundUp(g.outW, 4) + g.kernelW - 1);
 }
