@@ -10,6 +10,7 @@ export { adamStep, sgdStep } from './optim';
 export { batchNormForward, batchNormBackward } from './norm';
 export { convEpilogue, convEpilogueBackward } from './conv';
 export { winogradWeights, winogradInput, winogradOutput } from './winograd';
+export { winogradGradOutput, winogradWeightsBackward, winogradInputBackward } from './winograd-grad';
 
 /** End of static data; the JS allocator must start above it. */
 export function heapBase(): usize {

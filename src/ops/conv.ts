@@ -1,7 +1,8 @@
 // 2-D convolution and pooling on NCHW tensors (batch, channels, height, width).
 // conv2d is im2col + one GEMM: cols (N*OH*OW, C*KH*KW) @ W^T (C*KH*KW, O) -> (N*OH*OW, O), then one
 // epilogue pass to (N, O, OH, OW) with the bias and an optional fused ReLU. Weights are (O, C, KH, KW) as in PyTorch.
-// Without gradients, 3x3 stride-1 convolutions over 8+ channels use Winograd F(2x2, 3x3) instead.
+// 3x3 stride-1 convolutions over 8+ channels use Winograd F(2x2, 3x3) instead: without gradients (winogradConv), and
+// in training (winogradTrainingConv: forward, input and weight gradients all in the Winograd domain).
 import type { DataBuffer, WindowGeometry } from '../backend/backend.js';
 import { record } from '../autograd/graph.js';
 import { ShapeError } from '../errors.js';
@@ -99,6 +100,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     backend.winogradConv(x.buffer, winogradWeights(weight).buffer, bias ? bias.buffer : null, out.buffer, g, outChannels, relu);
     return out;
   }
+  if (needsGrad && usesWinogradTraining(g, outChannels)) return winogradTrainingConv(x, weight, bias ?? null, g, relu);
   const cols = empty([rows, patch], 'float32', backend);
   backend.im2col(x.buffer, cols.buffer, g);
   const flat = empty([rows, outChannels], 'float32', backend); // (N*OH*OW, O)
@@ -129,6 +131,46 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
       });
     }
     const db = bias && bias.requiresGrad ? sum(dyFlat, 0) : null;
+    return bias ? [dx, dw, db] : [dx, dw];
+  });
+}
+
+/**
+ * Whether a convolution that needs gradients runs as Winograd F(2x2, 3x3) (forward, input and weight gradients) instead
+ * of im2col + GEMM: 3x3, stride 1, and channel counts where the batched GEMMs are not too thin (measured, docs/engine.md).
+ */
+export function usesWinogradTraining(g: WindowGeometry, outChannels: number): boolean {
+  const least = winogradTraining.minChannels;
+  return g.kernelH === 3 && g.kernelW === 3 && g.strideH === 1 && g.strideW === 1 && g.channels >= least && outChannels >= least;
+}
+
+/**
+ * Fewest input and output channels for the Winograd training path (Infinity: always im2col + GEMM, which tests and
+ * benchmarks use as the reference).
+ */
+export const winogradTraining = { minChannels: WINOGRAD_MIN_CHANNELS };
+
+/**
+ * The training path of a Winograd convolution: the forward pass keeps its transformed input tiles V (16, C, T) when the
+ * weight needs a gradient; backward transforms dy once into dM (16, O, T) and gets dx and dw from two batched GEMMs
+ * with the same U and V (winogradConvBackward), the bias gradient from dy's plane sums.
+ */
+function winogradTrainingConv(x: Tensor, weight: Tensor, bias: Tensor | null, g: WindowGeometry, relu: boolean): Tensor {
+  const backend = x.backend;
+  const outChannels = weight.shape[0];
+  const u = winogradWeights(weight);
+  const tiles = g.batch * Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
+  const inputTiles = weight.requiresGrad ? empty([16, g.channels, tiles], 'float32', backend) : null;
+  const out = empty([g.batch, outChannels, g.outH, g.outW], 'float32', backend);
+  backend.winogradConv(x.buffer, u.buffer, bias ? bias.buffer : null, out.buffer, g, outChannels, relu, inputTiles?.buffer);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(out, relu ? 'conv2d+relu' : 'conv2d', inputs, (dy) => {
+    const dx = x.requiresGrad ? empty(x.shape, 'float32', backend) : null;
+    const dw = weight.requiresGrad ? empty(weight.shape, 'float32', backend) : null;
+    const planeSums = bias && bias.requiresGrad ? empty([g.batch, outChannels], 'float32', backend) : null;
+    backend.winogradConvBackward(dy.buffer, relu ? out.buffer : null, u.buffer, inputTiles ? inputTiles.buffer : null,
+      dx ? dx.buffer : null, dw ? dw.buffer : null, planeSums ? planeSums.buffer : null, g, outChannels);
+    const db = planeSums ? sum(planeSums, 0) : null;
     return bias ? [dx, dw, db] : [dx, dw];
   });
 }

@@ -49,6 +49,10 @@ export interface KernelExports {
   winogradInput(x: number, v: number, geometry: number, tilesH: number, tilesW: number, start: number, end: number): void;
   winogradOutput(m: number, bias: number, out: number, outChannels: number, batch: number, tilesH: number, tilesW: number,
     outH: number, outW: number, relu: number, start: number, end: number): void;
+  winogradGradOutput(dy: number, y: number, dm: number, sums: number, outChannels: number, batch: number, tilesH: number,
+    tilesW: number, outH: number, outW: number, start: number, end: number): void;
+  winogradWeightsBackward(du: number, dw: number, pairs: number, start: number, end: number): void;
+  winogradInputBackward(dv: number, dx: number, geometry: number, tilesH: number, tilesW: number, start: number, end: number): void;
   adamStep(param: number, grad: number, m: number, v: number, start: number, end: number, lr: number, beta1: number,
     beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number, decayFactor: number,
     inverseCorrection1: number, inverseCorrection2: number): void;
@@ -62,6 +66,7 @@ export const parallelKernels = [
   'softmaxCrossEntropy', 'stridedCopy', 'gather', 'scatterAdd', 'matmul', 'im2col', 'col2im', 'maxPool',
   'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'adamStep', 'sgdStep', 'batchNormForward', 'batchNormBackward',
   'convEpilogue', 'convEpilogueBackward', 'winogradWeights', 'winogradInput', 'winogradOutput',
+  'winogradGradOutput', 'winogradWeightsBackward', 'winogradInputBackward',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 export type ParallelKernel = (typeof parallelKernels)[number];

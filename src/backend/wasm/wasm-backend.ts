@@ -377,11 +377,12 @@ export class WasmBackend implements Backend {
     this.split('winogradWeights', pairs, Math.max(1, Math.ceil(this.thresholds.elementwise / 64)), 1, (s, e) => [wp, up, pairs, s, e]);
   }
 
-  winogradConv(x: DataBuffer, u: DataBuffer, bias: DataBuffer | null, out: DataBuffer, g: WindowGeometry, outChannels: number, relu: boolean): void {
+  winogradConv(x: DataBuffer, u: DataBuffer, bias: DataBuffer | null, out: DataBuffer, g: WindowGeometry, outChannels: number, relu: boolean,
+    inputTiles?: DataBuffer): void {
     const tilesH = Math.ceil(g.outH / 2);
     const tilesW = Math.ceil(g.outW / 2);
     const tiles = g.batch * tilesH * tilesW;
-    const v = this.alloc(16 * g.channels * tiles, 'float32');
+    const v = inputTiles ?? this.alloc(16 * g.channels * tiles, 'float32');
     const m = this.alloc(16 * outChannels * tiles, 'float32');
     try {
       const geometry = this.geometry(g);
@@ -398,8 +399,51 @@ export class WasmBackend implements Backend {
       this.split('winogradOutput', tiles, tilesPerThread, 1,
         (s, e) => [mp, bp, op2, outChannels, g.batch, tilesH, tilesW, g.outH, g.outW, relu ? 1 : 0, s, e]);
     } finally {
-      this.free(v);
+      if (!inputTiles) this.free(v);
       this.free(m);
+    }
+  }
+
+  winogradConvBackward(dy: DataBuffer, y: DataBuffer | null, u: DataBuffer, inputTiles: DataBuffer | null, dx: DataBuffer | null,
+    dw: DataBuffer | null, planeSums: DataBuffer | null, g: WindowGeometry, outChannels: number): void {
+    const tilesH = Math.ceil(g.outH / 2);
+    const tilesW = Math.ceil(g.outW / 2);
+    const tiles = g.batch * tilesH * tilesW;
+    const channels = g.channels;
+    const dm = this.alloc(16 * outChannels * tiles, 'float32');
+    const scratch: DataBuffer[] = [dm];
+    try {
+      const [dyp, yp, dmp, sp] = [this.ptr(dy), this.ptrOrZero(y), this.ptr(dm), this.ptrOrZero(planeSums)];
+      const planesPerThread = Math.max(1, Math.ceil(this.thresholds.window / (16 * tilesH * tilesW)));
+      this.split('winogradGradOutput', g.batch * outChannels, planesPerThread, 1,
+        (s, e) => [dyp, yp, dmp, sp, outChannels, g.batch, tilesH, tilesW, g.outH, g.outW, s, e]);
+      if (dw) {
+        if (!inputTiles) throw new Error('winogradConvBackward: the weight gradient needs the input tiles the forward pass kept');
+        // dU[k] (O, C) = dM[k] (O, tiles) @ V[k]^T (tiles, C), for the 16 k at once.
+        const du = this.alloc(16 * outChannels * channels, 'float32');
+        scratch.push(du);
+        this.matmul(dm, inputTiles, du, {
+          batch: 16, m: outChannels, n: channels, k: tiles, transA: false, transB: true,
+          aBatchStride: outChannels * tiles, bBatchStride: channels * tiles, accumulate: false,
+        });
+        const [dup, dwp] = [this.ptr(du), this.ptr(dw)];
+        const pairs = outChannels * channels;
+        this.split('winogradWeightsBackward', pairs, Math.max(1, Math.ceil(this.thresholds.elementwise / 64)), 1, (s, e) => [dup, dwp, pairs, s, e]);
+      }
+      if (dx) {
+        // dV[k] (C, tiles) = U[k]^T (C, O) @ dM[k] (O, tiles).
+        const dv = this.alloc(16 * channels * tiles, 'float32');
+        scratch.push(dv);
+        this.matmul(u, dm, dv, {
+          batch: 16, m: channels, n: tiles, k: outChannels, transA: true, transB: false,
+          aBatchStride: outChannels * channels, bBatchStride: outChannels * tiles, accumulate: false,
+        });
+        const geometry = this.geometry(g);
+        const [dvp, dxp] = [this.ptr(dv), this.ptr(dx)];
+        this.split('winogradInputBackward', g.batch * channels, planesPerThread, 1, (s, e) => [dvp, dxp, geometry, tilesH, tilesW, s, e]);
+      }
+    } finally {
+      for (const b of scratch) this.free(b);
     }
   }
 
