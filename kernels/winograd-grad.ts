@@ -1,6 +1,7 @@
 // Backward of the Winograd F(2x2, 3x3) convolution (winograd.ts) for training: the exact adjoints of its three
-// transforms. dy 2x2 tiles -> dM (16, O, T) = A dy A^T; the caller's GEMMs give dU[k] = dM[k] V[k]^T and
-// dV[k] = U[k]^T dM[k]; dU (16, O, C) -> dw = G^T dU G; dV (16, C, T) -> dx by scatter-adding B dV B^T.
+// transforms. dy 2x2 tiles -> dM (16, O, T') = A dy A^T; the caller's GEMMs give dU[k] = dM[k] V[k]^T and
+// dV[k] = U[k]^T dM[k]; dU (16, O, C) -> dw = G^T dU G; dV (16, C, T') -> dx by scatter-adding B dV B^T.
+// `tiles` is the padded tile dimension T' (src/backend/winograd-layout.ts); the caller zeroes dM's tiles past T.
 
 import { g } from './geometry';
 
@@ -8,10 +9,9 @@ import { g } from './geometry';
  * dM[k, o, t] = (A dy A^T)[k] for the 2x2 tiles of dy planes (n * O + o) in [start, end), dy zero where y <= 0 when y
  * (the fused ReLU's output) is given and beyond outH / outW; sums[n * O + o] = the plane's (masked) sum when sums != 0.
  */
-export function winogradGradOutput(dy: usize, y: usize, dm: usize, sums: usize, outChannels: i32, batch: i32,
+export function winogradGradOutput(dy: usize, y: usize, dm: usize, sums: usize, outChannels: i32, tiles: i32,
   tilesH: i32, tilesW: i32, outH: i32, outW: i32, start: i32, end: i32): void {
   const tilesPerImage = tilesH * tilesW;
-  const tiles = batch * tilesPerImage;
   const kStride = <usize>(outChannels * tiles) << 2;
   const rowBytes = <usize>outW << 2;
   for (let plane = start; plane < end; plane++) {
@@ -22,10 +22,29 @@ export function winogradGradOutput(dy: usize, y: usize, dm: usize, sums: usize, 
     const mask = y ? y + offset : 0;
     let dst = dm + (<usize>(o * tiles + n * tilesPerImage) << 2);
     let total: f32 = 0;
+    let totals = f32x4.splat(0);
     for (let th = 0; th < tilesH; th++) {
       const oy = 2 * th;
       const below = oy + 1 < outH;
-      for (let tw = 0; tw < tilesW; tw++) {
+      let tw = 0;
+      if (below) {
+        // Four whole tiles at a time, one tile per lane: rows of 8 outputs split into even and odd columns.
+        for (; 2 * tw + 8 <= outW; tw += 4) {
+          const p = (<usize>(oy * outW + 2 * tw) << 2);
+          const a0 = gradVector(src, mask, p), b0 = gradVector(src, mask, p + 16);
+          const a1 = gradVector(src, mask, p + rowBytes), b1 = gradVector(src, mask, p + rowBytes + 16);
+          const y00 = v128.shuffle<f32>(a0, b0, 0, 2, 4, 6), y01 = v128.shuffle<f32>(a0, b0, 1, 3, 5, 7);
+          const y10 = v128.shuffle<f32>(a1, b1, 0, 2, 4, 6), y11 = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
+          totals = f32x4.add(totals, f32x4.add(f32x4.add(y00, y01), f32x4.add(y10, y11)));
+          let q = dst;
+          q = putGradVector(q, kStride, y00, y01);
+          q = putGradVector(q, kStride, f32x4.add(y00, y10), f32x4.add(y01, y11));
+          q = putGradVector(q, kStride, f32x4.sub(y00, y10), f32x4.sub(y01, y11));
+          putGradVector(q, kStride, f32x4.neg(y10), f32x4.neg(y11));
+          dst += 16;
+        }
+      }
+      for (; tw < tilesW; tw++) {
         const ox = 2 * tw;
         const right = ox + 1 < outW;
         const p = (<usize>(oy * outW + ox) << 2);
@@ -47,6 +66,7 @@ export function winogradGradOutput(dy: usize, y: usize, dm: usize, sums: usize, 
         dst += 4;
       }
     }
+    total += f32x4.extract_lane(totals, 0) + f32x4.extract_lane(totals, 1) + f32x4.extract_lane(totals, 2) + f32x4.extract_lane(totals, 3);
     if (sums) store<f32>(sums + (<usize>plane << 2), total);
   }
 }
@@ -54,6 +74,21 @@ export function winogradGradOutput(dy: usize, y: usize, dm: usize, sums: usize, 
 @inline function gradAt(src: usize, mask: usize, p: usize): f32 {
   const d = load<f32>(src + p);
   return mask && !(load<f32>(mask + p) > 0) ? <f32>0 : d;
+}
+
+/** Four dy values at src + p, zero where the mask (when given) is not > 0. */
+@inline function gradVector(src: usize, mask: usize, p: usize): v128 {
+  const d = v128.load(src + p);
+  return mask ? v128.and(d, f32x4.gt(v128.load(mask + p), f32x4.splat(0))) : d;
+}
+
+/** putGrad on four tiles at once (one per lane). */
+@inline function putGradVector(q: usize, kStride: usize, a: v128, b: v128): usize {
+  v128.store(q, a);
+  v128.store(q + kStride, f32x4.add(a, b));
+  v128.store(q + kStride * 2, f32x4.sub(a, b));
+  v128.store(q + kStride * 3, f32x4.neg(b));
+  return q + kStride * 4;
 }
 
 /** Stores [a, a + b, a - b, -b] kStride bytes apart; returns the address after the fourth. */
@@ -103,11 +138,10 @@ export function winogradWeightsBackward(du: usize, dw: usize, pairs: i32, start:
  * dx planes (n * C + c) in [start, end) = the sum over tiles of B dV[., c, t] B^T, each 4x4 block added at the tile's
  * input window (rows 2 * th - padH ...); positions in the padding are dropped. Overwrites dx.
  */
-export function winogradInputBackward(dv: usize, dx: usize, geometry: usize, tilesH: i32, tilesW: i32, start: i32, end: i32): void {
-  const batch = g(geometry, 0), channels = g(geometry, 1), height = g(geometry, 2), width = g(geometry, 3);
+export function winogradInputBackward(dv: usize, dx: usize, geometry: usize, tilesH: i32, tilesW: i32, tiles: i32, start: i32, end: i32): void {
+  const channels = g(geometry, 1), height = g(geometry, 2), width = g(geometry, 3);
   const ph = g(geometry, 8), pw = g(geometry, 9);
   const tilesPerImage = tilesH * tilesW;
-  const tiles = batch * tilesPerImage;
   const kStride = <usize>(channels * tiles) << 2;
   const planeBytes = <usize>(height * width) << 2;
   const rowBytes = <usize>width << 2;
@@ -119,7 +153,23 @@ export function winogradInputBackward(dv: usize, dx: usize, geometry: usize, til
     let src = dv + (<usize>(c * tiles + n * tilesPerImage) << 2);
     for (let th = 0; th < tilesH; th++) {
       const y0 = 2 * th - ph;
-      for (let tw = 0; tw < tilesW; tw++) {
+      let tw = 0;
+      if (y0 >= 0 && y0 + 4 <= height) {
+        // Four tiles at a time (one per lane) whose windows, 10 columns together, lie inside the plane.
+        for (; tw + 4 <= tilesW && 2 * tw - pw >= 0 && 2 * tw - pw + 10 <= width; tw += 4) {
+          const r0 = out + (<usize>(y0 * width + 2 * tw - pw) << 2);
+          const v00 = v128.load(src), v01 = v128.load(src + kStride), v02 = v128.load(src + kStride * 2), v03 = v128.load(src + kStride * 3);
+          const v10 = v128.load(src + kStride * 4), v11 = v128.load(src + kStride * 5), v12 = v128.load(src + kStride * 6), v13 = v128.load(src + kStride * 7);
+          const v20 = v128.load(src + kStride * 8), v21 = v128.load(src + kStride * 9), v22 = v128.load(src + kStride * 10), v23 = v128.load(src + kStride * 11);
+          const v30 = v128.load(src + kStride * 12), v31 = v128.load(src + kStride * 13), v32 = v128.load(src + kStride * 14), v33 = v128.load(src + kStride * 15);
+          addRowVector(r0, v00, v01, v02, v03);
+          addRowVector(r0 + rowBytes, adjointMiddle(v10, v20, v30), adjointMiddle(v11, v21, v31), adjointMiddle(v12, v22, v32), adjointMiddle(v13, v23, v33));
+          addRowVector(r0 + rowBytes * 2, adjointThird(v00, v10, v20), adjointThird(v01, v11, v21), adjointThird(v02, v12, v22), adjointThird(v03, v13, v23));
+          addRowVector(r0 + rowBytes * 3, f32x4.neg(v30), f32x4.neg(v31), f32x4.neg(v32), f32x4.neg(v33));
+          src += 16;
+        }
+      }
+      for (; tw < tilesW; tw++) {
         const x0 = 2 * tw - pw;
         const v00 = load<f32>(src), v01 = load<f32>(src + kStride), v02 = load<f32>(src + kStride * 2), v03 = load<f32>(src + kStride * 3);
         const v10 = load<f32>(src + kStride * 4), v11 = load<f32>(src + kStride * 5), v12 = load<f32>(src + kStride * 6), v13 = load<f32>(src + kStride * 7);
@@ -147,6 +197,27 @@ export function winogradInputBackward(dv: usize, dx: usize, geometry: usize, til
       }
     }
   }
+}
+
+/** b - c + d and b + c - a: the middle rows (and columns) of B^T's adjoint. */
+@inline function adjointMiddle(b: v128, c: v128, d: v128): v128 {
+  return f32x4.add(f32x4.sub(b, c), d);
+}
+
+@inline function adjointThird(a: v128, b: v128, c: v128): v128 {
+  return f32x4.sub(f32x4.add(b, c), a);
+}
+
+/**
+ * addRow for four tiles (lane i: the tile whose window starts 2i columns after r): lane i's columns 0, 1 go to
+ * r + 8i, r + 8i + 4 and its columns 2, 3 to r + 8i + 8, r + 8i + 12.
+ */
+@inline function addRowVector(r: usize, a: v128, b: v128, c: v128, d: v128): void {
+  const c0 = a, c1 = adjointMiddle(b, c, d), c2 = adjointThird(a, b, c), c3 = f32x4.neg(d);
+  v128.store(r, f32x4.add(v128.load(r), v128.shuffle<f32>(c0, c1, 0, 4, 1, 5)));
+  v128.store(r, f32x4.add(v128.load(r, 16), v128.shuffle<f32>(c0, c1, 2, 6, 3, 7)), 16);
+  v128.store(r, f32x4.add(v128.load(r, 8), v128.shuffle<f32>(c2, c3, 0, 4, 1, 5)), 8);
+  v128.store(r, f32x4.add(v128.load(r, 24), v128.shuffle<f32>(c2, c3, 2, 6, 3, 7)), 24);
 }
 
 /** Adds B^T's adjoint of one row [a, b, c, d] -> [a, b - c + d, b + c - a, -d] at r (4 floats). */

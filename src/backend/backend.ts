@@ -261,13 +261,14 @@ export interface Backend {
    * 3x3, stride-1 convolution by Winograd F(2x2, 3x3) (inference): out (N, O, outH, outW) = x (N, C, H, W) cross-correlated
    * with the filters u came from, plus bias (null: none), then max(0, .) when `relu`; any padding, and outH / outW may
    * be smaller than the full output (the first rows and columns only). With inputTiles, the transformed input tiles are
-   * written there (16, C, T) for winogradConvBackward.
+   * written there (16, C, T') for winogradConvBackward.
    */
   winogradConv(x: DataBuffer, u: DataBuffer, bias: DataBuffer | null, out: DataBuffer, geometry: WindowGeometry, outChannels: number, relu: boolean,
     inputTiles?: DataBuffer): void;
   /**
    * Backward of winogradConv for training, the exact adjoint of its transforms: the transformed input tiles it kept
-   * (inputTiles, (16, C, T) with T = N * ceil(outH / 2) * ceil(outW / 2)) and u give, from dy (N, O, outH, outW) masked
+   * (inputTiles, (16, C, T') with T' = winogradTileStride(N * ceil(outH / 2) * ceil(outW / 2), C, O) from
+   * winograd-layout.ts) and u give, from dy (N, O, outH, outW) masked
    * where y <= 0 when y (the fused ReLU's output) is given: dx (N, C, H, W), dw (O, C, 3, 3) and planeSums (N, O), the
    * sum of each masked dy plane (the bias gradient summed over N). Each is overwritten; a null output is skipped
    * (dw needs inputTiles).

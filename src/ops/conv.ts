@@ -4,6 +4,7 @@
 // 3x3 stride-1 convolutions over 8+ channels use Winograd F(2x2, 3x3) instead: without gradients (winogradConv), and
 // in training (winogradTrainingConv: forward, input and weight gradients all in the Winograd domain).
 import type { DataBuffer, WindowGeometry } from '../backend/backend.js';
+import { winogradTileStride } from '../backend/winograd-layout.js';
 import { record } from '../autograd/graph.js';
 import { ShapeError } from '../errors.js';
 import { isGradEnabled } from '../tensor/engine.js';
@@ -159,7 +160,7 @@ function winogradTrainingConv(x: Tensor, weight: Tensor, bias: Tensor | null, g:
   const backend = x.backend;
   const outChannels = weight.shape[0];
   const u = winogradWeights(weight);
-  const tiles = g.batch * Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
+  const tiles = winogradTileStride(g.batch * Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2), g.channels, outChannels);
   const inputTiles = weight.requiresGrad ? empty([16, g.channels, tiles], 'float32', backend) : null;
   const out = empty([g.batch, outChannels, g.outH, g.outW], 'float32', backend);
   backend.winogradConv(x.buffer, u.buffer, bias ? bias.buffer : null, out.buffer, g, outChannels, relu, inputTiles?.buffer);

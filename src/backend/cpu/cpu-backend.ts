@@ -6,6 +6,7 @@ import type {
 } from '../backend.js';
 import { BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { binaryScalar, unaryDerivative, unaryScalar } from './scalar-math.js';
+import { winogradTileStride } from '../winograd-layout.js';
 
 class CpuBuffer implements DataBuffer {
   constructor(readonly data: Float64Array, readonly dtype: DType) {}
@@ -411,6 +412,8 @@ export class CpuBackend implements Backend {
     const vs = inputTiles ? buf(inputTiles) : null;
     const tilesW = Math.ceil(g.outW / 2);
     const tiles = g.batch * Math.ceil(g.outH / 2) * tilesW;
+    const stride = winogradTileStride(tiles, g.channels, outChannels); // V is (16, C, T'), zero past the tiles
+    if (vs) vs.fill(0);
     const bs = bias ? buf(bias) : null;
     const BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
     const AT = [[1, 1, 1, 0], [0, 1, -1, -1]];
@@ -433,7 +436,7 @@ export class CpuBackend implements Backend {
             }
             v.push(row);
             const t = n * (tiles / g.batch) + (ty / 2) * tilesW + tx / 2;
-            if (vs) for (let k = 0; k < 16; k++) vs[(k * g.channels + c) * tiles + t] = row[k];
+            if (vs) for (let k = 0; k < 16; k++) vs[(k * g.channels + c) * stride + t] = row[k];
           }
           for (let o = 0; o < outChannels; o++) {
             const m: number[] = [];
@@ -495,12 +498,13 @@ export class CpuBackend implements Backend {
     if (dw) {
       if (!inputTiles) throw new Error('winogradConvBackward: the weight gradient needs the input tiles the forward pass kept');
       const [vs, dws] = [buf(inputTiles), buf(dw)];
+      const stride = winogradTileStride(tiles, C, outChannels);
       for (let o = 0; o < outChannels; o++) {
         for (let c = 0; c < C; c++) {
           const du: number[] = [];
           for (let k = 0; k < 16; k++) {
             let s = 0;
-            for (let t = 0; t < tiles; t++) s += dm[(k * outChannels + o) * tiles + t] * vs[(k * C + c) * tiles + t];
+            for (let t = 0; t < tiles; t++) s += dm[(k * outChannels + o) * tiles + t] * vs[(k * C + c) * stride + t];
             du.push(s);
           }
           for (let a = 0; a < 3; a++) {
