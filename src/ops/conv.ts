@@ -1,8 +1,8 @@
 // 2-D convolution and pooling on NCHW tensors (batch, channels, height, width).
 // conv2d is im2col + one GEMM: cols (N*OH*OW, C*KH*KW) @ W^T (C*KH*KW, O) -> (N*OH*OW, O), then one
 // epilogue pass to (N, O, OH, OW) with the bias and an optional fused ReLU. Weights are (O, C, KH, KW) as in PyTorch.
-// 3x3 stride-1 convolutions over 8+ channels use Winograd F(2x2, 3x3) instead: without gradients (winogradConv), and
-// in training (winogradTrainingConv: forward, input and weight gradients all in the Winograd domain).
+// 3x3 stride-1 convolutions use Winograd F(2x2, 3x3) instead: without gradients over 8+ channels (winogradConv), and in
+// training where it wins (usesWinogradTraining; winogradTrainingConv: forward, input and weight gradients all by Winograd).
 import type { DataBuffer, WindowGeometry } from '../backend/backend.js';
 import { winogradTileStride } from '../backend/winograd-layout.js';
 import { record } from '../autograd/graph.js';
@@ -138,18 +138,22 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
 
 /**
  * Whether a convolution that needs gradients runs as Winograd F(2x2, 3x3) (forward, input and weight gradients) instead
- * of im2col + GEMM: 3x3, stride 1, and channel counts where the batched GEMMs are not too thin (measured, docs/engine.md).
+ * of im2col + GEMM: 3x3, stride 1, and enough channels and tiles that the 16 batched GEMMs are not too thin.
  */
 export function usesWinogradTraining(g: WindowGeometry, outChannels: number): boolean {
-  const least = winogradTraining.minChannels;
-  return g.kernelH === 3 && g.kernelW === 3 && g.strideH === 1 && g.strideW === 1 && g.channels >= least && outChannels >= least;
+  const { minChannels, minTiles } = winogradTraining;
+  const tiles = g.batch * Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
+  return g.kernelH === 3 && g.kernelW === 3 && g.strideH === 1 && g.strideW === 1
+    && g.channels >= minChannels && outChannels >= minChannels && tiles >= minTiles;
 }
 
 /**
- * Fewest input and output channels for the Winograd training path (Infinity: always im2col + GEMM, which tests and
- * benchmarks use as the reference).
+ * When the Winograd training path is taken (`npm run bench -- conv-training`, Node 26, 1 and 2 threads, both kernel
+ * builds; table in docs/engine.md): with 4+ input and output channels it beat im2col + GEMM by 1.1-2.1x on every
+ * layer with 72+ tiles (2x2 output tiles over the batch); 2 -> 32 channels ran at 0.7-0.85x, a 1-channel first layer at
+ * 0.6x, and batch 1 (36 tiles for 11x11) at 0.5-0.96x. minChannels Infinity: always im2col + GEMM (the reference).
  */
-export const winogradTraining = { minChannels: WINOGRAD_MIN_CHANNELS };
+export const winogradTraining = { minChannels: 4, minTiles: 64 };
 
 /**
  * The training path of a Winograd convolution: the forward pass keeps its transformed input tiles V (16, C, T) when the

@@ -1,6 +1,6 @@
-// conv2d with gradients takes the Winograd training path for 3x3 stride-1 windows over 8+ input and output channels:
-// its output and every gradient (input, weight, bias) must equal the im2col + GEMM path's, with and without bias and
-// the fused ReLU, cropped outputs, padding 0 and 1, odd sizes, one image and several.
+// conv2d with gradients takes the Winograd training path for 3x3 stride-1 windows (forced here on every shape): its
+// output and every gradient (input, weight, bias) must equal the im2col + GEMM path's, with and without bias and the
+// fused ReLU, cropped outputs, padding 0 and 1, odd sizes, one image and several.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as zg from '../../src/index.js';
 import { winogradTraining } from '../../src/ops/conv.js';
@@ -12,6 +12,7 @@ const cases: { x: number[]; w: number[]; padding?: number; outputSize?: [number,
   { x: [3, 9, 6, 5], w: [8, 9, 3, 3] },
   { x: [2, 8, 9, 8], w: [10, 8, 3, 3], padding: 1, outputSize: [7, 4] },
   { x: [1, 12, 3, 4], w: [8, 12, 3, 3] },
+  { x: [2, 4, 6, 7], w: [5, 4, 3, 3], padding: 1, outputSize: [5, 6] },
 ];
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -23,9 +24,10 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 
 describe.each(backendCases)('conv2d Winograd training path ($name)', (backendCase) => {
   const previous = zg.getBackend();
+  const defaults = { ...winogradTraining };
   afterEach(() => {
     zg.setBackend(previous);
-    winogradTraining.minChannels = 8;
+    Object.assign(winogradTraining, defaults);
   });
 
   for (const { x: xs, w: ws, padding, outputSize } of cases) {
@@ -41,15 +43,15 @@ describe.each(backendCases)('conv2d Winograd training path ($name)', (backendCas
       const spy = vi.spyOn(backend, 'winogradConvBackward');
       for (const relu of [false, true]) {
         for (const withBias of [true, false]) {
-          const run = (minChannels: number) => {
-            winogradTraining.minChannels = minChannels;
+          const run = (least: number) => {
+            Object.assign(winogradTraining, { minChannels: least, minTiles: least });
             x.grad = null; w.grad = null; b.grad = null;
             const y = zg.conv2d(x, w, withBias ? b : null, { padding, relu, outputSize });
             const upstream = zg.randn(y.shape, 0, 1, new zg.Random(9));
             y.mul(upstream).sum().backward();
             return { y: y.values(), dx: x.grad!.values(), dw: w.grad!.values(), db: withBias ? b.grad!.values() : [] };
           };
-          const fast = run(8);
+          const fast = run(1);
           const reference = run(Infinity);
           const tolerance = backendCase.tolerance * 10;
           for (const key of ['y', 'dx', 'dw', 'db'] as const) {
@@ -66,6 +68,7 @@ describe.each(backendCases)('conv2d Winograd training path ($name)', (backendCas
     const backend = await backendCase.make();
     zg.setBackend(backend);
     zg.manualSeed(6);
+    Object.assign(winogradTraining, { minChannels: 1, minTiles: 1 });
     const x = zg.randn([2, 8, 6, 6]);
     const w = zg.randn([8, 8, 3, 3]);
     x.requiresGrad = true;

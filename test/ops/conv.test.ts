@@ -23,9 +23,10 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 
 describe.each(backendCases)('conv2d inference path ($name)', (backendCase) => {
   const previous = zg.getBackend();
+  const defaults = { ...winogradTraining };
   afterEach(() => {
     zg.setBackend(previous);
-    winogradTraining.minChannels = 8;
+    Object.assign(winogradTraining, defaults);
   });
 
   for (const { x: xs, w: ws, padding, outputSize, winograd } of cases) {
