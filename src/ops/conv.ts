@@ -163,7 +163,10 @@ export const winogradTraining = { minChannels: 4, minTiles: 64 };
 function winogradTrainingConv(x: Tensor, weight: Tensor, bias: Tensor | null, g: WindowGeometry, relu: boolean): Tensor {
   const backend = x.backend;
   const outChannels = weight.shape[0];
-  const u = winogradWeights(weight);
+  // A trained weight changes every step: a fresh transform owned by this step's scope (caching it would keep a stale
+  // one alive per step until GC); a frozen one keeps its cached transform.
+  const u = weight.requiresGrad ? empty([16, outChannels, g.channels], 'float32', backend) : winogradWeights(weight);
+  if (weight.requiresGrad) backend.winogradWeights(weight.buffer, u.buffer, outChannels, g.channels);
   const tiles = winogradTileStride(g.batch * Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2), g.channels, outChannels);
   const inputTiles = weight.requiresGrad ? empty([16, g.channels, tiles], 'float32', backend) : null;
   const out = empty([g.batch, outChannels, g.outH, g.outW], 'float32', backend);
