@@ -11,6 +11,7 @@ export { batchNormForward, batchNormBackward } from './norm';
 export { convEpilogue, convEpilogueBackward } from './conv';
 export { winogradWeights, winogradInput, winogradOutput } from './winograd';
 export { convDirect, convDirectBackwardFilter } from './conv-direct';
+export { winogradGradOutput, winogradWeightsBackward, winogradInputBackward } from './winograd-grad';
 
 /** End of static data; the JS allocator must start above it. */
 export function heapBase(): usize {

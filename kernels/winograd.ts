@@ -2,7 +2,8 @@
 // per (input, output) channel pair instead of 36. Weights -> U (16, O, C) once; input tiles -> V (16, C, T); the
 // caller multiplies M[k] = V[k]^T U[k]^T for the 16 k (one batched GEMM); M (16, T, O) -> 2x2 output tiles with bias
 // and an optional ReLU, 4 output channels per vector. T = batch * tilesH * tilesW, tiles in row-major order per
-// image. Geometry block as in geometry.ts.
+// image; `tiles` is the padded tile dimension T' >= T of V and M (src/backend/winograd-layout.ts), the tiles past T
+// are V's zeros. Geometry block as in geometry.ts.
 
 import { g } from './geometry';
 
@@ -38,11 +39,10 @@ export function winogradWeights(w: usize, u: usize, pairs: i32, start: i32, end:
 }
 
 /** V[k, c, t] = (B^T d B)[k] for the 4x4 input tiles d of planes (n * C + c) in [start, end); zeros outside x. */
-export function winogradInput(x: usize, v: usize, geometry: usize, tilesH: i32, tilesW: i32, start: i32, end: i32): void {
-  const batch = g(geometry, 0), channels = g(geometry, 1), height = g(geometry, 2), width = g(geometry, 3);
+export function winogradInput(x: usize, v: usize, geometry: usize, tilesH: i32, tilesW: i32, tiles: i32, start: i32, end: i32): void {
+  const channels = g(geometry, 1), height = g(geometry, 2), width = g(geometry, 3);
   const ph = g(geometry, 8), pw = g(geometry, 9);
   const tilesPerImage = tilesH * tilesW;
-  const tiles = batch * tilesPerImage;
   const kStride = <usize>(channels * tiles) << 2;
   for (let plane = start; plane < end; plane++) {
     const n = plane / channels;
@@ -51,7 +51,21 @@ export function winogradInput(x: usize, v: usize, geometry: usize, tilesH: i32, 
     let dst = v + (<usize>(c * tiles + n * tilesPerImage) << 2);
     for (let th = 0; th < tilesH; th++) {
       const y0 = 2 * th - ph;
-      for (let tw = 0; tw < tilesW; tw++) {
+      let tw = 0;
+      if (y0 >= 0 && y0 + 4 <= height) {
+        // Four tiles at a time (one per lane) whose windows, 10 columns together, lie inside the plane.
+        const row = <usize>width << 2;
+        for (; tw + 4 <= tilesW && 2 * tw - pw >= 0 && 2 * tw - pw + 10 <= width; tw += 4) {
+          const r0 = src + (<usize>(y0 * width + 2 * tw - pw) << 2);
+          let q = dst;
+          q = inputRowsVector(q, kStride, r0, r0 + row * 2, false); // B^T row 0: d0 - d2
+          q = inputRowsVector(q, kStride, r0 + row, r0 + row * 2, true); // row 1: d1 + d2
+          q = inputRowsVector(q, kStride, r0 + row * 2, r0 + row, false); // row 2: d2 - d1
+          inputRowsVector(q, kStride, r0 + row, r0 + row * 3, false); // row 3: d1 - d3
+          dst += 16;
+        }
+      }
+      for (; tw < tilesW; tw++) {
         const x0 = 2 * tw - pw;
         let d00: f32, d01: f32, d02: f32, d03: f32, d10: f32, d11: f32, d12: f32, d13: f32;
         let d20: f32, d21: f32, d22: f32, d23: f32, d30: f32, d31: f32, d32: f32, d33: f32;
@@ -86,6 +100,24 @@ export function winogradInput(x: usize, v: usize, geometry: usize, tilesH: i32, 
   }
 }
 
+/**
+ * One row of B^T d B for four tiles (lane i: the window 2i columns after the rows' start): the row p +- q of two input
+ * rows, then its columns [e0 - e2, e1 + e2, e2 - e1, e1 - e3]; stores the 4 k kStride bytes apart, returns the next k.
+ */
+@inline function inputRowsVector(dst: usize, kStride: usize, p: usize, q: usize, add: bool): usize {
+  const pa = v128.load(p), pb = v128.load(p, 16), pc = v128.load(p, 8), pd = v128.load(p, 24);
+  const qa = v128.load(q), qb = v128.load(q, 16), qc = v128.load(q, 8), qd = v128.load(q, 24);
+  const a = add ? f32x4.add(pa, qa) : f32x4.sub(pa, qa), b = add ? f32x4.add(pb, qb) : f32x4.sub(pb, qb);
+  const c = add ? f32x4.add(pc, qc) : f32x4.sub(pc, qc), d = add ? f32x4.add(pd, qd) : f32x4.sub(pd, qd);
+  const e0 = v128.shuffle<f32>(a, b, 0, 2, 4, 6), e1 = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+  const e2 = v128.shuffle<f32>(c, d, 0, 2, 4, 6), e3 = v128.shuffle<f32>(c, d, 1, 3, 5, 7);
+  v128.store(dst, f32x4.sub(e0, e2));
+  v128.store(dst + kStride, f32x4.add(e1, e2));
+  v128.store(dst + kStride * 2, f32x4.sub(e2, e1));
+  v128.store(dst + kStride * 3, f32x4.sub(e1, e3));
+  return dst + kStride * 4;
+}
+
 @inline function px(src: usize, height: i32, width: i32, y: i32, x: i32): f32 {
   return y >= 0 && y < height && x >= 0 && x < width ? load<f32>(src + (<usize>(y * width + x) << 2)) : 0;
 }
@@ -103,10 +135,9 @@ export function winogradInput(x: usize, v: usize, geometry: usize, tilesH: i32, 
  * out 2x2 tiles = A^T M A (+ bias[o], then ReLU when relu != 0) from M (16, T, O), for tiles [start, end); the last tile
  * row / column is cut at outH / outW. Four output channels per vector; bias 0 = none.
  */
-export function winogradOutput(m: usize, bias: usize, out: usize, outChannels: i32, batch: i32, tilesH: i32, tilesW: i32,
+export function winogradOutput(m: usize, bias: usize, out: usize, outChannels: i32, tiles: i32, tilesH: i32, tilesW: i32,
   outH: i32, outW: i32, relu: i32, start: i32, end: i32): void {
   const tilesPerImage = tilesH * tilesW;
-  const tiles = batch * tilesPerImage;
   const kStride = <usize>(outChannels * tiles) << 2;
   const planeBytes = <usize>(outH * outW) << 2;
   const zero = f32x4.splat(0);

@@ -259,9 +259,11 @@ export interface Backend {
   /**
    * 3x3, stride-1 convolution by Winograd F(2x2, 3x3) (inference): out (N, O, outH, outW) = x (N, C, H, W) cross-correlated
    * with the filters u came from, plus bias (null: none), then max(0, .) when `relu`; any padding, and outH / outW may
-   * be smaller than the full output (the first rows and columns only).
+   * be smaller than the full output (the first rows and columns only). With inputTiles, the transformed input tiles are
+   * written there (16, C, T') for winogradConvBackward.
    */
-  winogradConv(x: DataBuffer, u: DataBuffer, bias: DataBuffer | null, out: DataBuffer, geometry: WindowGeometry, outChannels: number, relu: boolean): void;
+  winogradConv(x: DataBuffer, u: DataBuffer, bias: DataBuffer | null, out: DataBuffer, geometry: WindowGeometry, outChannels: number, relu: boolean,
+    inputTiles?: DataBuffer): void;
   /**
    * Optional. Direct stride-1 convolution for few input channels (conv2d's first-layer path, no im2col or GEMM):
    * out (N, O, outH, outW) = x (N, C, H, W) cross-correlated with weight (O, C, kernelH, kernelW), plus bias (null:
@@ -278,6 +280,16 @@ export interface Backend {
    */
   convDirectBackwardFilter?(x: DataBuffer, dy: DataBuffer, y: DataBuffer | null, dweight: DataBuffer | null,
     dbias: DataBuffer | null, geometry: WindowGeometry, outChannels: number): void;
+  /**
+   * Backward of winogradConv for training, the exact adjoint of its transforms: the transformed input tiles it kept
+   * (inputTiles, (16, C, T') with T' = winogradTileStride(N * ceil(outH / 2) * ceil(outW / 2), C, O) from
+   * winograd-layout.ts) and u give, from dy (N, O, outH, outW) masked
+   * where y <= 0 when y (the fused ReLU's output) is given: dx (N, C, H, W), dw (O, C, 3, 3) and planeSums (N, O), the
+   * sum of each masked dy plane (the bias gradient summed over N). Each is overwritten; a null output is skipped
+   * (dw needs inputTiles).
+   */
+  winogradConvBackward(dy: DataBuffer, y: DataBuffer | null, u: DataBuffer, inputTiles: DataBuffer | null, dx: DataBuffer | null,
+    dw: DataBuffer | null, planeSums: DataBuffer | null, geometry: WindowGeometry, outChannels: number): void;
   /** In place: param, m, v updated from grad. */
   adamStep(param: DataBuffer, grad: DataBuffer, m: DataBuffer, v: DataBuffer, params: AdamParams): void;
   /** In place: param and velocity updated from grad (velocity unused when momentum is 0). */

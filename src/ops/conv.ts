@@ -1,9 +1,11 @@
 // 2-D convolution and pooling on NCHW tensors (batch, channels, height, width).
 // conv2d is im2col + one GEMM: cols (N*OH*OW, C*KH*KW) @ W^T (C*KH*KW, O) -> (N*OH*OW, O), then one
 // epilogue pass to (N, O, OH, OW) with the bias and an optional fused ReLU. Weights are (O, C, KH, KW) as in PyTorch.
-// Without gradients, 3x3 stride-1 convolutions over 8+ channels use Winograd F(2x2, 3x3) instead; stride-1 layers over
-// at most 4 input channels (a first layer) use the backend's direct kernels when it has them (conv2dDirect below).
+// 3x3 stride-1 convolutions use Winograd F(2x2, 3x3) instead: without gradients over 8+ channels (winogradConv), and in
+// training where it wins (usesWinogradTraining; winogradTrainingConv: forward, input and weight gradients all by Winograd);
+// stride-1 layers over at most 4 input channels (a first layer) use the backend's direct kernels when it has them (conv2dDirect).
 import type { DataBuffer, WindowGeometry } from '../backend/backend.js';
+import { winogradTileStride } from '../backend/winograd-layout.js';
 import { record } from '../autograd/graph.js';
 import { ShapeError } from '../errors.js';
 import { isGradEnabled } from '../tensor/engine.js';
@@ -101,6 +103,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     return out;
   }
   if (directConvApplies(x, g, needsGrad)) return conv2dDirect(x, weight, bias ?? null, g, outChannels, relu);
+  if (needsGrad && usesWinogradTraining(g, outChannels)) return winogradTrainingConv(x, weight, bias ?? null, g, relu);
   const cols = empty([rows, patch], 'float32', backend);
   backend.im2col(x.buffer, cols.buffer, g);
   const flat = empty([rows, outChannels], 'float32', backend); // (N*OH*OW, O)
@@ -173,6 +176,53 @@ function conv2dDirect(x: Tensor, weight: Tensor, bias: Tensor | null, g: WindowG
     const db = bias && bias.requiresGrad ? empty(bias.shape, 'float32', backend) : null;
     backwardFilter.call(backend, x.buffer, dy.buffer, relu ? out.buffer : null, dw ? dw.buffer : null, db ? db.buffer : null, g, outChannels);
     return bias ? [null, dw, db] : [null, dw];
+  });
+}
+
+/**
+ * Whether a convolution that needs gradients runs as Winograd F(2x2, 3x3) (forward, input and weight gradients) instead
+ * of im2col + GEMM: 3x3, stride 1, and enough channels and tiles that the 16 batched GEMMs are not too thin.
+ */
+export function usesWinogradTraining(g: WindowGeometry, outChannels: number): boolean {
+  const { minChannels, minTiles } = winogradTraining;
+  const tiles = g.batch * Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
+  return g.kernelH === 3 && g.kernelW === 3 && g.strideH === 1 && g.strideW === 1
+    && g.channels >= minChannels && outChannels >= minChannels && tiles >= minTiles;
+}
+
+/**
+ * When the Winograd training path is taken (`npm run bench -- conv-training`, Node 26, 1 and 2 threads, both kernel
+ * builds; table in docs/engine.md): with 4+ input and output channels it beat im2col + GEMM by 1.1-2.1x on every
+ * layer with 72+ tiles (2x2 output tiles over the batch); 2 -> 32 channels ran at 0.7-0.85x, a 1-channel first layer at
+ * 0.6x, and batch 1 (36 tiles for 11x11) at 0.5-0.96x. minChannels Infinity: always im2col + GEMM (the reference).
+ */
+export const winogradTraining = { minChannels: 4, minTiles: 64 };
+
+/**
+ * The training path of a Winograd convolution: the forward pass keeps its transformed input tiles V (16, C, T) when the
+ * weight needs a gradient; backward transforms dy once into dM (16, O, T) and gets dx and dw from two batched GEMMs
+ * with the same U and V (winogradConvBackward), the bias gradient from dy's plane sums.
+ */
+function winogradTrainingConv(x: Tensor, weight: Tensor, bias: Tensor | null, g: WindowGeometry, relu: boolean): Tensor {
+  const backend = x.backend;
+  const outChannels = weight.shape[0];
+  // A trained weight changes every step: a fresh transform owned by this step's scope (caching it would keep a stale
+  // one alive per step until GC); a frozen one keeps its cached transform.
+  const u = weight.requiresGrad ? empty([16, outChannels, g.channels], 'float32', backend) : winogradWeights(weight);
+  if (weight.requiresGrad) backend.winogradWeights(weight.buffer, u.buffer, outChannels, g.channels);
+  const tiles = winogradTileStride(g.batch * Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2), g.channels, outChannels);
+  const inputTiles = weight.requiresGrad ? empty([16, g.channels, tiles], 'float32', backend) : null;
+  const out = empty([g.batch, outChannels, g.outH, g.outW], 'float32', backend);
+  backend.winogradConv(x.buffer, u.buffer, bias ? bias.buffer : null, out.buffer, g, outChannels, relu, inputTiles?.buffer);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(out, relu ? 'conv2d+relu' : 'conv2d', inputs, (dy) => {
+    const dx = x.requiresGrad ? empty(x.shape, 'float32', backend) : null;
+    const dw = weight.requiresGrad ? empty(weight.shape, 'float32', backend) : null;
+    const planeSums = bias && bias.requiresGrad ? empty([g.batch, outChannels], 'float32', backend) : null;
+    backend.winogradConvBackward(dy.buffer, relu ? out.buffer : null, u.buffer, inputTiles ? inputTiles.buffer : null,
+      dx ? dx.buffer : null, dw ? dw.buffer : null, planeSums ? planeSums.buffer : null, g, outChannels);
+    const db = planeSums ? sum(planeSums, 0) : null;
+    return bias ? [dx, dw, db] : [dx, dw];
   });
 }
 

@@ -1,8 +1,9 @@
 // conv2d without gradients takes the Winograd path for 3x3 stride-1 windows over 8+ channels: its outputs must equal
-// the im2col + GEMM path's (taken when a gradient is needed), and its cached weight transform must follow in-place
-// weight updates (optimizer steps, assign).
+// the im2col + GEMM path's (with gradients and the Winograd training path turned off), and its cached weight transform
+// must follow in-place weight updates (optimizer steps, assign). The training path: conv-winograd-training.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as zg from '../../src/index.js';
+import { winogradTraining } from '../../src/ops/conv.js';
 import { backendCases } from '../helpers/backends.js';
 
 const cases: { x: number[]; w: number[]; padding?: number; outputSize?: [number, number]; winograd: boolean }[] = [
@@ -22,12 +23,17 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 
 describe.each(backendCases)('conv2d inference path ($name)', (backendCase) => {
   const previous = zg.getBackend();
-  afterEach(() => zg.setBackend(previous));
+  const defaults = { ...winogradTraining };
+  afterEach(() => {
+    zg.setBackend(previous);
+    Object.assign(winogradTraining, defaults);
+  });
 
   for (const { x: xs, w: ws, padding, outputSize, winograd } of cases) {
     it(`x ${xs.join('x')}, w ${ws.join('x')}${padding ? `, padding ${padding}` : ''}${outputSize ? `, output ${outputSize.join('x')}` : ''}: ${winograd ? 'Winograd' : 'im2col'} without gradients equals the gradient path`, async () => {
       const backend = await backendCase.make();
       zg.setBackend(backend);
+      winogradTraining.minChannels = Infinity; // the gradient path is the im2col reference
       zg.manualSeed(3);
       const x = zg.randn(xs);
       const w = zg.randn(ws).mul(0.2);

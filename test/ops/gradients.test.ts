@@ -1,6 +1,7 @@
 // Every differentiable op's gradient against central finite differences (float64, reference backend).
 import { describe, it } from 'vitest';
 import * as zg from '../../src/index.js';
+import { winogradTraining } from '../../src/ops/conv.js';
 import { gradcheck } from '../helpers/gradcheck.js';
 
 describe('gradients of element-wise ops', () => {
@@ -100,6 +101,16 @@ describe('gradients of neural-network ops', () => {
   it('conv2d with the fused ReLU', () => {
     gradcheck((x, w, b) => zg.conv2d(x, w, b, { padding: 1, relu: true }), [{ shape: [2, 2, 5, 5] }, { shape: [5, 2, 3, 3] }, { shape: [5] }]);
     gradcheck((x, w) => zg.conv2d(x, w, null, { stride: 2, relu: true }), [{ shape: [1, 3, 7, 6] }, { shape: [4, 3, 2, 3] }]);
+  });
+  it('conv2d by the Winograd training path (bias, ReLU, padding 0 and 1, cropped output)', () => {
+    const defaults = { ...winogradTraining };
+    Object.assign(winogradTraining, { minChannels: 1, minTiles: 1 });
+    try {
+      gradcheck((x, w, b) => zg.conv2d(x, w, b, { padding: 1, relu: true }), [{ shape: [2, 3, 5, 4] }, { shape: [2, 3, 3, 3] }, { shape: [2] }]);
+      gradcheck((x, w) => zg.conv2d(x, w, null, { outputSize: [2, 3] }), [{ shape: [1, 2, 5, 6] }, { shape: [3, 2, 3, 3] }]);
+    } finally {
+      Object.assign(winogradTraining, defaults);
+    }
   });
   it('max and average pooling', () => {
     gradcheck((x) => x.maxPool2d(2), [{ shape: [2, 2, 4, 5] }]);

@@ -6,6 +6,8 @@ import type {
 } from '../backend.js';
 import { BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { binaryScalar, unaryDerivative, unaryScalar } from './scalar-math.js';
+import { winogradTileStride } from '../winograd-layout.js';
+import { winogradConvBackward } from './winograd-backward.js';
 
 class CpuBuffer implements DataBuffer {
   constructor(readonly data: Float64Array, readonly dtype: DType) {}
@@ -404,9 +406,15 @@ export class CpuBackend implements Backend {
     }
   }
 
-  winogradConv(x: DataBuffer, u: DataBuffer, bias: DataBuffer | null, out: DataBuffer, g: WindowGeometry, outChannels: number, relu: boolean): void {
+  winogradConv(x: DataBuffer, u: DataBuffer, bias: DataBuffer | null, out: DataBuffer, g: WindowGeometry, outChannels: number, relu: boolean,
+    inputTiles?: DataBuffer): void {
     // The reference computes the same F(2x2, 3x3) algorithm in float64, tile by tile.
     const [xs, us, os] = [buf(x), buf(u), buf(out)];
+    const vs = inputTiles ? buf(inputTiles) : null;
+    const tilesW = Math.ceil(g.outW / 2);
+    const tiles = g.batch * Math.ceil(g.outH / 2) * tilesW;
+    const stride = winogradTileStride(tiles, g.channels, outChannels); // V is (16, C, T'), zero past the tiles
+    if (vs) vs.fill(0);
     const bs = bias ? buf(bias) : null;
     const BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
     const AT = [[1, 1, 1, 0], [0, 1, -1, -1]];
@@ -428,6 +436,8 @@ export class CpuBackend implements Backend {
               }
             }
             v.push(row);
+            const t = n * (tiles / g.batch) + (ty / 2) * tilesW + tx / 2;
+            if (vs) for (let k = 0; k < 16; k++) vs[(k * g.channels + c) * stride + t] = row[k];
           }
           for (let o = 0; o < outChannels; o++) {
             const m: number[] = [];
@@ -499,6 +509,12 @@ export class CpuBackend implements Backend {
       const spatial = g.outH * g.outW;
       for (let i = 0; i < ds.length; i++) db[Math.floor(i / spatial) % outChannels] += grad(i);
     }
+  }
+
+  winogradConvBackward(dy: DataBuffer, y: DataBuffer | null, u: DataBuffer, inputTiles: DataBuffer | null, dx: DataBuffer | null,
+    dw: DataBuffer | null, planeSums: DataBuffer | null, g: WindowGeometry, outChannels: number): void {
+    const data = (b: DataBuffer | null) => (b ? buf(b) : null);
+    winogradConvBackward(buf(dy), data(y), buf(u), data(inputTiles), data(dx), data(dw), data(planeSums), g, outChannels);
   }
 
   convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, g: ConvOutputGeometry): void {

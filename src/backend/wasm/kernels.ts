@@ -46,13 +46,17 @@ export interface KernelExports {
   convEpilogueBackward(dy: number, y: number, dflat: number, spatial: number, channels: number,
     imageStart: number, imageEnd: number): void;
   winogradWeights(w: number, u: number, pairs: number, start: number, end: number): void;
-  winogradInput(x: number, v: number, geometry: number, tilesH: number, tilesW: number, start: number, end: number): void;
-  winogradOutput(m: number, bias: number, out: number, outChannels: number, batch: number, tilesH: number, tilesW: number,
+  winogradInput(x: number, v: number, geometry: number, tilesH: number, tilesW: number, tiles: number, start: number, end: number): void;
+  winogradOutput(m: number, bias: number, out: number, outChannels: number, tiles: number, tilesH: number, tilesW: number,
     outH: number, outW: number, relu: number, start: number, end: number): void;
   convDirect(x: number, w: number, bias: number, out: number, geometry: number, outChannels: number, relu: number,
     scratch: number, imageStart: number, imageEnd: number): void;
   convDirectBackwardFilter(x: number, dy: number, y: number, dw: number, db: number, geometry: number, outChannels: number,
     scratch: number, channelStart: number, channelEnd: number): void;
+  winogradGradOutput(dy: number, y: number, dm: number, sums: number, outChannels: number, tiles: number, tilesH: number,
+    tilesW: number, outH: number, outW: number, start: number, end: number): void;
+  winogradWeightsBackward(du: number, dw: number, pairs: number, start: number, end: number): void;
+  winogradInputBackward(dv: number, dx: number, geometry: number, tilesH: number, tilesW: number, tiles: number, start: number, end: number): void;
   adamStep(param: number, grad: number, m: number, v: number, start: number, end: number, lr: number, beta1: number,
     beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number, decayFactor: number,
     inverseCorrection1: number, inverseCorrection2: number): void;
@@ -66,7 +70,7 @@ export const parallelKernels = [
   'softmaxCrossEntropy', 'stridedCopy', 'gather', 'scatterAdd', 'matmul', 'im2col', 'col2im', 'maxPool',
   'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'adamStep', 'sgdStep', 'batchNormForward', 'batchNormBackward',
   'convEpilogue', 'convEpilogueBackward', 'winogradWeights', 'winogradInput', 'winogradOutput', 'convDirect',
-  'convDirectBackwardFilter',
+  'convDirectBackwardFilter', 'winogradGradOutput', 'winogradWeightsBackward', 'winogradInputBackward',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 export type ParallelKernel = (typeof parallelKernels)[number];

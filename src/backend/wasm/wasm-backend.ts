@@ -5,6 +5,7 @@ import type {
   AdamParams, Backend, BatchNormGeometry, BinaryOp, ConvOutputGeometry, BroadcastPlan, DataBuffer, DType, MatmulParams, ReduceOp, SgdParams, StridedCopy,
   UnaryOp, WindowGeometry,
 } from '../backend.js';
+import { winogradTileStride } from '../winograd-layout.js';
 import { Allocator } from './allocator.js';
 import { type KernelExports, type ParallelKernel, parallelKernels } from './kernels.js';
 import { planMatmul, ranges } from './matmul-plan.js';
@@ -377,28 +378,31 @@ export class WasmBackend implements Backend {
     this.split('winogradWeights', pairs, Math.max(1, Math.ceil(this.thresholds.elementwise / 64)), 1, (s, e) => [wp, up, pairs, s, e]);
   }
 
-  winogradConv(x: DataBuffer, u: DataBuffer, bias: DataBuffer | null, out: DataBuffer, g: WindowGeometry, outChannels: number, relu: boolean): void {
+  winogradConv(x: DataBuffer, u: DataBuffer, bias: DataBuffer | null, out: DataBuffer, g: WindowGeometry, outChannels: number, relu: boolean,
+    inputTiles?: DataBuffer): void {
     const tilesH = Math.ceil(g.outH / 2);
     const tilesW = Math.ceil(g.outW / 2);
     const tiles = g.batch * tilesH * tilesW;
-    const v = this.alloc(16 * g.channels * tiles, 'float32');
-    const m = this.alloc(16 * outChannels * tiles, 'float32');
+    const stride = winogradTileStride(tiles, g.channels, outChannels); // T' (winograd-layout.ts)
+    const v = inputTiles ?? this.alloc(16 * g.channels * stride, 'float32');
+    const m = this.alloc(16 * outChannels * stride, 'float32');
     try {
       const geometry = this.geometry(g);
       const [xp, vp] = [this.ptr(x), this.ptr(v)];
+      this.zeroTilePadding(v, 16 * g.channels, tiles, stride);
       const perThread = Math.max(1, Math.ceil(this.thresholds.window / (16 * tilesH * tilesW)));
-      this.split('winogradInput', g.batch * g.channels, perThread, 1, (s, e) => [xp, vp, geometry, tilesH, tilesW, s, e]);
-      // M[k] (tiles, O) = V[k]^T (tiles, C) @ U[k]^T (C, O), for the 16 k at once.
+      this.split('winogradInput', g.batch * g.channels, perThread, 1, (s, e) => [xp, vp, geometry, tilesH, tilesW, stride, s, e]);
+      // M[k] (T', O) = V[k]^T (T', C) @ U[k]^T (C, O), for the 16 k at once.
       this.matmul(v, u, m, {
-        batch: 16, m: tiles, n: outChannels, k: g.channels, transA: true, transB: true,
-        aBatchStride: tiles * g.channels, bBatchStride: outChannels * g.channels, accumulate: false,
+        batch: 16, m: stride, n: outChannels, k: g.channels, transA: true, transB: true,
+        aBatchStride: stride * g.channels, bBatchStride: outChannels * g.channels, accumulate: false,
       });
       const [mp, bp, op2] = [this.ptr(m), this.ptrOrZero(bias), this.ptr(out)];
       const tilesPerThread = Math.max(1, Math.ceil(this.thresholds.window / (16 * outChannels)));
       this.split('winogradOutput', tiles, tilesPerThread, 1,
-        (s, e) => [mp, bp, op2, outChannels, g.batch, tilesH, tilesW, g.outH, g.outW, relu ? 1 : 0, s, e]);
+        (s, e) => [mp, bp, op2, outChannels, stride, tilesH, tilesW, g.outH, g.outW, relu ? 1 : 0, s, e]);
     } finally {
-      this.free(v);
+      if (!inputTiles) this.free(v);
       this.free(m);
     }
   }
@@ -438,6 +442,58 @@ export class WasmBackend implements Backend {
     } finally {
       this.free(scratch);
     }
+  }
+
+  winogradConvBackward(dy: DataBuffer, y: DataBuffer | null, u: DataBuffer, inputTiles: DataBuffer | null, dx: DataBuffer | null,
+    dw: DataBuffer | null, planeSums: DataBuffer | null, g: WindowGeometry, outChannels: number): void {
+    const tilesH = Math.ceil(g.outH / 2);
+    const tilesW = Math.ceil(g.outW / 2);
+    const tiles = g.batch * tilesH * tilesW;
+    const channels = g.channels;
+    const stride = winogradTileStride(tiles, channels, outChannels);
+    const dm = this.alloc(16 * outChannels * stride, 'float32');
+    const scratch: DataBuffer[] = [dm];
+    try {
+      const [dyp, yp, dmp, sp] = [this.ptr(dy), this.ptrOrZero(y), this.ptr(dm), this.ptrOrZero(planeSums)];
+      this.zeroTilePadding(dm, 16 * outChannels, tiles, stride);
+      const planesPerThread = Math.max(1, Math.ceil(this.thresholds.window / (16 * tilesH * tilesW)));
+      this.split('winogradGradOutput', g.batch * outChannels, planesPerThread, 1,
+        (s, e) => [dyp, yp, dmp, sp, outChannels, stride, tilesH, tilesW, g.outH, g.outW, s, e]);
+      if (dw) {
+        if (!inputTiles) throw new Error('winogradConvBackward: the weight gradient needs the input tiles the forward pass kept');
+        // dU[k] (O, C) = dM[k] (O, T') @ V[k]^T (T', C), for the 16 k at once.
+        const du = this.alloc(16 * outChannels * channels, 'float32');
+        scratch.push(du);
+        this.matmul(dm, inputTiles, du, {
+          batch: 16, m: outChannels, n: channels, k: stride, transA: false, transB: true,
+          aBatchStride: outChannels * stride, bBatchStride: channels * stride, accumulate: false,
+        });
+        const [dup, dwp] = [this.ptr(du), this.ptr(dw)];
+        const pairs = outChannels * channels;
+        this.split('winogradWeightsBackward', pairs, Math.max(1, Math.ceil(this.thresholds.elementwise / 64)), 1, (s, e) => [dup, dwp, pairs, s, e]);
+      }
+      if (dx) {
+        // dV[k] (C, T') = U[k]^T (C, O) @ dM[k] (O, T').
+        const dv = this.alloc(16 * channels * stride, 'float32');
+        scratch.push(dv);
+        this.matmul(u, dm, dv, {
+          batch: 16, m: channels, n: stride, k: outChannels, transA: true, transB: false,
+          aBatchStride: outChannels * channels, bBatchStride: outChannels * stride, accumulate: false,
+        });
+        const geometry = this.geometry(g);
+        const [dvp, dxp] = [this.ptr(dv), this.ptr(dx)];
+        this.split('winogradInputBackward', g.batch * channels, planesPerThread, 1, (s, e) => [dvp, dxp, geometry, tilesH, tilesW, stride, s, e]);
+      }
+    } finally {
+      for (const b of scratch) this.free(b);
+    }
+  }
+
+  /** Zeroes columns [tiles, stride) of each of the `rows` rows of a (rows, stride) Winograd buffer. */
+  private zeroTilePadding(buffer: DataBuffer, rows: number, tiles: number, stride: number): void {
+    if (stride === tiles) return;
+    const base = this.ptr(buffer) >>> 2;
+    for (let r = 0; r < rows; r++) this.f32.fill(0, base + r * stride + tiles, base + (r + 1) * stride);
   }
 
   /** Splits a conv epilogue over whole images (memory-bound: the element-wise threshold). */
