@@ -253,8 +253,12 @@ export interface Backend {
    * out = flat + bias[c] (bias null: none), then max(0, .) when `relu`.
    */
   convEpilogue(flat: DataBuffer, bias: DataBuffer | null, out: DataBuffer, geometry: ConvOutputGeometry, relu: boolean): void;
-  /** Backward of convEpilogue: dflat (batch * spatial, channels) = dy (batch, channels, spatial), zero where y <= 0 when y (the fused ReLU's output) is given. */
-  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, geometry: ConvOutputGeometry): void;
+  /**
+   * Backward of convEpilogue: dflat (batch * spatial, channels) = dy (batch, channels, spatial), zero where y <= 0 when
+   * y (the fused ReLU's output) is given; and, when dbias (channels) is given, the bias gradient in the same pass:
+   * dbias[c] = sum of dflat's column c.
+   */
+  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, geometry: ConvOutputGeometry, dbias?: DataBuffer | null): void;
   /** Winograd F(2x2, 3x3) weight transform for winogradConv: w (O, C, 3, 3) -> u (16, O, C). */
   winogradWeights(w: DataBuffer, u: DataBuffer, outChannels: number, inChannels: number): void;
   /**

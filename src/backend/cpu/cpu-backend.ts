@@ -450,17 +450,21 @@ export class CpuBackend implements Backend {
     }
   }
 
-  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, g: ConvOutputGeometry): void {
+  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, g: ConvOutputGeometry, dbias: DataBuffer | null = null): void {
     const [ds, fs] = [buf(dy), buf(dflat)];
     const ys = y ? buf(y) : null;
+    const sums = new Float64Array(g.channels);
     for (let n = 0; n < g.batch; n++) {
       for (let c = 0; c < g.channels; c++) {
         for (let s = 0; s < g.spatial; s++) {
           const i = (n * g.channels + c) * g.spatial + s;
-          fs[(n * g.spatial + s) * g.channels + c] = ys && !(ys[i] > 0) ? 0 : ds[i];
+          const v = ys && !(ys[i] > 0) ? 0 : ds[i];
+          fs[(n * g.spatial + s) * g.channels + c] = v;
+          sums[c] += v;
         }
       }
     }
+    if (dbias) buf(dbias).set(sums);
   }
 
   batchNormForward(x: DataBuffer, weight: DataBuffer | null, bias: DataBuffer | null, mean: DataBuffer, variance: DataBuffer,

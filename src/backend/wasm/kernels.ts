@@ -43,7 +43,7 @@ export interface KernelExports {
     channelEnd: number): void;
   convEpilogue(flat: number, bias: number, out: number, spatial: number, channels: number, relu: number,
     imageStart: number, imageEnd: number): void;
-  convEpilogueBackward(dy: number, y: number, dflat: number, spatial: number, channels: number,
+  convEpilogueBackward(dy: number, y: number, dflat: number, partial: number, spatial: number, channels: number,
     imageStart: number, imageEnd: number): void;
   winogradWeights(w: number, u: number, pairs: number, start: number, end: number): void;
   winogradInput(x: number, v: number, geometry: number, tilesH: number, tilesW: number, start: number, end: number): void;

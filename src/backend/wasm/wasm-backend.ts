@@ -2,9 +2,10 @@
 // kernels/*.ts, large calls split across worker threads (thread-pool.ts), small ones run inline.
 // Memory layout: [AS static data | control block + params | heap managed by Allocator].
 import type {
-  AdamParams, Backend, BatchNormGeometry, BinaryOp, ConvOutputGeometry, BroadcastPlan, DataBuffer, DType, MatmulParams, ReduceOp, SgdParams, StridedCopy,
+  AdamParams, Backend, BatchNormGeometry, BinaryOp, ConvOutputGeometry, BroadcastPlan, DataBuffer, DType, MatmulParams, SgdParams, StridedCopy,
   UnaryOp, WindowGeometry,
 } from '../backend.js';
+import { ReduceOp } from '../backend.js';
 import { Allocator } from './allocator.js';
 import { type KernelExports, type ParallelKernel, parallelKernels } from './kernels.js';
 import { planMatmul, ranges } from './matmul-plan.js';
@@ -366,9 +367,17 @@ export class WasmBackend implements Backend {
     this.splitImages('convEpilogue', g, (s, e) => [fp, bp, op2, g.spatial, g.channels, relu ? 1 : 0, s, e]);
   }
 
-  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, g: ConvOutputGeometry): void {
+  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, g: ConvOutputGeometry, dbias: DataBuffer | null = null): void {
     const [dyp, yp, fp] = [this.ptr(dy), this.ptrOrZero(y), this.ptr(dflat)];
-    this.splitImages('convEpilogueBackward', g, (s, e) => [dyp, yp, fp, g.spatial, g.channels, s, e]);
+    // With dbias: per-image channel sums (batch, channels) in the same pass, then a small sum over images.
+    const partial = dbias ? this.alloc(g.batch * g.channels, 'float32') : null;
+    try {
+      const pp = this.ptrOrZero(partial);
+      this.splitImages('convEpilogueBackward', g, (s, e) => [dyp, yp, fp, pp, g.spatial, g.channels, s, e]);
+      if (partial && dbias) this.reduce(ReduceOp.Sum, partial, dbias, 1, g.batch, g.channels);
+    } finally {
+      if (partial) this.free(partial);
+    }
   }
 
   winogradWeights(w: DataBuffer, u: DataBuffer, outChannels: number, inChannels: number): void {
