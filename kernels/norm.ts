@@ -2,6 +2,7 @@
 // Each call handles channels [channelStart, channelEnd). With spatial == 1 the channels are the contiguous axis and
 // four of them share a vector (`...Columns`); otherwise each channel's planes are walked with SIMD (`...Planes`).
 // A weight / bias / output pointer of 0 means "absent" (the JS allocator never hands out address 0).
+// relu != 0 fuses a ReLU into the output; backward then takes that output (y != 0) and first zeroes dy where y <= 0.
 
 /** f64 lanes 0, 1 and 2, 3 of an f32x4. */
 @inline function lowF64(v: v128): v128 { return f64x2.promote_low_f32x4(v); }
@@ -12,11 +13,19 @@
 }
 @inline function laneSum(v: v128): f64 { return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1); }
 @inline function channelValue(p: usize, c: i32, absent: f32): f32 { return p != 0 ? load<f32>(p + (<usize>c << 2)) : absent; }
+/** dy at byte offset o, zero where the fused ReLU's output y is not positive (y == 0: no ReLU). */
+@inline function gradAt(dy: usize, y: usize, o: usize): v128 {
+  const g = v128.load(dy + o);
+  return y != 0 ? v128.and(g, f32x4.gt(v128.load(y + o), f32x4.splat(0))) : g;
+}
+@inline function gradScalarAt(dy: usize, y: usize, o: usize): f32 {
+  return y != 0 && !(load<f32>(y + o) > 0) ? 0 : load<f32>(dy + o);
+}
 
 // ---- forward --------------------------------------------------------------------------
 
 function forwardPlanes(x: usize, weight: usize, bias: usize, mean: usize, variance: usize, invStd: usize, y: usize,
-  batch: i32, channels: i32, spatial: i32, training: i32, eps: f64, c: i32): void {
+  batch: i32, channels: i32, spatial: i32, training: i32, eps: f64, relu: i32, c: i32): void {
   const planeStride = <usize>channels * <usize>spatial << 2; // bytes between this channel's planes
   const first = <usize>c * <usize>spatial << 2;
   const count = <f64>batch * <f64>spatial;
@@ -67,23 +76,26 @@ function forwardPlanes(x: usize, weight: usize, bias: usize, mean: usize, varian
   const mv = f32x4.splat(m);
   const scaleV = f32x4.splat(scale);
   const shiftV = f32x4.splat(shift);
+  const zero = f32x4.splat(0);
   let p = first;
   for (let n = 0; n < batch; n++, p += planeStride) {
     let s = 0;
     for (; s + 4 <= spatial; s += 4) {
       const o = p + (<usize>s << 2);
-      v128.store(y + o, f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + o), mv), scaleV), shiftV));
+      const v = f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + o), mv), scaleV), shiftV);
+      v128.store(y + o, relu ? v128.and(v, f32x4.gt(v, zero)) : v); // the ReLU of kernels/elementwise.ts (NaN -> 0)
     }
     for (; s < spatial; s++) {
       const o = p + (<usize>s << 2);
-      store<f32>(y + o, (load<f32>(x + o) - m) * scale + shift);
+      const v = (load<f32>(x + o) - m) * scale + shift;
+      store<f32>(y + o, relu && !(v > 0) ? 0 : v);
     }
   }
 }
 
 /** Channels c..c+3 of (batch, channels) with spatial == 1: one vector per row. */
 function forwardColumns(x: usize, weight: usize, bias: usize, mean: usize, variance: usize, invStd: usize, y: usize,
-  batch: i32, channels: i32, training: i32, eps: f64, c: i32): void {
+  batch: i32, channels: i32, training: i32, eps: f64, relu: i32, c: i32): void {
   const rowStride = <usize>channels << 2;
   const at = <usize>c << 2;
   if (training) {
@@ -121,24 +133,26 @@ function forwardColumns(x: usize, weight: usize, bias: usize, mean: usize, varia
   v128.store(invStd + at, inv);
   const scale = weight != 0 ? f32x4.mul(v128.load(weight + at), inv) : inv;
   const shift = bias != 0 ? v128.load(bias + at) : f32x4.splat(0);
+  const zero = f32x4.splat(0);
   let o = at;
   for (let n = 0; n < batch; n++, o += rowStride) {
-    v128.store(y + o, f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + o), mv), scale), shift));
+    const v = f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + o), mv), scale), shift);
+    v128.store(y + o, relu ? v128.and(v, f32x4.gt(v, zero)) : v); // the ReLU of kernels/elementwise.ts (NaN -> 0)
   }
 }
 
 export function batchNormForward(x: usize, weight: usize, bias: usize, mean: usize, variance: usize, invStd: usize,
-  y: usize, batch: i32, channels: i32, spatial: i32, training: i32, eps: f64, channelStart: i32, channelEnd: i32): void {
+  y: usize, batch: i32, channels: i32, spatial: i32, training: i32, eps: f64, relu: i32, channelStart: i32, channelEnd: i32): void {
   let c = channelStart;
   if (spatial == 1) {
-    for (; c + 4 <= channelEnd; c += 4) forwardColumns(x, weight, bias, mean, variance, invStd, y, batch, channels, training, eps, c);
+    for (; c + 4 <= channelEnd; c += 4) forwardColumns(x, weight, bias, mean, variance, invStd, y, batch, channels, training, eps, relu, c);
   }
-  for (; c < channelEnd; c++) forwardPlanes(x, weight, bias, mean, variance, invStd, y, batch, channels, spatial, training, eps, c);
+  for (; c < channelEnd; c++) forwardPlanes(x, weight, bias, mean, variance, invStd, y, batch, channels, spatial, training, eps, relu, c);
 }
 
 // ---- backward -------------------------------------------------------------------------
 
-function backwardPlanes(x: usize, dy: usize, mean: usize, invStd: usize, weight: usize, dx: usize, dweight: usize,
+function backwardPlanes(x: usize, dy: usize, y: usize, mean: usize, invStd: usize, weight: usize, dx: usize, dweight: usize,
   dbias: usize, batch: i32, channels: i32, spatial: i32, training: i32, c: i32): void {
   const planeStride = <usize>channels * <usize>spatial << 2;
   const first = <usize>c * <usize>spatial << 2;
@@ -159,7 +173,7 @@ function backwardPlanes(x: usize, dy: usize, mean: usize, invStd: usize, weight:
     let s = 0;
     for (; s + 4 <= spatial; s += 4) {
       const o = p + (<usize>s << 2);
-      const g = v128.load(dy + o);
+      const g = gradAt(dy, y, o);
       const prod = f32x4.mul(g, f32x4.sub(v128.load(x + o), mv));
       dyLo = f64x2.add(dyLo, lowF64(g));
       dyHi = f64x2.add(dyHi, highF64(g));
@@ -168,7 +182,7 @@ function backwardPlanes(x: usize, dy: usize, mean: usize, invStd: usize, weight:
     }
     for (; s < spatial; s++) {
       const o = p + (<usize>s << 2);
-      const g = load<f32>(dy + o);
+      const g = gradScalarAt(dy, y, o);
       dyTail += <f64>g;
       prodTail += <f64>(g * (load<f32>(x + o) - m));
     }
@@ -192,17 +206,17 @@ function backwardPlanes(x: usize, dy: usize, mean: usize, invStd: usize, weight:
     for (; s + 4 <= spatial; s += 4) {
       const o = p + (<usize>s << 2);
       const d = f32x4.sub(v128.load(x + o), mv);
-      v128.store(dx + o, f32x4.add(f32x4.add(f32x4.mul(kV, v128.load(dy + o)), f32x4.mul(slopeV, d)), shiftV));
+      v128.store(dx + o, f32x4.add(f32x4.add(f32x4.mul(kV, gradAt(dy, y, o)), f32x4.mul(slopeV, d)), shiftV));
     }
     for (; s < spatial; s++) {
       const o = p + (<usize>s << 2);
-      store<f32>(dx + o, kf * load<f32>(dy + o) + slope * (load<f32>(x + o) - m) + shift);
+      store<f32>(dx + o, kf * gradScalarAt(dy, y, o) + slope * (load<f32>(x + o) - m) + shift);
     }
   }
 }
 
 /** Channels c..c+3 of (batch, channels) with spatial == 1. */
-function backwardColumns(x: usize, dy: usize, mean: usize, invStd: usize, weight: usize, dx: usize, dweight: usize,
+function backwardColumns(x: usize, dy: usize, y: usize, mean: usize, invStd: usize, weight: usize, dx: usize, dweight: usize,
   dbias: usize, batch: i32, channels: i32, training: i32, c: i32): void {
   const rowStride = <usize>channels << 2;
   const at = <usize>c << 2;
@@ -214,7 +228,7 @@ function backwardColumns(x: usize, dy: usize, mean: usize, invStd: usize, weight
   let prodHi = f64x2.splat(0);
   let o = at;
   for (let n = 0; n < batch; n++, o += rowStride) {
-    const g = v128.load(dy + o);
+    const g = gradAt(dy, y, o);
     const prod = f32x4.mul(g, f32x4.sub(v128.load(x + o), mv));
     dyLo = f64x2.add(dyLo, lowF64(g));
     dyHi = f64x2.add(dyHi, highF64(g));
@@ -243,16 +257,16 @@ function backwardColumns(x: usize, dy: usize, mean: usize, invStd: usize, weight
   o = at;
   for (let n = 0; n < batch; n++, o += rowStride) {
     const d = f32x4.sub(v128.load(x + o), mv);
-    v128.store(dx + o, f32x4.add(f32x4.add(f32x4.mul(kV, v128.load(dy + o)), f32x4.mul(slopeV, d)), shiftV));
+    v128.store(dx + o, f32x4.add(f32x4.add(f32x4.mul(kV, gradAt(dy, y, o)), f32x4.mul(slopeV, d)), shiftV));
   }
 }
 
-export function batchNormBackward(x: usize, dy: usize, mean: usize, invStd: usize, weight: usize, dx: usize,
+export function batchNormBackward(x: usize, dy: usize, y: usize, mean: usize, invStd: usize, weight: usize, dx: usize,
   dweight: usize, dbias: usize, batch: i32, channels: i32, spatial: i32, training: i32, channelStart: i32,
   channelEnd: i32): void {
   let c = channelStart;
   if (spatial == 1) {
-    for (; c + 4 <= channelEnd; c += 4) backwardColumns(x, dy, mean, invStd, weight, dx, dweight, dbias, batch, channels, training, c);
+    for (; c + 4 <= channelEnd; c += 4) backwardColumns(x, dy, y, mean, invStd, weight, dx, dweight, dbias, batch, channels, training, c);
   }
-  for (; c < channelEnd; c++) backwardPlanes(x, dy, mean, invStd, weight, dx, dweight, dbias, batch, channels, spatial, training, c);
+  for (; c < channelEnd; c++) backwardPlanes(x, dy, y, mean, invStd, weight, dx, dweight, dbias, batch, channels, spatial, training, c);
 }

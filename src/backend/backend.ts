@@ -235,18 +235,21 @@ export interface Backend {
   /**
    * Batch normalisation y = (x - mean) * invStd * weight + bias per channel (weight, bias null: 1 and 0).
    * training: writes the batch mean and biased variance of x into `mean` and `variance` (each (channels));
-   * otherwise reads them (the running statistics). Always writes invStd = 1 / sqrt(variance + eps).
+   * otherwise reads them (the running statistics). Always writes invStd = 1 / sqrt(variance + eps). With `relu`,
+   * y = max(0, .) in the same pass (NaN -> 0, as the ReLU unary op).
    */
   batchNormForward(x: DataBuffer, weight: DataBuffer | null, bias: DataBuffer | null, mean: DataBuffer, variance: DataBuffer,
-    invStd: DataBuffer, y: DataBuffer, geometry: BatchNormGeometry, training: boolean, eps: number): void;
+    invStd: DataBuffer, y: DataBuffer, geometry: BatchNormGeometry, training: boolean, eps: number, relu?: boolean): void;
   /**
    * Backward of batchNormForward from the mean and invStd it used (xhat = (x - mean) * invStd is recomputed).
    * Overwrites dweight = sum(dy * xhat) and dbias = sum(dy) per channel, and dx: in training (statistics of x)
    * dx = weight * invStd * (dy - sum(dy) / M - xhat * sum(dy * xhat) / M) with M = batch * spatial, otherwise
-   * dx = weight * invStd * dy. A null output is skipped.
+   * dx = weight * invStd * dy. A null output is skipped. With reluOutput (the y of a forward with `relu`), dy is
+   * first zeroed where reluOutput <= 0: the backward of the fused ReLU, in the same pass.
    */
   batchNormBackward(x: DataBuffer, dy: DataBuffer, mean: DataBuffer, invStd: DataBuffer, weight: DataBuffer | null,
-    dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, geometry: BatchNormGeometry, training: boolean): void;
+    dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, geometry: BatchNormGeometry, training: boolean,
+    reluOutput?: DataBuffer | null): void;
   /** In place: param, m, v updated from grad. */
   /**
    * Convolution epilogue: the GEMM's rows flat (batch * spatial, channels) -> out (batch, channels, spatial) with

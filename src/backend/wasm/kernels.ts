@@ -37,8 +37,8 @@ export interface KernelExports {
   avgPool(x: number, out: number, geometry: number, planeStart: number, planeEnd: number): void;
   avgPoolBackward(dy: number, dx: number, geometry: number, planeStart: number, planeEnd: number): void;
   batchNormForward(x: number, weight: number, bias: number, mean: number, variance: number, invStd: number, y: number,
-    batch: number, channels: number, spatial: number, training: number, eps: number, channelStart: number, channelEnd: number): void;
-  batchNormBackward(x: number, dy: number, mean: number, invStd: number, weight: number, dx: number, dweight: number,
+    batch: number, channels: number, spatial: number, training: number, eps: number, relu: number, channelStart: number, channelEnd: number): void;
+  batchNormBackward(x: number, dy: number, y: number, mean: number, invStd: number, weight: number, dx: number, dweight: number,
     dbias: number, batch: number, channels: number, spatial: number, training: number, channelStart: number,
     channelEnd: number): void;
   convEpilogue(flat: number, bias: number, out: number, spatial: number, channels: number, relu: number,

@@ -419,20 +419,21 @@ export class WasmBackend implements Backend {
   }
 
   batchNormForward(x: DataBuffer, weight: DataBuffer | null, bias: DataBuffer | null, mean: DataBuffer, variance: DataBuffer,
-    invStd: DataBuffer, y: DataBuffer, g: BatchNormGeometry, training: boolean, eps: number): void {
+    invStd: DataBuffer, y: DataBuffer, g: BatchNormGeometry, training: boolean, eps: number, relu = false): void {
     const [xp, wp, bp] = [this.ptr(x), this.ptrOrZero(weight), this.ptrOrZero(bias)];
     const [mp, vp, ip, yp] = [this.ptr(mean), this.ptr(variance), this.ptr(invStd), this.ptr(y)];
     this.splitChannels('batchNormForward', g, (s, e) => [
-      xp, wp, bp, mp, vp, ip, yp, g.batch, g.channels, g.spatial, training ? 1 : 0, eps, s, e,
+      xp, wp, bp, mp, vp, ip, yp, g.batch, g.channels, g.spatial, training ? 1 : 0, eps, relu ? 1 : 0, s, e,
     ]);
   }
 
   batchNormBackward(x: DataBuffer, dy: DataBuffer, mean: DataBuffer, invStd: DataBuffer, weight: DataBuffer | null,
-    dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, g: BatchNormGeometry, training: boolean): void {
-    const [xp, dyp, mp, ip, wp] = [this.ptr(x), this.ptr(dy), this.ptr(mean), this.ptr(invStd), this.ptrOrZero(weight)];
-    const [dxp, dwp, dbp] = [this.ptrOrZero(dx), this.ptrOrZero(dweight), this.ptrOrZero(dbias)];
+    dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, g: BatchNormGeometry, training: boolean,
+    reluOutput: DataBuffer | null = null): void {
+    const [xp, dyp, yp, mp, ip] = [this.ptr(x), this.ptr(dy), this.ptrOrZero(reluOutput), this.ptr(mean), this.ptr(invStd)];
+    const [wp, dxp, dwp, dbp] = [this.ptrOrZero(weight), this.ptrOrZero(dx), this.ptrOrZero(dweight), this.ptrOrZero(dbias)];
     this.splitChannels('batchNormBackward', g, (s, e) => [
-      xp, dyp, mp, ip, wp, dxp, dwp, dbp, g.batch, g.channels, g.spatial, training ? 1 : 0, s, e,
+      xp, dyp, yp, mp, ip, wp, dxp, dwp, dbp, g.batch, g.channels, g.spatial, training ? 1 : 0, s, e,
     ]);
   }
 
