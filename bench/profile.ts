@@ -1,7 +1,7 @@
 // Where a training step's time goes: every backend call of one step of the seed MLP, the small CNN or the cnn-fast
-// preset, summed per kernel (ms per step, calls per step), and each matmul shape with its GFLOP/s.
+// or cnn-best preset, summed per kernel (ms per step, calls per step), and each matmul shape with its GFLOP/s.
 // With --infer: a no-grad forward pass (the serving path) at --batch N (default 1) instead of a training step.
-// Usage: npm run bench -- profile [mlp|cnn|cnn-fast] [--threads N] [--infer [--batch N]]   (prints tables; writes bench/results/profile-<model>.json)
+// Usage: npm run bench -- profile [mlp|cnn|cnn-fast|cnn-best] [--threads N] [--infer [--batch N]]   (prints tables; writes bench/results/profile-<model>.json)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +20,9 @@ export async function main(args: string[]): Promise<void> {
   const probe = instrumentBackend(base);
   zg.setBackend(probe.backend);
   zg.manualSeed(0);
-  const model = which === 'mlp' ? mlp() : which === 'cnn' ? smallCnn() : which === 'cnn-fast' ? buildModel(preset('cnn-fast').architecture) : null;
-  if (!model) throw new Error(`profile: unknown model '${which}'; expected mlp, cnn or cnn-fast`);
+  const presets = ['cnn-fast', 'cnn-best'];
+  const model = which === 'mlp' ? mlp() : which === 'cnn' ? smallCnn() : presets.includes(which) ? buildModel(preset(which).architecture) : null;
+  if (!model) throw new Error(`profile: unknown model '${which}'; expected mlp, cnn, cnn-fast or cnn-best`);
   const infer = args.includes('--infer');
   const batchAt = args.indexOf('--batch');
   const batch = batchAt >= 0 ? Number(args[batchAt + 1]) : infer ? 1 : which === 'mlp' ? 32 : 64;
