@@ -31,42 +31,34 @@ function forwardPlanes(x: usize, weight: usize, bias: usize, mean: usize, varian
   const count = <f64>batch * <f64>spatial;
   const at = <usize>c << 2;
   if (training) {
-    let a0 = f64x2.splat(0);
-    let a1 = f64x2.splat(0);
-    let tail: f64 = 0;
+    // One pass: sums of d = x - k and d * d in f64, shifted by the channel's first value k so that the variance
+    // S2 / n - (S1 / n)^2 does not cancel (|mean - k| is about one standard deviation, not |mean|).
+    const k = <f64>load<f32>(x + first);
+    const kv = f64x2.splat(k);
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), q0 = f64x2.splat(0), q1 = f64x2.splat(0);
+    let sumTail: f64 = 0;
+    let squareTail: f64 = 0;
     let p = x + first;
     for (let n = 0; n < batch; n++, p += planeStride) {
       let s = 0;
       for (; s + 4 <= spatial; s += 4) {
         const v = v128.load(p + (<usize>s << 2));
-        a0 = f64x2.add(a0, lowF64(v));
-        a1 = f64x2.add(a1, highF64(v));
-      }
-      for (; s < spatial; s++) tail += <f64>load<f32>(p + (<usize>s << 2));
-    }
-    const m = <f32>((laneSum(f64x2.add(a0, a1)) + tail) / count);
-    // Deviations from the stored (f32) mean, squared and summed in f64.
-    const mv = f32x4.splat(m);
-    a0 = f64x2.splat(0);
-    a1 = f64x2.splat(0);
-    tail = 0;
-    p = x + first;
-    for (let n = 0; n < batch; n++, p += planeStride) {
-      let s = 0;
-      for (; s + 4 <= spatial; s += 4) {
-        const d = f32x4.sub(v128.load(p + (<usize>s << 2)), mv);
-        const lo = lowF64(d);
-        const hi = highF64(d);
-        a0 = f64x2.add(a0, f64x2.mul(lo, lo));
-        a1 = f64x2.add(a1, f64x2.mul(hi, hi));
+        const lo = f64x2.sub(lowF64(v), kv);
+        const hi = f64x2.sub(highF64(v), kv);
+        s0 = f64x2.add(s0, lo);
+        s1 = f64x2.add(s1, hi);
+        q0 = f64x2.add(q0, f64x2.mul(lo, lo));
+        q1 = f64x2.add(q1, f64x2.mul(hi, hi));
       }
       for (; s < spatial; s++) {
-        const d = <f64>(load<f32>(p + (<usize>s << 2)) - m);
-        tail += d * d;
+        const d = <f64>load<f32>(p + (<usize>s << 2)) - k;
+        sumTail += d;
+        squareTail += d * d;
       }
     }
-    store<f32>(mean + at, m);
-    store<f32>(variance + at, <f32>((laneSum(f64x2.add(a0, a1)) + tail) / count));
+    const shift = (laneSum(f64x2.add(s0, s1)) + sumTail) / count;
+    store<f32>(mean + at, <f32>(k + shift));
+    store<f32>(variance + at, <f32>max((laneSum(f64x2.add(q0, q1)) + squareTail) / count - shift * shift, 0));
   }
   const m = load<f32>(mean + at);
   const inv = 1 / Math.sqrt(<f64>load<f32>(variance + at) + eps);

@@ -40,6 +40,19 @@ describe.each(threadSettings)('wasm batch norm, $label', (setting) => {
     });
   }
 
+  it('forward in training mode keeps the variance of values far from zero (mean 1000, spread 0.01)', () => {
+    for (const g of geometries.filter((q) => q.spatial > 1)) {
+      const size = g.batch * g.channels * g.spatial;
+      const x = random(size, size + 9, 999.99, 1000.01);
+      x[0] = 1000.5; // the first value of channel 0 an outlier: the one-pass sums are shifted by it
+      const [xw, xc] = pair(wasm, x);
+      const [[mw, mc], [vw, vc], [iw, ic], [yw, yc]] = [both(g.channels), both(g.channels), both(g.channels), both(size)];
+      wasm.batchNormForward(xw, null, null, mw, vw, iw, yw, g, true, 1e-12);
+      cpu.batchNormForward(xc, null, null, mc, vc, ic, yc, g, true, 1e-12);
+      expectClose(wasm.read(vw), cpu.read(vc), `variance far from zero ${label(g)}`, 1e-4, 1e-12);
+    }
+  });
+
   it('forward in inference mode reads the given statistics', () => {
     for (const g of geometries) {
       const size = g.batch * g.channels * g.spatial;
