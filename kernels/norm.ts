@@ -164,7 +164,9 @@ function backwardPlanes(x: usize, dy: usize, y: usize, mean: usize, invStd: usiz
   const m = load<f32>(mean + at);
   const inv = <f64>load<f32>(invStd + at);
   const mv = f32x4.splat(m);
-  // sum(dy) and sum(dy * (x - mean)): blocks in f32, then f64.
+  // sum(dy) and sum(dy * (x - mean)): blocks in f32, then f64. With the fused ReLU, the masked dy is kept in dx
+  // for the second pass, which then reads two arrays instead of three.
+  const stage = y != 0 && dx != 0;
   const fullSpatial = spatial & ~3;
   let dyLo = f64x2.splat(0);
   let dyHi = f64x2.splat(0);
@@ -181,6 +183,7 @@ function backwardPlanes(x: usize, dy: usize, y: usize, mean: usize, invStd: usiz
       for (; s < end; s += 4) {
         const o = p + (<usize>s << 2);
         const g = gradAt(dy, y, o);
+        if (stage) v128.store(dx + o, g);
         blockDy = f32x4.add(blockDy, g);
         blockProd = f32x4.add(blockProd, f32x4.mul(g, f32x4.sub(v128.load(x + o), mv)));
       }
@@ -192,6 +195,7 @@ function backwardPlanes(x: usize, dy: usize, y: usize, mean: usize, invStd: usiz
     for (; s < spatial; s++) {
       const o = p + (<usize>s << 2);
       const g = gradScalarAt(dy, y, o);
+      if (stage) store<f32>(dx + o, g);
       dyTail += <f64>g;
       prodTail += <f64>(g * (load<f32>(x + o) - m));
     }
@@ -209,17 +213,19 @@ function backwardPlanes(x: usize, dy: usize, y: usize, mean: usize, invStd: usiz
   const kV = f32x4.splat(kf);
   const slopeV = f32x4.splat(slope);
   const shiftV = f32x4.splat(shift);
+  const gradient = stage ? dx : dy;
+  const mask = stage ? 0 : y;
   p = first;
   for (let n = 0; n < batch; n++, p += planeStride) {
     let s = 0;
     for (; s + 4 <= spatial; s += 4) {
       const o = p + (<usize>s << 2);
       const d = f32x4.sub(v128.load(x + o), mv);
-      v128.store(dx + o, f32x4.add(f32x4.add(f32x4.mul(kV, gradAt(dy, y, o)), f32x4.mul(slopeV, d)), shiftV));
+      v128.store(dx + o, f32x4.add(f32x4.add(f32x4.mul(kV, gradAt(gradient, mask, o)), f32x4.mul(slopeV, d)), shiftV));
     }
     for (; s < spatial; s++) {
       const o = p + (<usize>s << 2);
-      store<f32>(dx + o, kf * gradScalarAt(dy, y, o) + slope * (load<f32>(x + o) - m) + shift);
+      store<f32>(dx + o, kf * gradScalarAt(gradient, mask, o) + slope * (load<f32>(x + o) - m) + shift);
     }
   }
 }
