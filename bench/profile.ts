@@ -1,5 +1,5 @@
 // Where a training step's time goes: every backend call of one step of the seed MLP, the small CNN or the cnn-fast
-// preset, summed per kernel (ms per step, calls per step), and each matmul shape with its GFLOP/s.
+// or cnn-best preset, summed per kernel (ms per step, calls per step), and each matmul shape with its GFLOP/s.
 // With --infer: a no-grad forward pass (the serving path) at --batch N (default 1) instead of a training step.
 // With --im2col: 3x3 convolutions train by im2col + GEMM instead of Winograd (the reference, for before/after numbers).
 // Usage: npm run bench -- profile [mlp|cnn|cnn-fast|cnn-best] [--threads N] [--infer] [--batch N] [--im2col]

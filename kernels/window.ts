@@ -172,19 +172,17 @@ export function maxPool(x: usize, out: usize, argmax: usize, geometry: usize, pl
   const ph = g(geometry, 8), pw = g(geometry, 9), outH = g(geometry, 10), outW = g(geometry, 11);
   const planeIn = height * width;
   const planeOut = outH * outW;
-  const pairs = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0;
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && outW >= 4) {
+    maxPool2x2(x, out, argmax, height, width, outH, outW, planeStart, planeEnd);
+    return;
+  }
   for (let plane = planeStart; plane < planeEnd; plane++) {
     const src = x + (<usize>plane * <usize>planeIn << 2);
     let o = <usize>plane * <usize>planeOut;
     for (let oy = 0; oy < outH; oy++) {
-      let ox = 0;
-      if (pairs) {
-        ox = maxPoolRow2x2(src, width, oy, outW, out + (o << 2), argmax + (o << 2));
-        o += <usize>ox;
-      }
       const y0 = max(oy * sh - ph, 0);
       const y1 = min(oy * sh - ph + kh, height);
-      for (; ox < outW; ox++) {
+      for (let ox = 0; ox < outW; ox++) {
         const x0 = max(ox * sw - pw, 0);
         const x1 = min(ox * sw - pw + kw, width);
         let best = y0 * width + x0;
@@ -193,7 +191,9 @@ export function maxPool(x: usize, out: usize, argmax: usize, geometry: usize, pl
           for (let ix = x0; ix < x1; ix++) {
             const idx = iy * width + ix;
             const v = load<f32>(src + (<usize>idx << 2));
-            if (v > bestValue) { bestValue = v; best = idx; }
+            const better = v > bestValue; // select, not a branch: on real data the winner is a coin toss
+            bestValue = select<f32>(v, bestValue, better);
+            best = select<i32>(idx, best, better);
           }
         }
         store<f32>(out + (o << 2), bestValue);
@@ -205,39 +205,52 @@ export function maxPool(x: usize, out: usize, argmax: usize, geometry: usize, pl
 }
 
 /**
- * 2x2 stride-2 windows of output row oy, 4 at a time (8 input columns per row, split into even and odd lanes);
- * the candidates are compared in the scalar loop's order with the same strict `>`, so ties and NaN match it.
- * Returns how many outputs were written (the rest go through the general loop).
+ * 2x2 stride-2 windows without padding (outW >= 4), 4 outputs per vector: 8 input columns of two rows, split into
+ * even and odd lanes. A row's last vector is moved back to end at outW and rewrites a few outputs with the same
+ * values, so no output takes a scalar path (2 * outW <= width keeps its loads inside the row). The candidates are
+ * compared in the general loop's order with the same strict `>` (pmax(a, b) is `a < b ? b : a`), so ties and NaN
+ * pick the same element.
  */
-@inline function maxPoolRow2x2(src: usize, width: i32, oy: i32, outW: i32, out: usize, argmax: usize): i32 {
-  const top = 2 * oy * width;
-  const r0 = src + (<usize>top << 2);
-  const r1 = r0 + (<usize>width << 2);
-  const laneStep = i32x4(0, 2, 4, 6);
-  let ox = 0;
-  for (; ox + 4 <= outW && 2 * ox + 8 <= width; ox += 4) {
-    const o = <usize>(2 * ox) << 2;
-    const a0 = v128.load(r0 + o), a1 = v128.load(r0 + o, 16);
-    const b0 = v128.load(r1 + o), b1 = v128.load(r1 + o, 16);
-    const i00 = i32x4.add(i32x4.splat(top + 2 * ox), laneStep);
-    let best = i32x4.shuffle(a0, a1, 0, 2, 4, 6);
-    let index = i00;
-    let v = i32x4.shuffle(a0, a1, 1, 3, 5, 7);
-    let m = f32x4.gt(v, best);
-    best = v128.bitselect(v, best, m);
-    index = v128.bitselect(i32x4.add(i00, i32x4.splat(1)), index, m);
-    v = i32x4.shuffle(b0, b1, 0, 2, 4, 6);
-    m = f32x4.gt(v, best);
-    best = v128.bitselect(v, best, m);
-    index = v128.bitselect(i32x4.add(i00, i32x4.splat(width)), index, m);
-    v = i32x4.shuffle(b0, b1, 1, 3, 5, 7);
-    m = f32x4.gt(v, best);
-    best = v128.bitselect(v, best, m);
-    index = v128.bitselect(i32x4.add(i00, i32x4.splat(width + 1)), index, m);
-    v128.store(out + (<usize>ox << 2), best);
-    v128.store(argmax + (<usize>ox << 2), index);
+function maxPool2x2(x: usize, out: usize, argmax: usize, height: i32, width: i32, outH: i32, outW: i32, planeStart: i32, planeEnd: i32): void {
+  const planeIn = <usize>height * <usize>width;
+  const planeOut = <usize>(outH * outW);
+  const rowBytes = <usize>width << 2;
+  const evenColumns = i32x4(0, 2, 4, 6);
+  const right = i32x4.splat(1), below = i32x4.splat(width), belowRight = i32x4.splat(width + 1);
+  for (let plane = planeStart; plane < planeEnd; plane++) {
+    const src = x + (<usize>plane * planeIn << 2);
+    let o = <usize>plane * planeOut << 2;
+    for (let oy = 0; oy < outH; oy++) {
+      const top = 2 * oy * width;
+      const r0 = src + (<usize>top << 2);
+      const r1 = r0 + rowBytes;
+      for (let ox = 0; ox < outW; ox += 4) {
+        const at = min(ox, outW - 4);
+        const offset = <usize>(2 * at) << 2;
+        const a0 = v128.load(r0 + offset), a1 = v128.load(r0 + offset, 16);
+        const b0 = v128.load(r1 + offset), b1 = v128.load(r1 + offset, 16);
+        const topLeft = i32x4.add(i32x4.splat(top + 2 * at), evenColumns);
+        let best = i32x4.shuffle(a0, a1, 0, 2, 4, 6);
+        let index = topLeft;
+        let v = i32x4.shuffle(a0, a1, 1, 3, 5, 7);
+        let m = f32x4.lt(best, v);
+        best = f32x4.pmax(best, v);
+        index = v128.bitselect(i32x4.add(topLeft, right), index, m);
+        v = i32x4.shuffle(b0, b1, 0, 2, 4, 6);
+        m = f32x4.lt(best, v);
+        best = f32x4.pmax(best, v);
+        index = v128.bitselect(i32x4.add(topLeft, below), index, m);
+        v = i32x4.shuffle(b0, b1, 1, 3, 5, 7);
+        m = f32x4.lt(best, v);
+        best = f32x4.pmax(best, v);
+        index = v128.bitselect(i32x4.add(topLeft, belowRight), index, m);
+        const dst = o + (<usize>at << 2);
+        v128.store(out + dst, best);
+        v128.store(argmax + dst, index);
+      }
+      o += <usize>outW << 2;
+    }
   }
-  return ox;
 }
 
 export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, geometry: usize, planeStart: i32, planeEnd: i32): void {

@@ -235,25 +235,32 @@ export interface Backend {
   /**
    * Batch normalisation y = (x - mean) * invStd * weight + bias per channel (weight, bias null: 1 and 0).
    * training: writes the batch mean and biased variance of x into `mean` and `variance` (each (channels));
-   * otherwise reads them (the running statistics). Always writes invStd = 1 / sqrt(variance + eps).
+   * otherwise reads them (the running statistics). Always writes invStd = 1 / sqrt(variance + eps). With `relu`,
+   * y = max(0, .) in the same pass (NaN -> 0, as the ReLU unary op).
    */
   batchNormForward(x: DataBuffer, weight: DataBuffer | null, bias: DataBuffer | null, mean: DataBuffer, variance: DataBuffer,
-    invStd: DataBuffer, y: DataBuffer, geometry: BatchNormGeometry, training: boolean, eps: number): void;
+    invStd: DataBuffer, y: DataBuffer, geometry: BatchNormGeometry, training: boolean, eps: number, relu?: boolean): void;
   /**
    * Backward of batchNormForward from the mean and invStd it used (xhat = (x - mean) * invStd is recomputed).
    * Overwrites dweight = sum(dy * xhat) and dbias = sum(dy) per channel, and dx: in training (statistics of x)
    * dx = weight * invStd * (dy - sum(dy) / M - xhat * sum(dy * xhat) / M) with M = batch * spatial, otherwise
-   * dx = weight * invStd * dy. A null output is skipped.
+   * dx = weight * invStd * dy. A null output is skipped. With reluOutput (the y of a forward with `relu`), dy is
+   * first zeroed where reluOutput <= 0: the backward of the fused ReLU, in the same pass.
    */
   batchNormBackward(x: DataBuffer, dy: DataBuffer, mean: DataBuffer, invStd: DataBuffer, weight: DataBuffer | null,
-    dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, geometry: BatchNormGeometry, training: boolean): void;
+    dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, geometry: BatchNormGeometry, training: boolean,
+    reluOutput?: DataBuffer | null): void;
   /**
    * Convolution epilogue: the GEMM's rows flat (batch * spatial, channels) -> out (batch, channels, spatial) with
    * out = flat + bias[c] (bias null: none), then max(0, .) when `relu`.
    */
   convEpilogue(flat: DataBuffer, bias: DataBuffer | null, out: DataBuffer, geometry: ConvOutputGeometry, relu: boolean): void;
-  /** Backward of convEpilogue: dflat (batch * spatial, channels) = dy (batch, channels, spatial), zero where y <= 0 when y (the fused ReLU's output) is given. */
-  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, geometry: ConvOutputGeometry): void;
+  /**
+   * Backward of convEpilogue: dflat (batch * spatial, channels) = dy (batch, channels, spatial), zero where y <= 0 when
+   * y (the fused ReLU's output) is given; and, when dbias (channels) is given, the bias gradient in the same pass:
+   * dbias[c] = sum of dflat's column c.
+   */
+  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, geometry: ConvOutputGeometry, dbias?: DataBuffer | null): void;
   /** Winograd F(2x2, 3x3) weight transform for winogradConv: w (O, C, 3, 3) -> u (16, O, C). */
   winogradWeights(w: DataBuffer, u: DataBuffer, outChannels: number, inChannels: number): void;
   /**

@@ -99,6 +99,7 @@ export function exportOnnx(model: Sequential, info: OnnxExportInfo, producerVers
         current = graph.node('BatchNormalization',
           [current, weight(i, 'weight'), weight(i, 'bias'), weight(i, 'runningMean'), weight(i, 'runningVar')],
           `batchnorm_${i}`, [{ name: 'epsilon', f: c.eps as number }]);
+        current = activation(graph, (c.activation ?? 'linear') as ActivationName, current, i); // as Conv2D's: a final softmax stays
         break;
       case 'Dropout':
         break; // identity at inference

@@ -151,7 +151,8 @@ function layerLines(em: Emitter, layer: Module, c: LayerContext): string[] {
   if (layer instanceof BatchNorm) {
     const channels = (layer.weight as NonNullable<BatchNorm['weight']>).size;
     const kind = c.shape.length === 1 ? '1d' : '2d';
-    return [`x = ${leaf('bn', `nn.BatchNorm${kind}(${channels}${keywords([['eps', layer.eps, 1e-5], ['momentum', layer.momentum, 0.1]])})`)}`];
+    const call = leaf('bn', `nn.BatchNorm${kind}(${channels}${keywords([['eps', layer.eps, 1e-5], ['momentum', layer.momentum, 0.1]])})`);
+    return [`x = ${activate(layer.activation, call)}`];
   }
   if (layer instanceof LayerNorm) {
     const features = (layer.weight as NonNullable<LayerNorm['weight']>).size;

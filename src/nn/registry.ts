@@ -44,7 +44,10 @@ registerLayer('Activation', (c) => new Activation(c.activation as ActivationName
 for (const [type, activation] of [['ReLU', 'relu'], ['Sigmoid', 'sigmoid'], ['Tanh', 'tanh'], ['Softmax', 'softmax'], ['GELU', 'gelu']] as const) {
   registerLayer(type, () => new Activation(activation));
 }
-registerLayer('BatchNorm', (c) => new BatchNorm({ momentum: num(c, 'momentum', 'BatchNorm', true), eps: num(c, 'eps', 'BatchNorm', true), channels: num(c, 'channels', 'BatchNorm', true) }));
+registerLayer('BatchNorm', (c) => new BatchNorm({
+  momentum: num(c, 'momentum', 'BatchNorm', true), eps: num(c, 'eps', 'BatchNorm', true), channels: num(c, 'channels', 'BatchNorm', true),
+  activation: c.activation as ActivationName | undefined, // checked by the constructor
+}));
 registerLayer('LayerNorm', (c) => new LayerNorm({ eps: num(c, 'eps', 'LayerNorm', true), features: num(c, 'features', 'LayerNorm', true) }));
 registerLayer('Sequential', (c) => {
   if (!Array.isArray(c.layers)) throw new ZerogradError(`Sequential: 'layers' must be an array of layer configs`);

@@ -12,7 +12,6 @@ import { isGradEnabled } from '../tensor/engine.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { empty } from './create.js';
-import { sum } from './reduce.js';
 import { versionOf } from './versions.js';
 
 export type Pair = number | readonly [number, number];
@@ -116,7 +115,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, relu ? 'conv2d+relu' : 'conv2d', inputs, (dy) => {
     const dyFlat = empty([rows, outChannels], 'float32', backend); // (N*OH*OW, O), masked by the fused ReLU
-    backend.convEpilogueBackward(dy.buffer, relu ? out.buffer : null, dyFlat.buffer, output);
+    const db = bias && bias.requiresGrad ? empty([outChannels], 'float32', backend) : null; // column sums of dyFlat, same pass
+    backend.convEpilogueBackward(dy.buffer, relu ? out.buffer : null, dyFlat.buffer, output, db ? db.buffer : null);
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       const dcols = empty([rows, patch], 'float32', backend);
@@ -133,7 +133,6 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
         batch: 1, m: outChannels, n: patch, k: rows, transA: true, transB: false, aBatchStride: 0, bBatchStride: 0, accumulate: false,
       });
     }
-    const db = bias && bias.requiresGrad ? sum(dyFlat, 0) : null;
     return bias ? [dx, dw, db] : [dx, dw];
   });
 }

@@ -1,5 +1,5 @@
 // Normalisation: batch norm (training statistics with running averages, or inference with the running ones) as
-// one fused backend kernel each way, and layer norm composed from differentiable primitives.
+// one fused backend kernel each way (optionally with the ReLU after it fused in), and layer norm composed from differentiable primitives.
 import type { BatchNormGeometry } from '../backend/backend.js';
 import { record } from '../autograd/graph.js';
 import { ShapeError } from '../errors.js';
@@ -16,6 +16,8 @@ export interface BatchNormOptions {
   /** Weight of the new batch statistic in the running average (PyTorch's momentum), default 0.1. */
   momentum?: number;
   eps?: number;
+  /** Apply ReLU to the output in the same pass, and its backward in batch norm's (one pass each way instead of two). */
+  relu?: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export function batchNorm(
   }
   const eps = options.eps ?? 1e-5;
   const { training } = options;
+  const relu = options.relu ?? false;
   const geometry: BatchNormGeometry = { batch: x.shape[0], channels, spatial: x.rank === 4 ? x.shape[2] * x.shape[3] : 1 };
   const count = geometry.batch * geometry.spatial;
   if (training && count < 2) throw new ShapeError(`batchNorm: training needs more than one value per channel, got input ${formatShape(x.shape)}`);
@@ -47,7 +50,7 @@ export function batchNorm(
   const invStd = empty([channels], 'float32', backend);
   const y = empty(x.shape, 'float32', backend);
   backend.batchNormForward(x.buffer, weight?.buffer ?? null, bias?.buffer ?? null, channelMean.buffer, channelVar.buffer, invStd.buffer,
-    y.buffer, geometry, training, eps);
+    y.buffer, geometry, training, eps, relu);
   if (training) {
     const momentum = options.momentum ?? 0.1;
     noGrad(() => {
@@ -60,12 +63,12 @@ export function batchNorm(
   }
   // Inference reads the running mean again in backward: keep a copy, as a training step in between updates it in place.
   const backwardMean = !training && isGradEnabled() && inputs.some((t) => t.requiresGrad) ? clone(runningMean) : channelMean;
-  return record(y, 'batchNorm', inputs, (dy) => {
+  return record(y, relu ? 'batchNorm+relu' : 'batchNorm', inputs, (dy) => {
     const dx = x.requiresGrad ? empty(x.shape, 'float32', backend) : null;
     const dweight = weight?.requiresGrad ? empty(weight.shape, 'float32', backend) : null;
     const dbias = bias?.requiresGrad ? empty(bias.shape, 'float32', backend) : null;
     backend.batchNormBackward(x.buffer, dy.buffer, backwardMean.buffer, invStd.buffer, weight?.buffer ?? null,
-      dx?.buffer ?? null, dweight?.buffer ?? null, dbias?.buffer ?? null, geometry, training);
+      dx?.buffer ?? null, dweight?.buffer ?? null, dbias?.buffer ?? null, geometry, training, relu ? y.buffer : null);
     return [dx, ...(weight ? [dweight] : []), ...(bias ? [dbias] : [])];
   });
 }

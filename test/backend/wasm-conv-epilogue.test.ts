@@ -1,5 +1,5 @@
 // Parity of the convolution epilogue kernels (GEMM rows -> NCHW with bias and fused ReLU, and the backward mask and
-// transpose) against the float64 reference, on one thread and on all threads, over channel and spatial sizes on both
+// transpose, with the bias gradient) against the float64 reference, on one thread and on all threads, over channel and spatial sizes on both
 // sides of a multiple of 4.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConvOutputGeometry } from '../../src/backend/backend.js';
@@ -40,6 +40,26 @@ describe.each(threadSettings)('wasm conv epilogue, $label', (setting) => {
         wasm.convEpilogueBackward(dyw, relu ? yw : null, dw, g);
         cpu.convEpilogueBackward(dyc, relu ? yc : null, dc, g);
         expectClose(wasm.read(dw), cpu.read(dc), `dflat ${label(g)}`, 0, 0);
+      }
+    });
+    it(`backward ${relu ? 'with ReLU ' : ''}also sums the bias gradient in the same pass`, () => {
+      for (const g of geometries) {
+        const size = g.batch * g.channels * g.spatial;
+        const [dyw, dyc] = pair(wasm, random(size, size + 4));
+        const [yw, yc] = pair(wasm, random(size, size + 5).map((v) => Math.max(v, 0)));
+        const [dw, dc] = [wasm.alloc(size, 'float32'), cpu.alloc(size, 'float32')];
+        const [bw, bc] = pair(wasm, random(g.channels, 8)); // overwritten, not accumulated into
+        wasm.convEpilogueBackward(dyw, relu ? yw : null, dw, g, bw);
+        cpu.convEpilogueBackward(dyc, relu ? yc : null, dc, g, bc);
+        expectClose(wasm.read(dw), cpu.read(dc), `dflat with dbias ${label(g)}`, 0, 0);
+        expectClose(wasm.read(bw), cpu.read(bc), `dbias ${label(g)}`, 1e-5, 1e-5);
+        const bias = Array.from(cpu.read(bc));
+        const flat = cpu.read(dc);
+        for (let c = 0; c < g.channels; c++) { // the reference's dbias is dflat's column sums
+          let s = 0;
+          for (let r = 0; r < g.batch * g.spatial; r++) s += flat[r * g.channels + c];
+          expect(bias[c]).toBeCloseTo(s, 9);
+        }
       }
     });
   }

@@ -16,6 +16,7 @@ const geometries = [
   geometry(1, 1, 1, 1, 1, 1, 0), geometry(2, 3, 7, 5, 3, 1, 1), geometry(1, 2, 17, 31, 3, 2, 1), geometry(3, 1, 28, 28, 3, 1, 0),
   geometry(2, 4, 13, 13, 2, 2, 0), geometry(1, 3, 9, 11, 5, 3, 2), { ...geometry(2, 2, 8, 10, 3, 1, 1), kernelW: 2, outW: 11 },
   geometry(2, 3, 26, 26, 2, 2, 0), geometry(1, 2, 19, 27, 2, 2, 0), geometry(2, 5, 13, 13, 3, 1, 0),
+  geometry(2, 3, 11, 9, 2, 2, 0), geometry(3, 2, 5, 7, 2, 2, 0), geometry(1, 1, 8, 8, 2, 2, 0),
 ];
 
 describe.each(threadSettings)('wasm windows and composites, $label', (setting) => {
@@ -66,6 +67,20 @@ describe.each(threadSettings)('wasm windows and composites, $label', (setting) =
       const [aw, ac] = [wasm.alloc(outLen, 'int32'), cpu.alloc(outLen, 'int32')];
       wasm.maxPool(xw, ow, aw, g); cpu.maxPool(xc, oc, ac, g);
       expectClose(wasm.read(aw), cpu.read(ac), `maxPool argmax with ties ${JSON.stringify(g)}`, 0, 0);
+      for (const b of [xw, ow, aw]) wasm.free(b);
+    }
+  });
+
+  it('max pooling picks the same element as the reference around NaN', () => {
+    for (const g of geometries) {
+      const inLen = g.batch * g.channels * g.height * g.width;
+      const outLen = g.batch * g.channels * g.outH * g.outW;
+      const x = random(inLen, 7).map((v, i) => (i % 7 === 3 || i % 11 === 0 ? Number.NaN : v));
+      const [xw, xc] = pair(wasm, x);
+      const [ow, oc] = [wasm.alloc(outLen, 'float32'), cpu.alloc(outLen, 'float32')];
+      const [aw, ac] = [wasm.alloc(outLen, 'int32'), cpu.alloc(outLen, 'int32')];
+      wasm.maxPool(xw, ow, aw, g); cpu.maxPool(xc, oc, ac, g);
+      expectClose(wasm.read(aw), cpu.read(ac), `maxPool argmax with NaN ${JSON.stringify(g)}`, 0, 0);
       for (const b of [xw, ow, aw]) wasm.free(b);
     }
   });

@@ -2,6 +2,7 @@
 // and agree with zerograd to 1e-4; layers without an ONNX mapping are refused by name.
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import * as zg from '../../src/index.js';
 import { init, manualSeed } from '../../src/index.js';
 import { checkOnnx } from '../../src/export/check.js';
 import { exportOnnx } from '../../src/export/onnx.js';
@@ -29,6 +30,23 @@ describe('exportOnnx', () => {
     const classifier = new DigitClassifier(model, { inputShape: [1, 28, 28], preprocessing: { normalization }, classNames });
     const result = await checkOnnx(exportOnnx(model, { normalization, classNames }), classifier, samples());
     expect(result.examples).toBe(16);
+    expect(result.maxAbsDiff).toBeLessThanOrEqual(1e-4);
+    expect(result.labelMismatches).toBe(0);
+  });
+
+  it('exports BatchNorm with a fused activation as BatchNormalization then the activation; onnxruntime agrees', async () => {
+    await init('wasm', { threads: 1 });
+    manualSeed(8);
+    const model = buildModel({
+      type: 'Sequential', inputShape: [1, 28, 28], layers: [
+        { type: 'Conv2D', filters: 4, kernelSize: 3, useBias: false }, { type: 'BatchNorm', activation: 'relu' }, { type: 'MaxPool2D', poolSize: 2 },
+        { type: 'Flatten' }, { type: 'Dense', units: 16, useBias: false }, { type: 'BatchNorm', activation: 'tanh' },
+        { type: 'Dense', units: 10, activation: 'softmax' },
+      ],
+    });
+    zg.scope(() => { model.train(); model.forward(zg.rand([8, 1, 28, 28])); model.eval(); }); // running statistics off 0 and 1
+    const classifier = new DigitClassifier(model, { inputShape: [1, 28, 28], preprocessing: { normalization }, classNames });
+    const result = await checkOnnx(exportOnnx(model, { normalization, classNames }), classifier, samples());
     expect(result.maxAbsDiff).toBeLessThanOrEqual(1e-4);
     expect(result.labelMismatches).toBe(0);
   });

@@ -111,6 +111,7 @@ const ARCHITECTURES: Record<string, { config: LayerConfig; normalization: Normal
       { type: 'ResidualBlock', inChannels: 1, outChannels: 4, stride: 2 },
       { type: 'ResidualBlock', inChannels: 4, outChannels: 4 },
       { type: 'Sequential', layers: [{ type: 'Conv2D', filters: 4, kernelSize: 1, useBias: false }, { type: 'BatchNorm', eps: 1e-3, momentum: 0.01 }, { type: 'ReLU' }] },
+      { type: 'Conv2D', filters: 4, kernelSize: 1, useBias: false }, { type: 'BatchNorm', activation: 'relu' }, // the fused form
       { type: 'BottleneckBlock', inChannels: 4, width: 2 }, // (8, 14, 14)
       { type: 'AvgPool2D', poolSize: 2 },
       { type: 'Flatten' },
@@ -240,6 +241,7 @@ describe('exportPytorch: names, shapes and layouts', () => {
     expect(residual.source).toContain('class Stack1(nn.Module):');
     expect(residual.source).toContain('self.bn1 = nn.BatchNorm2d(4, eps=0.001, momentum=0.01)');
     expect(residual.tensors.get('stack1.bn1.running_mean')?.shape).toEqual([4]);
+    expect(residual.source).toMatch(/x = F\.relu\(self\.bn\d\(x\)\)/); // BatchNorm with activation 'relu'
     expect(residual.tensors.get('block1.downsample.0.weight')?.shape).toEqual([4, 1, 1, 1]);
     expect(residual.tensors.has('block2.downsample.0.weight')).toBe(false);
     expect(residual.source).toContain('self.block3 = Bottleneck(in_channels=4, width=2, stride=1)');

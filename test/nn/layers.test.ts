@@ -17,6 +17,8 @@ const layers: [string, LayerFactory, number[]][] = [
   ['Flatten', () => new zg.Flatten(), [2, 3, 4, 2]],
   ['BatchNorm 4-D', () => new zg.BatchNorm(), [4, 3, 3, 3]],
   ['BatchNorm 2-D', () => new zg.BatchNorm(), [5, 4]],
+  ['BatchNorm 4-D with fused relu', () => new zg.BatchNorm({ activation: 'relu' }), [4, 3, 3, 3]],
+  ['BatchNorm 2-D tanh', () => new zg.BatchNorm({ activation: 'tanh' }), [5, 4]],
   ['LayerNorm', () => new zg.LayerNorm(), [3, 8]],
   ['Activation leakyRelu', () => new zg.Activation('leakyRelu'), [4, 5]],
 ];
@@ -165,6 +167,21 @@ describe('Sequential', () => {
     expect(zerosCount).toBeGreaterThan(230);
     expect(zerosCount).toBeLessThan(370);
     expect(Array.from(new zg.Dropout(0.3).eval().forward(x).values()).every((v) => v === 1)).toBe(true);
+  });
+
+  it('batch norm with an activation: same as BatchNorm then Activation, kept in its config, checked', () => {
+    zg.setBackend(new zg.CpuBackend());
+    const x = zg.randn([4, 3, 2, 2]);
+    for (const activation of ['relu', 'sigmoid'] as const) {
+      const fused = new zg.BatchNorm({ channels: 3, activation }).forward(x).values();
+      const separate = new zg.Activation(activation).forward(new zg.BatchNorm({ channels: 3 }).forward(x)).values();
+      expect(Array.from(fused)).toEqual(Array.from(separate));
+    }
+    const config = new zg.BatchNorm({ activation: 'relu' }).config();
+    expect(config.activation).toBe('relu');
+    expect((zg.layerFromConfig(config) as zg.BatchNorm).activation).toBe('relu');
+    expect(new zg.BatchNorm().config()).not.toHaveProperty('activation'); // configs without one stay as they were
+    expect(() => zg.layerFromConfig({ type: 'BatchNorm', activation: 'swish' })).toThrow(/BatchNorm: unknown activation 'swish'/);
   });
 
   it('batch norm uses running statistics in eval mode', () => {

@@ -1,5 +1,6 @@
 // Fused batch norm: finite-difference gradients (float64 reference backend), agreement with the composite of
-// primitives it replaced (outputs, gradients, running statistics) on every backend, frozen parameters and errors.
+// primitives it replaced (outputs, gradients, running statistics) on every backend, the fused ReLU against a separate
+// relu, frozen parameters and errors.
 import { describe, expect, it } from 'vitest';
 import * as zg from '../../src/index.js';
 import { backendCases } from '../helpers/backends.js';
@@ -19,6 +20,12 @@ describe('batchNorm gradients (finite differences)', () => {
       gradcheck((x) => zg.batchNorm(x, null, null, ...stats(c) as [zg.Tensor, zg.Tensor], { training: true, eps: 1e-3 }), [{ shape }]);
       gradcheck((x, w) => zg.batchNorm(x, w, null, ...stats(c) as [zg.Tensor, zg.Tensor], { training: true }), [{ shape }, { shape: [c] }]);
       gradcheck((x, b) => zg.batchNorm(x, null, b, ...stats(c) as [zg.Tensor, zg.Tensor], { training: true }), [{ shape }, { shape: [c] }]);
+    });
+    it(`with the fused ReLU, (${shape}) in training and inference`, () => {
+      gradcheck((x, w, b) => zg.batchNorm(x, w, b, ...stats(c) as [zg.Tensor, zg.Tensor], { training: true, relu: true }),
+        [{ shape }, { shape: [c] }, { shape: [c] }]);
+      gradcheck((x, w, b) => zg.batchNorm(x, w, b, ...stats(c) as [zg.Tensor, zg.Tensor], { training: false, relu: true }),
+        [{ shape }, { shape: [c] }, { shape: [c] }]);
     });
     it(`inference, (${shape}) with and without affine`, () => {
       gradcheck((x, w, b) => zg.batchNorm(x, w, b, ...stats(c) as [zg.Tensor, zg.Tensor], { training: false }),
@@ -113,6 +120,33 @@ for (const backendCase of backendCases) {
         fused.grads.forEach((g, k) => expectNear(g, composite.grads[k], tolerance, `gradient ${k}`));
         expectNear(fused.runningMean, composite.runningMean, tolerance, 'running mean');
         expectNear(fused.runningVar, composite.runningVar, tolerance, 'running var');
+      });
+    }
+  });
+}
+
+for (const backendCase of backendCases) {
+  describe(`batchNorm with the fused ReLU against batchNorm then relu on ${backendCase.name}`, () => {
+    for (const [shape, training] of [[[6, 5], true], [[4, 9, 5, 3], true], [[3, 6, 4, 4], false]] as const) {
+      it(`(${shape}) ${training ? 'training' : 'inference'}: outputs and gradients`, async () => {
+        zg.setBackend(await backendCase.make());
+        const c = shape[1];
+        const size = shape.reduce((p, d) => p * d, 1);
+        const result = (fused: boolean) => zg.scope(() => {
+          const x = zg.tensor(values(size, 6), { shape: [...shape], requiresGrad: true });
+          const weight = zg.tensor(values(c, 7, 1), { requiresGrad: true });
+          const bias = zg.tensor(values(c, 8), { requiresGrad: true });
+          const [runningMean, runningVar] = stats(c);
+          const options = { training, momentum: 0.3 };
+          const y = fused
+            ? zg.batchNorm(x, weight, bias, runningMean, runningVar, { ...options, relu: true })
+            : zg.relu(zg.batchNorm(x, weight, bias, runningMean, runningVar, options));
+          y.mul(zg.tensor(values(size, 9), { shape: [...shape] })).sum().backward();
+          return [y, x.grad, weight.grad, bias.grad].map((t) => Array.from((t as zg.Tensor).values()));
+        });
+        const [fused, separate] = [result(true), result(false)];
+        if (!fused[0].some((v) => v === 0) || !fused[0].some((v) => v > 0)) expect.fail('the ReLU should clamp some outputs and pass others');
+        ['output', 'dx', 'dweight', 'dbias'].forEach((what, k) => expectNear(fused[k], separate[k], backendCase.tolerance * 5, what));
       });
     }
   });

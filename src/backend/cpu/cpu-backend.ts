@@ -517,21 +517,25 @@ export class CpuBackend implements Backend {
     winogradConvBackward(buf(dy), data(y), buf(u), data(inputTiles), data(dx), data(dw), data(planeSums), g, outChannels);
   }
 
-  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, g: ConvOutputGeometry): void {
+  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, g: ConvOutputGeometry, dbias: DataBuffer | null = null): void {
     const [ds, fs] = [buf(dy), buf(dflat)];
     const ys = y ? buf(y) : null;
+    const sums = new Float64Array(g.channels);
     for (let n = 0; n < g.batch; n++) {
       for (let c = 0; c < g.channels; c++) {
         for (let s = 0; s < g.spatial; s++) {
           const i = (n * g.channels + c) * g.spatial + s;
-          fs[(n * g.spatial + s) * g.channels + c] = ys && !(ys[i] > 0) ? 0 : ds[i];
+          const v = ys && !(ys[i] > 0) ? 0 : ds[i];
+          fs[(n * g.spatial + s) * g.channels + c] = v;
+          sums[c] += v;
         }
       }
     }
+    if (dbias) buf(dbias).set(sums);
   }
 
   batchNormForward(x: DataBuffer, weight: DataBuffer | null, bias: DataBuffer | null, mean: DataBuffer, variance: DataBuffer,
-    invStd: DataBuffer, y: DataBuffer, g: BatchNormGeometry, training: boolean, eps: number): void {
+    invStd: DataBuffer, y: DataBuffer, g: BatchNormGeometry, training: boolean, eps: number, relu = false): void {
     const [xs, ys, ms, vs, is] = [buf(x), buf(y), buf(mean), buf(variance), buf(invStd)];
     const count = g.batch * g.spatial;
     for (let c = 0; c < g.channels; c++) {
@@ -547,13 +551,19 @@ export class CpuBackend implements Backend {
       is[c] = 1 / Math.sqrt(vs[c] + eps);
       const scale = is[c] * (weight ? buf(weight)[c] : 1);
       const shift = bias ? buf(bias)[c] : 0;
-      this.forEachInChannel(g, c, (i) => { ys[i] = (xs[i] - ms[c]) * scale + shift; });
+      this.forEachInChannel(g, c, (i) => {
+        const v = (xs[i] - ms[c]) * scale + shift;
+        ys[i] = relu && !(v > 0) ? 0 : v;
+      });
     }
   }
 
   batchNormBackward(x: DataBuffer, dy: DataBuffer, mean: DataBuffer, invStd: DataBuffer, weight: DataBuffer | null,
-    dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, g: BatchNormGeometry, training: boolean): void {
-    const [xs, dys, ms, is] = [buf(x), buf(dy), buf(mean), buf(invStd)];
+    dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, g: BatchNormGeometry, training: boolean,
+    reluOutput: DataBuffer | null = null): void {
+    const [xs, ms, is] = [buf(x), buf(mean), buf(invStd)];
+    const ys = reluOutput ? buf(reluOutput) : null;
+    const dys = ys ? buf(dy).map((v, i) => (ys[i] > 0 ? v : 0)) : buf(dy); // the fused ReLU's backward first
     const count = g.batch * g.spatial;
     for (let c = 0; c < g.channels; c++) {
       let sumDy = 0;

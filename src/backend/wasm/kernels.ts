@@ -37,13 +37,13 @@ export interface KernelExports {
   avgPool(x: number, out: number, geometry: number, planeStart: number, planeEnd: number): void;
   avgPoolBackward(dy: number, dx: number, geometry: number, planeStart: number, planeEnd: number): void;
   batchNormForward(x: number, weight: number, bias: number, mean: number, variance: number, invStd: number, y: number,
-    batch: number, channels: number, spatial: number, training: number, eps: number, channelStart: number, channelEnd: number): void;
-  batchNormBackward(x: number, dy: number, mean: number, invStd: number, weight: number, dx: number, dweight: number,
+    batch: number, channels: number, spatial: number, training: number, eps: number, relu: number, channelStart: number, channelEnd: number): void;
+  batchNormBackward(x: number, dy: number, y: number, mean: number, invStd: number, weight: number, dx: number, dweight: number,
     dbias: number, batch: number, channels: number, spatial: number, training: number, channelStart: number,
     channelEnd: number): void;
   convEpilogue(flat: number, bias: number, out: number, spatial: number, channels: number, relu: number,
     imageStart: number, imageEnd: number): void;
-  convEpilogueBackward(dy: number, y: number, dflat: number, spatial: number, channels: number,
+  convEpilogueBackward(dy: number, y: number, dflat: number, partial: number, spatial: number, channels: number,
     imageStart: number, imageEnd: number): void;
   winogradWeights(w: number, u: number, pairs: number, start: number, end: number): void;
   winogradInput(x: number, v: number, geometry: number, tilesH: number, tilesW: number, tiles: number, start: number, end: number): void;

@@ -2,10 +2,11 @@
 // kernels/*.ts, large calls split across worker threads (thread-pool.ts), small ones run inline.
 // Memory layout: [AS static data | control block + params | heap managed by Allocator].
 import type {
-  AdamParams, Backend, BatchNormGeometry, BinaryOp, ConvOutputGeometry, BroadcastPlan, DataBuffer, DType, MatmulParams, ReduceOp, SgdParams, StridedCopy,
+  AdamParams, Backend, BatchNormGeometry, BinaryOp, ConvOutputGeometry, BroadcastPlan, DataBuffer, DType, MatmulParams, SgdParams, StridedCopy,
   UnaryOp, WindowGeometry,
 } from '../backend.js';
 import { winogradTileStride } from '../winograd-layout.js';
+import { ReduceOp } from '../backend.js';
 import { Allocator } from './allocator.js';
 import { type KernelExports, type ParallelKernel, parallelKernels } from './kernels.js';
 import { planMatmul, ranges } from './matmul-plan.js';
@@ -367,9 +368,17 @@ export class WasmBackend implements Backend {
     this.splitImages('convEpilogue', g, (s, e) => [fp, bp, op2, g.spatial, g.channels, relu ? 1 : 0, s, e]);
   }
 
-  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, g: ConvOutputGeometry): void {
+  convEpilogueBackward(dy: DataBuffer, y: DataBuffer | null, dflat: DataBuffer, g: ConvOutputGeometry, dbias: DataBuffer | null = null): void {
     const [dyp, yp, fp] = [this.ptr(dy), this.ptrOrZero(y), this.ptr(dflat)];
-    this.splitImages('convEpilogueBackward', g, (s, e) => [dyp, yp, fp, g.spatial, g.channels, s, e]);
+    // With dbias: per-image channel sums (batch, channels) in the same pass, then a small sum over images.
+    const partial = dbias ? this.alloc(g.batch * g.channels, 'float32') : null;
+    try {
+      const pp = this.ptrOrZero(partial);
+      this.splitImages('convEpilogueBackward', g, (s, e) => [dyp, yp, fp, pp, g.spatial, g.channels, s, e]);
+      if (partial && dbias) this.reduce(ReduceOp.Sum, partial, dbias, 1, g.batch, g.channels);
+    } finally {
+      if (partial) this.free(partial);
+    }
   }
 
   winogradWeights(w: DataBuffer, u: DataBuffer, outChannels: number, inChannels: number): void {
@@ -503,20 +512,21 @@ export class WasmBackend implements Backend {
   }
 
   batchNormForward(x: DataBuffer, weight: DataBuffer | null, bias: DataBuffer | null, mean: DataBuffer, variance: DataBuffer,
-    invStd: DataBuffer, y: DataBuffer, g: BatchNormGeometry, training: boolean, eps: number): void {
+    invStd: DataBuffer, y: DataBuffer, g: BatchNormGeometry, training: boolean, eps: number, relu = false): void {
     const [xp, wp, bp] = [this.ptr(x), this.ptrOrZero(weight), this.ptrOrZero(bias)];
     const [mp, vp, ip, yp] = [this.ptr(mean), this.ptr(variance), this.ptr(invStd), this.ptr(y)];
     this.splitChannels('batchNormForward', g, (s, e) => [
-      xp, wp, bp, mp, vp, ip, yp, g.batch, g.channels, g.spatial, training ? 1 : 0, eps, s, e,
+      xp, wp, bp, mp, vp, ip, yp, g.batch, g.channels, g.spatial, training ? 1 : 0, eps, relu ? 1 : 0, s, e,
     ]);
   }
 
   batchNormBackward(x: DataBuffer, dy: DataBuffer, mean: DataBuffer, invStd: DataBuffer, weight: DataBuffer | null,
-    dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, g: BatchNormGeometry, training: boolean): void {
-    const [xp, dyp, mp, ip, wp] = [this.ptr(x), this.ptr(dy), this.ptr(mean), this.ptr(invStd), this.ptrOrZero(weight)];
-    const [dxp, dwp, dbp] = [this.ptrOrZero(dx), this.ptrOrZero(dweight), this.ptrOrZero(dbias)];
+    dx: DataBuffer | null, dweight: DataBuffer | null, dbias: DataBuffer | null, g: BatchNormGeometry, training: boolean,
+    reluOutput: DataBuffer | null = null): void {
+    const [xp, dyp, yp, mp, ip] = [this.ptr(x), this.ptr(dy), this.ptrOrZero(reluOutput), this.ptr(mean), this.ptr(invStd)];
+    const [wp, dxp, dwp, dbp] = [this.ptrOrZero(weight), this.ptrOrZero(dx), this.ptrOrZero(dweight), this.ptrOrZero(dbias)];
     this.splitChannels('batchNormBackward', g, (s, e) => [
-      xp, dyp, mp, ip, wp, dxp, dwp, dbp, g.batch, g.channels, g.spatial, training ? 1 : 0, s, e,
+      xp, dyp, yp, mp, ip, wp, dxp, dwp, dbp, g.batch, g.channels, g.spatial, training ? 1 : 0, s, e,
     ]);
   }
 

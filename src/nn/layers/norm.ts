@@ -3,6 +3,7 @@ import { ShapeError } from '../../errors.js';
 import { ones, zeros } from '../../ops/create.js';
 import { batchNorm, layerNorm } from '../../ops/norm.js';
 import { formatShape } from '../../tensor/shape.js';
+import { applyActivation, checkActivation, type ActivationName } from '../activations.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module, type LayerConfig, type Shape } from '../module.js';
 
@@ -10,11 +11,14 @@ export interface BatchNormLayerOptions {
   momentum?: number;
   eps?: number;
   channels?: number;
+  /** Applied to the output (default 'linear'); 'relu' is fused into batch norm's kernels, one pass each way. */
+  activation?: ActivationName;
 }
 
 export class BatchNorm extends Module {
   readonly momentum: number;
   readonly eps: number;
+  readonly activation: ActivationName;
   weight: Tensor | null = null;
   bias: Tensor | null = null;
   runningMean: Tensor | null = null;
@@ -24,6 +28,7 @@ export class BatchNorm extends Module {
     super();
     this.momentum = options.momentum ?? 0.1;
     this.eps = options.eps ?? 1e-5;
+    this.activation = checkActivation(options.activation ?? 'linear', 'BatchNorm');
     if (options.channels !== undefined) this.build(options.channels);
   }
 
@@ -46,13 +51,18 @@ export class BatchNorm extends Module {
   forward(x: Tensor): Tensor {
     if (x.rank !== 2 && x.rank !== 4) throw new ShapeError(`BatchNorm: expects (N, C) or (N, C, H, W), got ${formatShape(x.shape)}`);
     this.build(x.shape[1]);
-    return batchNorm(x, this.weight, this.bias, this.runningMean as Tensor, this.runningVar as Tensor, {
-      training: this.training, momentum: this.momentum, eps: this.eps,
+    const relu = this.activation === 'relu';
+    const y = batchNorm(x, this.weight, this.bias, this.runningMean as Tensor, this.runningVar as Tensor, {
+      training: this.training, momentum: this.momentum, eps: this.eps, relu,
     });
+    return relu ? y : applyActivation(this.activation, y);
   }
 
   config(): LayerConfig {
-    return { type: 'BatchNorm', momentum: this.momentum, eps: this.eps, ...(this.weight ? { channels: this.weight.size } : {}) };
+    return {
+      type: 'BatchNorm', momentum: this.momentum, eps: this.eps, ...(this.activation !== 'linear' ? { activation: this.activation } : {}),
+      ...(this.weight ? { channels: this.weight.size } : {}),
+    };
   }
 }
 

@@ -37,7 +37,7 @@ export class ResidualBlock extends Module {
     const conv = (name: string, inC: number, kernelSize: number, stride: number) =>
       this.addChild(name, new Conv2D({ filters: outChannels, kernelSize, stride, padding: kernelSize === 3 ? 1 : 0, useBias: false, inChannels: inC, kernelInitializer: 'heNormal' }));
     conv('conv1', inChannels, 3, this.stride);
-    this.addChild('bn1', new BatchNorm({ channels: outChannels }));
+    this.addChild('bn1', new BatchNorm({ channels: outChannels, activation: 'relu' })); // the ReLU fused into batch norm's kernels
     conv('conv2', outChannels, 3, 1);
     this.addChild('bn2', new BatchNorm({ channels: outChannels }));
     if (this.hasProjection) {
@@ -52,7 +52,7 @@ export class ResidualBlock extends Module {
 
   forward(x: Tensor): Tensor {
     const at = (name: string, t: Tensor) => childNamed(this, name).forward(t);
-    const h = at('bn2', at('conv2', relu(at('bn1', at('conv1', x)))));
+    const h = at('bn2', at('conv2', at('bn1', at('conv1', x)))); // bn1 applies the ReLU
     const shortcut = this.hasProjection ? at('shortcutBn', at('shortcutConv', x)) : x;
     return relu(add(h, shortcut));
   }
@@ -96,9 +96,9 @@ export class BottleneckBlock extends Module {
     const conv = (name: string, inC: number, outC: number, kernelSize: number, stride: number) =>
       this.addChild(name, new Conv2D({ filters: outC, kernelSize, stride, padding: kernelSize === 3 ? 1 : 0, useBias: false, inChannels: inC, kernelInitializer: 'heNormal' }));
     conv('conv1', inChannels, width, 1, 1);
-    this.addChild('bn1', new BatchNorm({ channels: width }));
+    this.addChild('bn1', new BatchNorm({ channels: width, activation: 'relu' })); // ReLUs fused into batch norm's kernels
     conv('conv2', width, width, 3, this.stride);
-    this.addChild('bn2', new BatchNorm({ channels: width }));
+    this.addChild('bn2', new BatchNorm({ channels: width, activation: 'relu' }));
     conv('conv3', width, this.outChannels, 1, 1);
     this.addChild('bn3', new BatchNorm({ channels: this.outChannels }));
     if (this.hasProjection) {
@@ -113,8 +113,8 @@ export class BottleneckBlock extends Module {
 
   forward(x: Tensor): Tensor {
     const at = (name: string, t: Tensor) => childNamed(this, name).forward(t);
-    const h1 = relu(at('bn1', at('conv1', x))); // (B, width, H, W)
-    const h2 = relu(at('bn2', at('conv2', h1))); // (B, width, H/stride, W/stride)
+    const h1 = at('bn1', at('conv1', x)); // (B, width, H, W), after bn1's ReLU
+    const h2 = at('bn2', at('conv2', h1)); // (B, width, H/stride, W/stride), after bn2's ReLU
     const h = at('bn3', at('conv3', h2)); // (B, 4 * width, H/stride, W/stride)
     const shortcut = this.hasProjection ? at('shortcutBn', at('shortcutConv', x)) : x;
     return relu(add(h, shortcut));
@@ -183,7 +183,7 @@ export class ResNet extends Backbone {
     const imagenet = o.stem === 'imagenet';
     const stemKernel = imagenet ? 7 : 3;
     this.addChild('stem', new Conv2D({ filters: o.widths[0], kernelSize: stemKernel, stride: imagenet ? 2 : 1, padding: (stemKernel - 1) / 2, useBias: false, inChannels: o.channels, kernelInitializer: 'heNormal' }));
-    this.addChild('stemBn', new BatchNorm({ channels: o.widths[0] }));
+    this.addChild('stemBn', new BatchNorm({ channels: o.widths[0], activation: 'relu' })); // the stem's ReLU, fused
     if (imagenet) this.addChild('stemPool', new MaxPool2D({ poolSize: 3, stride: 2, padding: 1 }));
     let inChannels = o.widths[0];
     const stages = o.widths.map((width, i) => new Sequential(Array.from({ length: depths[i] }, (_, j) => {
@@ -203,7 +203,7 @@ export class ResNet extends Backbone {
     let images = x;
     if (x.rank === 2 && x.shape[1] === channels * imageSize * imageSize) images = reshape(x, [x.shape[0], channels, imageSize, imageSize]);
     if (images.rank !== 4 || images.shape[1] !== channels) throw new ShapeError(`ResNet: expects images (batch, ${channels}, height, width), got ${formatShape(x.shape)}`);
-    let h = relu(childNamed(this, 'stemBn').forward(childNamed(this, 'stem').forward(images))); // (B, w0, H, W), imagenet: H/2
+    let h = childNamed(this, 'stemBn').forward(childNamed(this, 'stem').forward(images)); // (B, w0, H, W) after the ReLU, imagenet: H/2
     if (this.options.stem === 'imagenet') h = childNamed(this, 'stemPool').forward(h); // (B, w0, H/4, W/4)
     return mean(childNamed(this, 'stages').forward(h), [2, 3]); // (B, wLast, H', W') -> (B, wLast)
   }
