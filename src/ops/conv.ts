@@ -12,6 +12,7 @@ import { isGradEnabled } from '../tensor/engine.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { empty } from './create.js';
+import { sum } from './reduce.js';
 import { versionOf } from './versions.js';
 
 export type Pair = number | readonly [number, number];
