@@ -6,6 +6,7 @@ export { reduce, argmax, softmax, softmaxBackward, softmaxCrossEntropy } from '.
 export { stridedCopy, gather, scatterAdd } from './movement';
 export { im2col, col2im, maxPool, maxPoolBackward, avgPool, avgPoolBackward } from './window';
 export { matmul, gemmScratchBytes } from './gemm';
+export { matmulSparseA } from './sparse-gemm';
 export { adamStep, sgdStep } from './optim';
 export { batchNormForward, batchNormBackward } from './norm';
 export { convEpilogue, convEpilogueBackward } from './conv';

@@ -30,6 +30,10 @@ export interface KernelExports {
   matmul(a: number, b: number, out: number, m: number, n: number, k: number, transA: number, transB: number,
     aBatchStride: number, bBatchStride: number, accumulate: number, batchStart: number, batchEnd: number,
     rowStart: number, rowEnd: number, colStart: number, colEnd: number, scratch: number): void;
+  /** matmul's arguments and result; skips the zeros of A (see kernels/sparse-gemm.ts). */
+  matmulSparseA(a: number, b: number, out: number, m: number, n: number, k: number, transA: number, transB: number,
+    aBatchStride: number, bBatchStride: number, accumulate: number, batchStart: number, batchEnd: number,
+    rowStart: number, rowEnd: number, colStart: number, colEnd: number, scratch: number): void;
   im2col(x: number, cols: number, geometry: number, rowStart: number, rowEnd: number): void;
   col2im(cols: number, dx: number, geometry: number, imageStart: number, imageEnd: number): void;
   maxPool(x: number, out: number, argmax: number, geometry: number, planeStart: number, planeEnd: number): void;
@@ -62,6 +66,7 @@ export const parallelKernels = [
   'softmaxCrossEntropy', 'stridedCopy', 'gather', 'scatterAdd', 'matmul', 'im2col', 'col2im', 'maxPool',
   'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'adamStep', 'sgdStep', 'batchNormForward', 'batchNormBackward',
   'convEpilogue', 'convEpilogueBackward', 'winogradWeights', 'winogradInput', 'winogradOutput',
+  'matmulSparseA',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 export type ParallelKernel = (typeof parallelKernels)[number];

@@ -15,6 +15,8 @@ export interface Thresholds {
   optimizer: number;
   /** Multiply-adds (m*n*k*batch) per thread for matmul. */
   matmul: number;
+  /** Fraction of non-zero entries in a matmul's A at or below which the zero-skipping kernel runs (0: never). */
+  sparseDensity: number;
 }
 
 export const defaultThresholds: Thresholds = {
@@ -24,4 +26,5 @@ export const defaultThresholds: Thresholds = {
   window: 1 << 20,
   optimizer: 32768, // Adam on the seed MLP's 100,352-weight matrix: 0.123 ms on one thread, 0.088 ms split in two (bench/scratch/adam-split.ts)
   matmul: 1 << 20,
+  sparseDensity: 0.4, // 1 thread, 32x784x128: zero-skipping 2.4x faster at density 0.2, even at 0.5, 1.2x slower at 0.7 (bench/kernels-sparse.ts)
 };

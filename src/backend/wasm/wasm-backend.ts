@@ -20,6 +20,9 @@ class WasmBuffer implements DataBuffer {
 
 /** Bytes of the per-call parameter block (broadcast plans, copy plans, window geometry). */
 export const PARAMS_BYTES = 256;
+/** Entries of a matmul's A read to judge its density (see mostlyZero). */
+const SPARSITY_SAMPLES = 128;
+const GOLDEN = 0.6180339887498949;
 
 export interface WasmBackendParts {
   memory: WebAssembly.Memory;
@@ -284,10 +287,25 @@ export class WasmBackend implements Backend {
     const [ap, bp, op2] = [this.ptr(a), this.ptr(b), this.ptr(out)];
     const threads = this.pool === undefined ? 1 : this.threads;
     const blocks = planMatmul(p, threads, this.thresholds.matmul);
-    this.runParts('matmul', blocks.map((block) => [
+    this.runParts(this.mostlyZero(a, p) ? 'matmulSparseA' : 'matmul', blocks.map((block) => [
       ap, bp, op2, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.aBatchStride, p.bBatchStride,
       p.accumulate ? 1 : 0, ...block,
     ]));
+  }
+
+  /**
+   * Whether A looks sparse enough (MNIST pixels, ReLU outputs) for matmulSparseA, judged from evenly spaced samples.
+   * Either kernel gives the same bits (with finite B), so a wrong guess only costs time.
+   */
+  private mostlyZero(a: DataBuffer, p: MatmulParams): boolean {
+    if (p.transB || p.m <= 2 || p.k === 0 || p.n < 4) return false;
+    this.refreshViews();
+    const start = this.ptr(a) >>> 2;
+    const samples = Math.min(a.length, SPARSITY_SAMPLES);
+    let nonZero = 0;
+    // Golden-ratio spacing: no aliasing with row lengths (a fixed stride of 196 would read only image corners).
+    for (let i = 0; i < samples; i++) if (this.f32[start + Math.floor(((i * GOLDEN) % 1) * a.length)] !== 0) nonZero++;
+    return nonZero <= samples * this.thresholds.sparseDensity;
   }
 
   im2col(x: DataBuffer, cols: DataBuffer, g: WindowGeometry): void {
