@@ -18,8 +18,8 @@ function sparse(n: number, seed: number, density: number): Float32Array {
 }
 
 function run(wasm: WasmBackend, p: MatmulParams, seed: number, sparseDensity: number): Float32Array {
-  const previous = wasm.thresholds.sparseDensity;
-  wasm.thresholds.sparseDensity = sparseDensity;
+  const previous = { ...wasm.thresholds };
+  Object.assign(wasm.thresholds, { sparseDensity, sparseMatmul: 0 });
   try {
     const [aw, ac] = pair(wasm, sparse((p.aBatchStride === 0 ? 1 : p.batch) * p.m * p.k, seed, 0.2));
     const [bw, bc] = pair(wasm, random((p.bBatchStride === 0 ? 1 : p.batch) * p.k * p.n, seed + 1));
@@ -31,7 +31,7 @@ function run(wasm: WasmBackend, p: MatmulParams, seed: number, sparseDensity: nu
     for (const b of [aw, bw, ow]) wasm.free(b);
     return out;
   } finally {
-    wasm.thresholds.sparseDensity = previous;
+    Object.assign(wasm.thresholds, previous);
   }
 }
 

@@ -15,6 +15,8 @@ export interface Thresholds {
   optimizer: number;
   /** Multiply-adds (m*n*k*batch) per thread for matmul. */
   matmul: number;
+  /** Multiply-adds from which a matmul samples its A to choose the zero-skipping kernel (smaller ones stay dense). */
+  sparseMatmul: number;
   /** Fraction of non-zero entries in a matmul's A at or below which the zero-skipping kernel runs (0: never). */
   sparseDensity: number;
 }
@@ -26,5 +28,6 @@ export const defaultThresholds: Thresholds = {
   window: 1 << 20,
   optimizer: 32768, // Adam on the seed MLP's 100,352-weight matrix: 0.123 ms on one thread, 0.088 ms split in two (bench/scratch/adam-split.ts)
   matmul: 1 << 20,
-  sparseDensity: 0.4, // 1 thread, 32x784x128: zero-skipping 2.4x faster at density 0.2, even at 0.5, 1.2x slower at 0.7 (bench/kernels-sparse.ts)
+  sparseMatmul: 1 << 16,
+  sparseDensity: 0.4, // 32x784x128 on 1 / 2 threads: zero-skipping 2.7x / 2.2x faster at density 0.2, 1.5x / 1.3x at 0.4, 0.85x / 0.77x at 0.7 (npm run bench -- kernels-sparse)
 };

@@ -21,7 +21,7 @@ class WasmBuffer implements DataBuffer {
 /** Bytes of the per-call parameter block (broadcast plans, copy plans, window geometry). */
 export const PARAMS_BYTES = 256;
 /** Entries of a matmul's A read to judge its density (see mostlyZero). */
-const SPARSITY_SAMPLES = 128;
+const SPARSITY_SAMPLES = 64;
 const GOLDEN = 0.6180339887498949;
 
 export interface WasmBackendParts {
@@ -298,13 +298,15 @@ export class WasmBackend implements Backend {
    * Either kernel gives the same bits (with finite B), so a wrong guess only costs time.
    */
   private mostlyZero(a: DataBuffer, p: MatmulParams): boolean {
-    if (p.transB || p.m <= 2 || p.k === 0 || p.n < 4) return false;
+    if (p.transB || p.m <= 2 || p.n < 4 || p.k === 0 || p.batch * p.m * p.n * p.k < this.thresholds.sparseMatmul) return false;
     this.refreshViews();
     const start = this.ptr(a) >>> 2;
-    const samples = Math.min(a.length, SPARSITY_SAMPLES);
+    const length = a.length;
+    const samples = Math.min(length, SPARSITY_SAMPLES);
+    // A golden-ratio stride: no aliasing with row lengths (a stride of 196 would read only image corners).
+    const stride = Math.max(1, Math.floor(length * GOLDEN));
     let nonZero = 0;
-    // Golden-ratio spacing: no aliasing with row lengths (a fixed stride of 196 would read only image corners).
-    for (let i = 0; i < samples; i++) if (this.f32[start + Math.floor(((i * GOLDEN) % 1) * a.length)] !== 0) nonZero++;
+    for (let i = 0, at = 0; i < samples; i++, at = (at + stride) % length) if (this.f32[start + at] !== 0) nonZero++;
     return nonZero <= samples * this.thresholds.sparseDensity;
   }
 
