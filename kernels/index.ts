@@ -8,6 +8,7 @@ export { im2col, col2im, maxPool, maxPoolBackward, avgPool, avgPoolBackward } fr
 export { matmul, gemmScratchBytes } from './gemm';
 export { matmulSparseA } from './sparse-gemm';
 export { adamStep, sgdStep } from './optim';
+export { adamStepMany } from './optim-many';
 export { batchNormForward, batchNormBackward } from './norm';
 export { convEpilogue, convEpilogueBackward } from './conv';
 export { winogradWeights, winogradInput, winogradOutput } from './winograd';

@@ -56,6 +56,9 @@ export interface KernelExports {
   adamStep(param: number, grad: number, m: number, v: number, start: number, end: number, lr: number, beta1: number,
     beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number, decayFactor: number,
     inverseCorrection1: number, inverseCorrection2: number): void;
+  adamStepMany(table: number, count: number, start: number, end: number, lr: number, beta1: number, beta2: number,
+    oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number, decayFactor: number,
+    inverseCorrection1: number, inverseCorrection2: number): void;
   sgdStep(param: number, grad: number, velocity: number, start: number, end: number,
     lr: number, momentum: number, nesterov: number, weightDecay: number): void;
 }
@@ -66,7 +69,7 @@ export const parallelKernels = [
   'softmaxCrossEntropy', 'stridedCopy', 'gather', 'scatterAdd', 'matmul', 'im2col', 'col2im', 'maxPool',
   'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'adamStep', 'sgdStep', 'batchNormForward', 'batchNormBackward',
   'convEpilogue', 'convEpilogueBackward', 'winogradWeights', 'winogradInput', 'winogradOutput',
-  'matmulSparseA',
+  'matmulSparseA', 'adamStepMany',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 export type ParallelKernel = (typeof parallelKernels)[number];

@@ -2,7 +2,7 @@
 // kernels/*.ts, large calls split across worker threads (thread-pool.ts), small ones run inline.
 // Memory layout: [AS static data | control block + params | heap managed by Allocator].
 import type {
-  AdamParams, Backend, BatchNormGeometry, BinaryOp, ConvOutputGeometry, BroadcastPlan, DataBuffer, DType, MatmulParams, ReduceOp, SgdParams, StridedCopy,
+  AdamParams, AdamSlots, Backend, BatchNormGeometry, BinaryOp, ConvOutputGeometry, BroadcastPlan, DataBuffer, DType, MatmulParams, ReduceOp, SgdParams, StridedCopy,
   UnaryOp, WindowGeometry,
 } from '../backend.js';
 import { Allocator } from './allocator.js';
@@ -468,6 +468,32 @@ export class WasmBackend implements Backend {
       pp, gp, mp, vp, s, e, p.lr, p.beta1, p.beta2, 1 - p.beta1, 1 - p.beta2, p.eps, p.weightDecay, decayFactor,
       inverseCorrection1, inverseCorrection2,
     ]);
+  }
+
+  adamStepMany(tensors: readonly AdamSlots[], p: AdamParams): void {
+    if (tensors.length === 0) return;
+    // The table kernels/optim-many.ts reads: per tensor its four pointers, then its offset and length end to end.
+    const table = this.alloc(tensors.length * 6, 'int32');
+    try {
+      let at = this.ptr(table) >>> 2;
+      let total = 0;
+      for (const t of tensors) {
+        const length = t.param.length;
+        this.i32.set([this.ptr(t.param), this.ptr(t.grad), this.ptr(t.m), this.ptr(t.v), total, length], at);
+        at += 6;
+        total += length;
+      }
+      const tp = this.ptr(table);
+      const inverseCorrection1 = 1 / (1 - p.beta1 ** p.step);
+      const inverseCorrection2 = 1 / (1 - p.beta2 ** p.step);
+      const decayFactor = 1 - p.lr * p.decoupledWeightDecay;
+      this.split('adamStepMany', total, this.thresholds.optimizer, 4, (s, e) => [
+        tp, tensors.length, s, e, p.lr, p.beta1, p.beta2, 1 - p.beta1, 1 - p.beta2, p.eps, p.weightDecay, decayFactor,
+        inverseCorrection1, inverseCorrection2,
+      ]);
+    } finally {
+      this.free(table);
+    }
   }
 
   sgdStep(param: DataBuffer, grad: DataBuffer, velocity: DataBuffer, p: SgdParams): void {
