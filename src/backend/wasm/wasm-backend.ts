@@ -7,7 +7,7 @@ import type {
 } from '../backend.js';
 import { Allocator } from './allocator.js';
 import { type KernelExports, type ParallelKernel, parallelKernels } from './kernels.js';
-import { planMatmul, ranges } from './matmul-plan.js';
+import { planMatmul, planRows, ranges } from './matmul-plan.js';
 import { binaryCode, cheapUnary, reduceCode, unaryCode } from './op-codes.js';
 import type { KernelBuild } from './kernel-build.js';
 import type { ThreadPool } from './thread-pool.js';
@@ -286,8 +286,11 @@ export class WasmBackend implements Backend {
   matmul(a: DataBuffer, b: DataBuffer, out: DataBuffer, p: MatmulParams): void {
     const [ap, bp, op2] = [this.ptr(a), this.ptr(b), this.ptr(out)];
     const threads = this.pool === undefined ? 1 : this.threads;
-    const blocks = planMatmul(p, threads, this.thresholds.matmul);
-    this.runParts(this.mostlyZero(a, p) ? 'matmulSparseA' : 'matmul', blocks.map((block) => [
+    const sparse = this.mostlyZero(a, p);
+    const blocks = sparse && p.m % 4 === 0 && p.n % 8 === 0
+      ? planRows(p, threads, this.thresholds.matmul)
+      : planMatmul(p, threads, this.thresholds.matmul);
+    this.runParts(sparse ? 'matmulSparseA' : 'matmul', blocks.map((block) => [
       ap, bp, op2, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.aBatchStride, p.bBatchStride,
       p.accumulate ? 1 : 0, ...block,
     ]));
