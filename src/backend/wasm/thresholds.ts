@@ -29,5 +29,5 @@ export const defaultThresholds: Thresholds = {
   optimizer: 32768, // Adam on the seed MLP's 100,352-weight matrix: 0.123 ms on one thread, 0.088 ms split in two (bench/scratch/adam-split.ts)
   matmul: 1 << 20,
   sparseMatmul: 1 << 16,
-  sparseDensity: 0.4, // 32x784x128 on 1 / 2 threads: zero-skipping 2.7x / 2.2x faster at density 0.2, 1.5x / 1.3x at 0.4, 0.85x / 0.77x at 0.7 (npm run bench -- kernels-sparse)
+  sparseDensity: 0.3, // 32x784x128 (784x32x128 transA) on 2 threads, random data: zero-skipping 2.7x (1.5x) faster at density 0.2, 0.9-1.1x at 0.4-0.5, 0.7x at 0.7 (npm run bench -- kernels-sparse)
 };
