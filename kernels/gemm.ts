@@ -12,7 +12,7 @@ import { madd, storeTransposed4 } from './simd';
 const MR = 4;
 const NR = 8;
 const MC = 128;
-const KC = 256;
+export const KC = 256;
 const NC = 512;
 const PACK_A_BYTES: usize = MC * KC * 4;
 const PACK_B_BYTES: usize = KC * NC * 4;
@@ -353,6 +353,6 @@ function gemv(x: usize, incX: i32, b: usize, rsB: i32, csB: i32, y: usize, n: i3
 }
 
 /** Micro-kernel lanes computed for an m x n output, padding included. */
-@inline function paddedWork(m: i32, n: i32): i32 {
+@inline export function paddedWork(m: i32, n: i32): i32 {
   return ((m + MR - 1) / MR * MR) * ((n + NR - 1) / NR * NR);
 }

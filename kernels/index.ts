@@ -6,7 +6,9 @@ export { reduce, argmax, softmax, softmaxBackward, softmaxCrossEntropy } from '.
 export { stridedCopy, gather, scatterAdd } from './movement';
 export { im2col, col2im, maxPool, maxPoolBackward, avgPool, avgPoolBackward } from './window';
 export { matmul, gemmScratchBytes } from './gemm';
+export { matmulSparseA } from './sparse-gemm';
 export { adamStep, sgdStep } from './optim';
+export { adamStepMany } from './optim-many';
 export { batchNormForward, batchNormBackward } from './norm';
 export { convEpilogue, convEpilogueBackward } from './conv';
 export { winogradWeights, winogradInput, winogradOutput } from './winograd';

@@ -119,6 +119,14 @@ export interface WindowGeometry {
 }
 
 /** Hyper-parameters of one fused Adam / AdamW step (bias correction folded into lr and eps by the caller is NOT done: the kernel does it from `step`). */
+/** One parameter's buffers in a multi-tensor optimizer step (adamStepMany). */
+export interface AdamSlots {
+  readonly param: DataBuffer;
+  readonly grad: DataBuffer;
+  readonly m: DataBuffer;
+  readonly v: DataBuffer;
+}
+
 export interface AdamParams {
   readonly lr: number;
   readonly beta1: number;
@@ -299,6 +307,11 @@ export interface Backend {
     dw: DataBuffer | null, planeSums: DataBuffer | null, geometry: WindowGeometry, outChannels: number): void;
   /** In place: param, m, v updated from grad. */
   adamStep(param: DataBuffer, grad: DataBuffer, m: DataBuffer, v: DataBuffer, params: AdamParams): void;
+  /**
+   * Optional: adamStep on every entry of `tensors` in one call (one dispatch for a whole parameter group), with the
+   * same result as adamStep on each in turn. Optimizers fall back to adamStep per tensor where a backend lacks it.
+   */
+  adamStepMany?(tensors: readonly AdamSlots[], params: AdamParams): void;
   /** In place: param and velocity updated from grad (velocity unused when momentum is 0). */
   sgdStep(param: DataBuffer, grad: DataBuffer, velocity: DataBuffer, params: SgdParams): void;
 }

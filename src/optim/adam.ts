@@ -1,5 +1,6 @@
 // Adam (with optional L2 weight decay added to the gradient) and AdamW (decoupled weight decay).
-import { adamUpdate } from '../ops/update.js';
+import type { AdamParams } from '../backend/backend.js';
+import { adamUpdate, adamUpdateMany } from '../ops/update.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, type ParamGroup } from './optimizer.js';
 
@@ -26,12 +27,21 @@ export class Adam extends Optimizer {
     this.weightDecay = options.weightDecay ?? 0;
   }
 
+  /** The whole group in one backend call where the backend can (adamStepMany): the same result as per tensor. */
+  protected override updateGroup(params: readonly Tensor[], lr: number): void {
+    adamUpdateMany(params.map((param) => ({ param, grad: param.grad as Tensor, m: this.slot(param, 'm'), v: this.slot(param, 'v') })), this.hyper(lr));
+  }
+
   protected updateParam(param: Tensor, grad: Tensor, lr: number): void {
-    adamUpdate(param, grad, this.slot(param, 'm'), this.slot(param, 'v'), {
+    adamUpdate(param, grad, this.slot(param, 'm'), this.slot(param, 'v'), this.hyper(lr));
+  }
+
+  private hyper(lr: number): AdamParams {
+    return {
       lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, step: this.stepCount,
       weightDecay: this.decoupled ? 0 : this.weightDecay,
       decoupledWeightDecay: this.decoupled ? this.weightDecay : 0,
-    });
+    };
   }
 }
 

@@ -45,11 +45,13 @@ export abstract class Optimizer {
     this.stepCount++;
     for (const group of this.groups) {
       const lr = this.lr * (group.lrScale ?? 1);
-      for (const param of group.params) {
-        if (param.grad === null || !param.requiresGrad) continue;
-        this.updateParam(param, param.grad, lr);
-      }
+      this.updateGroup(group.params.filter((p) => p.grad !== null && p.requiresGrad), lr);
     }
+  }
+
+  /** Updates one group's parameters (each has a gradient); by default updateParam on each in turn. */
+  protected updateGroup(params: readonly Tensor[], lr: number): void {
+    for (const param of params) this.updateParam(param, param.grad as Tensor, lr);
   }
 
   /** Drops every parameter's gradient. */

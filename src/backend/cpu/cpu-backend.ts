@@ -2,7 +2,7 @@
 // It is the oracle that the WebAssembly kernels are tested against and the backend for
 // float64 gradient checks. Speed is not a goal here.
 import type {
-  AdamParams, Backend, BatchNormGeometry, BroadcastPlan, ConvOutputGeometry, DataBuffer, DType, MatmulParams, SgdParams, StridedCopy, WindowGeometry,
+  AdamParams, AdamSlots, Backend, BatchNormGeometry, BroadcastPlan, ConvOutputGeometry, DataBuffer, DType, MatmulParams, SgdParams, StridedCopy, WindowGeometry,
 } from '../backend.js';
 import { BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { binaryScalar, unaryDerivative, unaryScalar } from './scalar-math.js';
@@ -602,6 +602,10 @@ export class CpuBackend implements Backend {
       const vHat = vs[i] / correction2;
       ps[i] -= (p.lr * mHat) / (Math.sqrt(vHat) + p.eps);
     }
+  }
+
+  adamStepMany(tensors: readonly AdamSlots[], p: AdamParams): void {
+    for (const t of tensors) this.adamStep(t.param, t.grad, t.m, t.v, p);
   }
 
   sgdStep(param: DataBuffer, grad: DataBuffer, velocity: DataBuffer, p: SgdParams): void {

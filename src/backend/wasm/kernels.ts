@@ -30,6 +30,10 @@ export interface KernelExports {
   matmul(a: number, b: number, out: number, m: number, n: number, k: number, transA: number, transB: number,
     aBatchStride: number, bBatchStride: number, accumulate: number, batchStart: number, batchEnd: number,
     rowStart: number, rowEnd: number, colStart: number, colEnd: number, scratch: number): void;
+  /** matmul's arguments and result; skips the zeros of A (see kernels/sparse-gemm.ts). */
+  matmulSparseA(a: number, b: number, out: number, m: number, n: number, k: number, transA: number, transB: number,
+    aBatchStride: number, bBatchStride: number, accumulate: number, batchStart: number, batchEnd: number,
+    rowStart: number, rowEnd: number, colStart: number, colEnd: number, scratch: number): void;
   im2col(x: number, cols: number, geometry: number, rowStart: number, rowEnd: number): void;
   col2im(cols: number, dx: number, geometry: number, imageStart: number, imageEnd: number): void;
   maxPool(x: number, out: number, argmax: number, geometry: number, planeStart: number, planeEnd: number): void;
@@ -60,6 +64,9 @@ export interface KernelExports {
   adamStep(param: number, grad: number, m: number, v: number, start: number, end: number, lr: number, beta1: number,
     beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number, decayFactor: number,
     inverseCorrection1: number, inverseCorrection2: number): void;
+  adamStepMany(table: number, count: number, start: number, end: number, lr: number, beta1: number, beta2: number,
+    oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number, decayFactor: number,
+    inverseCorrection1: number, inverseCorrection2: number): void;
   sgdStep(param: number, grad: number, velocity: number, start: number, end: number,
     lr: number, momentum: number, nesterov: number, weightDecay: number): void;
 }
@@ -71,6 +78,7 @@ export const parallelKernels = [
   'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'adamStep', 'sgdStep', 'batchNormForward', 'batchNormBackward',
   'convEpilogue', 'convEpilogueBackward', 'winogradWeights', 'winogradInput', 'winogradOutput', 'convDirect',
   'convDirectBackwardFilter', 'winogradGradOutput', 'winogradWeightsBackward', 'winogradInputBackward',
+  'matmulSparseA', 'adamStepMany',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 export type ParallelKernel = (typeof parallelKernels)[number];

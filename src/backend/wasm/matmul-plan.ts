@@ -30,6 +30,20 @@ export function planMatmul(p: MatmulParams, threads: number, minMacsPerThread: n
   return [[0, batch, 0, m, 0, n]];
 }
 
+/**
+ * The zero-skipping kernel's split: whole batches, else blocks of rows (each thread then lists only its own rows'
+ * non-zeros), one per thread. Only for m % 4 == 0 and n % 8 == 0, where every block of any plan takes the GEMM's
+ * packed path, so that this split gives the bits of planMatmul's.
+ */
+export function planRows(p: MatmulParams, threads: number, minMacsPerThread: number): MatmulBlock[] {
+  const { batch, m, n, k } = p;
+  const threadsUsed = Math.min(threads, Math.max(1, Math.floor((batch * m * n * Math.max(k, 1)) / minMacsPerThread)));
+  if (threadsUsed <= 1 || batch * m * n === 0) return [[0, batch, 0, m, 0, n]];
+  if (batch >= threadsUsed) return ranges(batch, threadsUsed, 1).map(([s, e]) => [s, e, 0, m, 0, n] as const);
+  if (m >= threadsUsed * MR) return ranges(m, threadsUsed, MR).map(([s, e]) => [0, batch, s, e, 0, n] as const);
+  return [[0, batch, 0, m, 0, n]];
+}
+
 /** Splits [0, total) into at most `parts` ranges whose inner boundaries are multiples of `align`. */
 export function ranges(total: number, parts: number, align: number): Array<[number, number]> {
   const chunk = Math.ceil(total / parts / align) * align;

@@ -15,6 +15,10 @@ export interface Thresholds {
   optimizer: number;
   /** Multiply-adds (m*n*k*batch) per thread for matmul. */
   matmul: number;
+  /** Multiply-adds from which a matmul samples its A to choose the zero-skipping kernel (smaller ones stay dense). */
+  sparseMatmul: number;
+  /** Fraction of non-zero entries in a matmul's A at or below which the zero-skipping kernel runs (0: never). */
+  sparseDensity: number;
 }
 
 export const defaultThresholds: Thresholds = {
@@ -24,4 +28,6 @@ export const defaultThresholds: Thresholds = {
   window: 1 << 20,
   optimizer: 32768, // Adam on the seed MLP's 100,352-weight matrix: 0.123 ms on one thread, 0.088 ms split in two (bench/scratch/adam-split.ts)
   matmul: 1 << 20,
+  sparseMatmul: 1 << 16,
+  sparseDensity: 0.3, // 32x784x128 (784x32x128 transA) on 2 threads, random data: zero-skipping 2.7x (1.5x) faster at density 0.2, 0.9-1.1x at 0.4-0.5, 0.7x at 0.7 (npm run bench -- kernels-sparse)
 };

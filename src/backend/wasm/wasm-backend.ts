@@ -2,14 +2,14 @@
 // kernels/*.ts, large calls split across worker threads (thread-pool.ts), small ones run inline.
 // Memory layout: [AS static data | control block + params | heap managed by Allocator].
 import type {
-  AdamParams, Backend, BatchNormGeometry, BinaryOp, ConvOutputGeometry, BroadcastPlan, DataBuffer, DType, MatmulParams, SgdParams, StridedCopy,
+  AdamParams, AdamSlots, Backend, BatchNormGeometry, BinaryOp, ConvOutputGeometry, BroadcastPlan, DataBuffer, DType, MatmulParams, SgdParams, StridedCopy,
   UnaryOp, WindowGeometry,
 } from '../backend.js';
 import { winogradTileStride } from '../winograd-layout.js';
 import { ReduceOp } from '../backend.js';
 import { Allocator } from './allocator.js';
 import { type KernelExports, type ParallelKernel, parallelKernels } from './kernels.js';
-import { planMatmul, ranges } from './matmul-plan.js';
+import { planMatmul, planRows, ranges } from './matmul-plan.js';
 import { binaryCode, cheapUnary, reduceCode, unaryCode } from './op-codes.js';
 import type { KernelBuild } from './kernel-build.js';
 import type { ThreadPool } from './thread-pool.js';
@@ -22,6 +22,9 @@ class WasmBuffer implements DataBuffer {
 
 /** Bytes of the per-call parameter block (broadcast plans, copy plans, window geometry). */
 export const PARAMS_BYTES = 256;
+/** Entries of a matmul's A read to judge its density (see mostlyZero). */
+const SPARSITY_SAMPLES = 64;
+const GOLDEN = 0.6180339887498949;
 
 export interface WasmBackendParts {
   memory: WebAssembly.Memory;
@@ -285,11 +288,31 @@ export class WasmBackend implements Backend {
   matmul(a: DataBuffer, b: DataBuffer, out: DataBuffer, p: MatmulParams): void {
     const [ap, bp, op2] = [this.ptr(a), this.ptr(b), this.ptr(out)];
     const threads = this.pool === undefined ? 1 : this.threads;
-    const blocks = planMatmul(p, threads, this.thresholds.matmul);
-    this.runParts('matmul', blocks.map((block) => [
+    const sparse = this.mostlyZero(a, p);
+    const blocks = sparse && p.m % 4 === 0 && p.n % 8 === 0
+      ? planRows(p, threads, this.thresholds.matmul)
+      : planMatmul(p, threads, this.thresholds.matmul);
+    this.runParts(sparse ? 'matmulSparseA' : 'matmul', blocks.map((block) => [
       ap, bp, op2, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.aBatchStride, p.bBatchStride,
       p.accumulate ? 1 : 0, ...block,
     ]));
+  }
+
+  /**
+   * Whether A looks sparse enough (MNIST pixels, ReLU outputs) for matmulSparseA, judged from evenly spaced samples.
+   * Either kernel gives the same bits (with finite B), so a wrong guess only costs time.
+   */
+  private mostlyZero(a: DataBuffer, p: MatmulParams): boolean {
+    if (p.transB || p.m <= 2 || p.n < 4 || p.k === 0 || p.batch * p.m * p.n * p.k < this.thresholds.sparseMatmul) return false;
+    this.refreshViews();
+    const start = this.ptr(a) >>> 2;
+    const length = a.length;
+    const samples = Math.min(length, SPARSITY_SAMPLES);
+    // A golden-ratio stride: no aliasing with row lengths (a stride of 196 would read only image corners).
+    const stride = Math.max(1, Math.floor(length * GOLDEN));
+    let nonZero = 0;
+    for (let i = 0, at = 0; i < samples; i++, at = (at + stride) % length) if (this.f32[start + at] !== 0) nonZero++;
+    return nonZero <= samples * this.thresholds.sparseDensity;
   }
 
   im2col(x: DataBuffer, cols: DataBuffer, g: WindowGeometry): void {
@@ -551,6 +574,32 @@ export class WasmBackend implements Backend {
       pp, gp, mp, vp, s, e, p.lr, p.beta1, p.beta2, 1 - p.beta1, 1 - p.beta2, p.eps, p.weightDecay, decayFactor,
       inverseCorrection1, inverseCorrection2,
     ]);
+  }
+
+  adamStepMany(tensors: readonly AdamSlots[], p: AdamParams): void {
+    if (tensors.length === 0) return;
+    // The table kernels/optim-many.ts reads: per tensor its four pointers, then its offset and length end to end.
+    const table = this.alloc(tensors.length * 6, 'int32');
+    try {
+      let at = this.ptr(table) >>> 2;
+      let total = 0;
+      for (const t of tensors) {
+        const length = t.param.length;
+        this.i32.set([this.ptr(t.param), this.ptr(t.grad), this.ptr(t.m), this.ptr(t.v), total, length], at);
+        at += 6;
+        total += length;
+      }
+      const tp = this.ptr(table);
+      const inverseCorrection1 = 1 / (1 - p.beta1 ** p.step);
+      const inverseCorrection2 = 1 / (1 - p.beta2 ** p.step);
+      const decayFactor = 1 - p.lr * p.decoupledWeightDecay;
+      this.split('adamStepMany', total, this.thresholds.optimizer, 4, (s, e) => [
+        tp, tensors.length, s, e, p.lr, p.beta1, p.beta2, 1 - p.beta1, 1 - p.beta2, p.eps, p.weightDecay, decayFactor,
+        inverseCorrection1, inverseCorrection2,
+      ]);
+    } finally {
+      this.free(table);
+    }
   }
 
   sgdStep(param: DataBuffer, grad: DataBuffer, velocity: DataBuffer, p: SgdParams): void {
