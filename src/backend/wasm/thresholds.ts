@@ -11,6 +11,8 @@ export interface Thresholds {
   reduction: number;
   /** Output elements per thread for im2col / col2im and pooling. */
   window: number;
+  /** Transformed elements per thread for the Winograd tile transforms (input, output, dy, dx). */
+  winograd: number;
   /** Elements per thread for Adam / SGD. */
   optimizer: number;
   /** Multiply-adds (m*n*k*batch) per thread for matmul. */
@@ -26,6 +28,7 @@ export const defaultThresholds: Thresholds = {
   transcendental: 16384,
   reduction: 262144,
   window: 1 << 20,
+  winograd: 1 << 18, // small CNN step (batch 64, Node 26, quiet): 7.4 -> 6.7 ms with 1 << 18 vs 1 << 20 (2 threads); 1 << 16 no better
   optimizer: 32768, // Adam on the seed MLP's 100,352-weight matrix: 0.123 ms on one thread, 0.088 ms split in two (bench/scratch/adam-split.ts)
   matmul: 1 << 20,
   sparseMatmul: 1 << 16,

@@ -422,7 +422,7 @@ export class WasmBackend implements Backend {
       const geometry = this.geometry(g);
       const [xp, vp] = [this.ptr(x), this.ptr(v)];
       this.zeroTilePadding(v, 16 * g.channels, tiles, stride);
-      const perThread = Math.max(1, Math.ceil(this.thresholds.window / (16 * tilesH * tilesW)));
+      const perThread = Math.max(1, Math.ceil(this.thresholds.winograd / (16 * tilesH * tilesW)));
       this.split('winogradInput', g.batch * g.channels, perThread, 1, (s, e) => [xp, vp, geometry, tilesH, tilesW, stride, s, e]);
       // M[k] (T', O) = V[k]^T (T', C) @ U[k]^T (C, O), for the 16 k at once.
       this.matmul(v, u, m, {
@@ -430,7 +430,7 @@ export class WasmBackend implements Backend {
         aBatchStride: stride * g.channels, bBatchStride: outChannels * g.channels, accumulate: false,
       });
       const [mp, bp, op2] = [this.ptr(m), this.ptrOrZero(bias), this.ptr(out)];
-      const tilesPerThread = Math.max(1, Math.ceil(this.thresholds.window / (16 * outChannels)));
+      const tilesPerThread = Math.max(1, Math.ceil(this.thresholds.winograd / (16 * outChannels)));
       this.split('winogradOutput', tiles, tilesPerThread, 1,
         (s, e) => [mp, bp, op2, outChannels, stride, tilesH, tilesW, g.outH, g.outW, relu ? 1 : 0, s, e]);
     } finally {
@@ -488,7 +488,7 @@ export class WasmBackend implements Backend {
     try {
       const [dyp, yp, dmp, sp] = [this.ptr(dy), this.ptrOrZero(y), this.ptr(dm), this.ptrOrZero(planeSums)];
       this.zeroTilePadding(dm, 16 * outChannels, tiles, stride);
-      const planesPerThread = Math.max(1, Math.ceil(this.thresholds.window / (16 * tilesH * tilesW)));
+      const planesPerThread = Math.max(1, Math.ceil(this.thresholds.winograd / (16 * tilesH * tilesW)));
       this.split('winogradGradOutput', g.batch * outChannels, planesPerThread, 1,
         (s, e) => [dyp, yp, dmp, sp, outChannels, stride, tilesH, tilesW, g.outH, g.outW, s, e]);
       if (dw) {
