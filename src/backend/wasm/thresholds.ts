@@ -27,7 +27,7 @@ export const defaultThresholds: Thresholds = {
   elementwise: 131072,
   transcendental: 16384,
   reduction: 262144,
-  window: 1 << 20,
+  window: 1 << 16, // split im2col measured to win from ~17k per thread (bench kernels, quiet); small CNN step 6.6 -> 6.2 ms with 1 << 16 vs 1 << 20 (Node 26, quiet)
   winograd: 1 << 18, // small CNN step (batch 64, Node 26, quiet): 7.4 -> 6.7 ms with 1 << 18 vs 1 << 20 (2 threads); 1 << 16 no better
   optimizer: 32768, // Adam on the seed MLP's 100,352-weight matrix: 0.123 ms on one thread, 0.088 ms split in two (bench/scratch/adam-split.ts)
   matmul: 1 << 20,
