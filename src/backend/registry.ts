@@ -8,6 +8,8 @@ import { CpuBackend } from './cpu/cpu-backend.js';
 import { createWasmBackend, createWasmBackendSync, type KernelChoice } from './wasm/index.js';
 
 export type BackendName = 'wasm' | 'cpu';
+/** Which wasm kernel build a choice resolves to here (what `zerograd --version` prints). */
+export { resolveKernelBuild } from './wasm/index.js';
 
 export interface InitOptions {
   /** Worker threads for the wasm backend (default: all cores). */

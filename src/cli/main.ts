@@ -1,6 +1,6 @@
 // The zerograd command line: one sub-command per file in ./commands, registered here.
 import { Command, CommanderError } from 'commander';
-import { resolveKernelBuild } from '../backend/wasm/kernel-build.js';
+import { resolveKernelBuild } from '../backend/registry.js';
 import { ZerogradError } from '../errors.js';
 import { applyConventions, commandPath } from './conventions.js';
 import { packageVersion } from './package-info.js';
