@@ -30,6 +30,7 @@ export interface FinetuneFlags {
   loraAlpha?: string;
   loraTargets?: string;
   backboneLrScale?: string;
+  probeFirst?: boolean;
   steps?: string;
   batchSize: string;
   lr?: string;
@@ -55,7 +56,7 @@ export interface FinetuneFlags {
 
 /** The flags that define a run: saved in run.json, so that --resume needs only --out. */
 const RUN_FLAGS = [
-  'from', 'strategy', 'labelsPerClass', 'seed', 'loraRank', 'loraAlpha', 'loraTargets', 'backboneLrScale', 'steps', 'batchSize', 'lr', 'augment',
+  'from', 'strategy', 'labelsPerClass', 'seed', 'loraRank', 'loraAlpha', 'loraTargets', 'backboneLrScale', 'probeFirst', 'steps', 'batchSize', 'lr', 'augment',
   'pseudoLabel', 'pseudoRounds', 'pseudoThreshold', 'pseudoRamp', 'student', 'finalStudent', 'studentEpochs', 'pseudoEnsemble', 'pseudoGraph', 'pseudoGraphWeight', 'limit', 'imageSize',
 ] as const satisfies readonly (keyof FinetuneFlags)[];
 type RunFlags = Pick<FinetuneFlags, (typeof RUN_FLAGS)[number]>;
@@ -102,10 +103,11 @@ export function register(program: Command): void {
     .option('--lora-alpha <a>', `lora: scale alpha (update scaled by alpha/rank; default ${DEFAULT_LORA.alpha})`)
     .option('--lora-targets <pattern>', `lora: Dense or Conv2D layers to adapt, glob alternatives with | (default: a ViT's '${DEFAULT_LORA_TARGETS}', a ResNet's residual 3x3 convs 'stages.*.conv1|stages.*.conv2')`)
     .option('--backbone-lr-scale <x>', 'full: learning-rate multiplier of the backbone (default 0.5)')
-    .option('--steps <n>', 'optimizer steps (default: by the labeled set size, 150-500)')
+    .option('--probe-first', 'full: fit the new head on the frozen features first (the head recipe), then fine-tune everything (LP-FT)')
+    .option('--steps <n>', 'optimizer steps (default: head max(300, 10 passes); others by the labeled set size, 150-500)')
     .option('--batch-size <n>', 'examples per step', '64')
     .option('--lr <x>', 'peak AdamW learning rate (default: full 1e-3, head 1e-2, lora 3e-3)')
-    .option('--no-augment', 'no random distortions of the labeled images')
+    .option('--no-augment', 'no random distortions of the labeled images (the head strategy uses none)')
     .option('--pseudo-label', 'self-training: pseudo-label the unlabeled training images and fine-tune again')
     .option('--pseudo-rounds <n>', 'rounds of self-training', String(SELF_TRAINING_DEFAULTS.rounds))
     .option('--pseudo-ramp <n>', 'rounds over which the pseudo-labels per class grow to the whole pool (0 = --pseudo-rounds)', String(SELF_TRAINING_DEFAULTS.ramp))
@@ -154,6 +156,7 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
   const loraGiven = flags.loraRank !== undefined || flags.loraAlpha !== undefined || flags.loraTargets !== undefined;
   if (loraGiven && arm !== 'lora') throw new UsageError(`--lora-rank, --lora-alpha and --lora-targets apply to --strategy lora only (strategy is ${arm})`);
   if (flags.backboneLrScale !== undefined && arm !== 'full') throw new UsageError(`--backbone-lr-scale applies to --strategy full only (strategy is ${arm})`);
+  if (flags.probeFirst && arm !== 'full') throw new UsageError(`--probe-first applies to --strategy full only (strategy is ${arm})`);
   const rank = flags.loraRank === undefined ? DEFAULT_LORA.rank : parseInteger(flags.loraRank, '--lora-rank', 1);
   const alpha = flags.loraAlpha === undefined ? 2 * rank : parsePositive(flags.loraAlpha, '--lora-alpha');
   const batchSize = parseInteger(flags.batchSize, '--batch-size', 1);
@@ -183,10 +186,11 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
   const labeled = labeledIndices(data.train, k, seed);
   const train = labeledSet(data.train, labeled);
   const recipe: TrainRecipe = {
-    steps: flags.steps === undefined ? defaultSteps(train.count, batchSize) : parseInteger(flags.steps, '--steps', 1),
+    steps: flags.steps === undefined ? defaultSteps(train.count, batchSize, arm) : parseInteger(flags.steps, '--steps', 1),
     batchSize, seed, augment: flags.augment,
     ...(flags.lr === undefined ? {} : { lr: parsePositive(flags.lr, '--lr') }),
     ...(flags.backboneLrScale === undefined ? {} : { backboneLrScale: Number(flags.backboneLrScale) }),
+    ...(flags.probeFirst ? { probeFirst: true } : {}),
     ...(arm === 'lora' ? { lora } : {}),
   };
   try {
@@ -219,7 +223,7 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
       immediate: true,
       message: `the fine-tuning is complete (${lastCheckpoint}) but the model folder was not saved; ${resume} ${flags.pseudoLabel ? 'runs the self-training rounds again, then saves it' : 'evaluates and saves it'}`,
     });
-    console.log(`fine-tune    ${arm === 'scratch' ? 'scratch (no pretraining), ' : ''}${first.plan.summary}; ${recipe.steps} steps, batch ${Math.min(batchSize, train.count)}${recipe.augment === false ? '' : ', augmentation'} · ${backend}`);
+    console.log(`fine-tune    ${arm === 'scratch' ? 'scratch (no pretraining), ' : ''}${first.plan.summary}; ${recipe.steps} steps, batch ${Math.min(batchSize, train.count)}${recipe.augment === false || arm === 'head' ? '' : ', augmentation'}${recipe.probeFirst ? ', head fitted first' : ''} · ${backend}`);
     const firstAccuracy = scoreTest(first.model, data.test).accuracy;
     console.log(`test         ${(100 * firstAccuracy).toFixed(2)}% after fine-tuning on ${train.count} labels`);
 
