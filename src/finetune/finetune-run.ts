@@ -41,6 +41,8 @@ export interface TrainRecipe {
   lr?: number;
   /** full only: fit the new head first with the head strategy's recipe on the frozen features, then fine-tune everything (LP-FT). Default false. */
   probeFirst?: boolean;
+  /** full and lora: batch norm stays in inference mode while fine-tuning (running statistics fixed). Default false. */
+  frozenNormStatistics?: boolean;
   /** head (and probeFirst): L2 penalty on the head's weights (default LINEAR_HEAD_DEFAULTS.weightDecay). */
   headWeightDecay?: number;
   /** full only: learning-rate multiplier of the backbone (default 0.5). */
@@ -149,6 +151,7 @@ export async function trainClassifier(model: Sequential, backbone: Backbone, arm
   const plan = prepareFinetune(backbone, {
     strategy: arm === 'scratch' ? 'full' : arm, classes,
     ...(arm === 'full' ? { backboneLrScale: recipe.backboneLrScale ?? 0.5 } : {}),
+    ...(recipe.frozenNormStatistics ? { frozenNormStatistics: true } : {}),
     ...(arm === 'lora' ? { lora: { rank: lora.rank, alpha: lora.alpha, targets: lora.targets ?? defaultLoraTargets(backbone), seed: recipe.seed } } : {}),
   });
   if (recipe.probeFirst && arm !== 'full') throw new UsageError(`fine-tuning: probeFirst applies to the full strategy only (strategy is ${arm})`);
@@ -164,10 +167,13 @@ export async function trainClassifier(model: Sequential, backbone: Backbone, arm
   const epochs = Math.max(1, Math.round(recipe.steps / stepsPerEpoch));
   const optimizer = new AdamW(plan.paramGroups, { lr: recipe.lr ?? ARM_LR[arm], weightDecay: 0.05 });
   plan.train();
+  // fit() calls model.train() each epoch; the plan keeps what it holds fixed in inference mode.
+  const keepFixedInInference = { key: 'frozen-inference', onBatchBegin: () => plan.train() };
   const history = await fit(model, train, {
     epochs, batchSize, optimizer, seed: recipe.seed, augment: recipe.augment === false ? null : FINETUNE_AUGMENT,
     schedule: { type: 'cosine', warmupSteps: Math.min(20, Math.floor((epochs * stepsPerEpoch) / 10)) },
     callbacks: [
+      ...(recipe.frozenNormStatistics ? [keepFixedInInference] : []),
       ...(checkpoints ? [new ModelCheckpoint({ dir: checkpoints.dir, everySteps: checkpoints.everySteps ?? 0, monitor: 'loss', saveBest: false })] : []),
     ],
     progress: 'none', log: log ?? (() => undefined),

@@ -31,6 +31,7 @@ export interface FinetuneFlags {
   loraTargets?: string;
   backboneLrScale?: string;
   probeFirst?: boolean;
+  frozenNorm?: boolean;
   steps?: string;
   batchSize: string;
   lr?: string;
@@ -56,7 +57,7 @@ export interface FinetuneFlags {
 
 /** The flags that define a run: saved in run.json, so that --resume needs only --out. */
 const RUN_FLAGS = [
-  'from', 'strategy', 'labelsPerClass', 'seed', 'loraRank', 'loraAlpha', 'loraTargets', 'backboneLrScale', 'probeFirst', 'steps', 'batchSize', 'lr', 'augment',
+  'from', 'strategy', 'labelsPerClass', 'seed', 'loraRank', 'loraAlpha', 'loraTargets', 'backboneLrScale', 'probeFirst', 'frozenNorm', 'steps', 'batchSize', 'lr', 'augment',
   'pseudoLabel', 'pseudoRounds', 'pseudoThreshold', 'pseudoRamp', 'student', 'finalStudent', 'studentEpochs', 'pseudoEnsemble', 'pseudoGraph', 'pseudoGraphWeight', 'limit', 'imageSize',
 ] as const satisfies readonly (keyof FinetuneFlags)[];
 type RunFlags = Pick<FinetuneFlags, (typeof RUN_FLAGS)[number]>;
@@ -104,6 +105,7 @@ export function register(program: Command): void {
     .option('--lora-targets <pattern>', `lora: Dense or Conv2D layers to adapt, glob alternatives with | (default: a ViT's '${DEFAULT_LORA_TARGETS}', a ResNet's residual 3x3 convs 'stages.*.conv1|stages.*.conv2')`)
     .option('--backbone-lr-scale <x>', 'full: learning-rate multiplier of the backbone (default 0.5)')
     .option('--probe-first', 'full: fit the new head on the frozen features first (the head recipe), then fine-tune everything (LP-FT)')
+    .option('--frozen-norm', 'full, lora: keep batch norm in inference mode while fine-tuning (running statistics fixed, scale and shift train)')
     .option('--steps <n>', 'optimizer steps (default: head max(300, 10 passes); others by the labeled set size, 150-500)')
     .option('--batch-size <n>', 'examples per step', '64')
     .option('--lr <x>', 'peak AdamW learning rate (default: full 1e-3, head 1e-2, lora 3e-3)')
@@ -156,6 +158,7 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
   const loraGiven = flags.loraRank !== undefined || flags.loraAlpha !== undefined || flags.loraTargets !== undefined;
   if (loraGiven && arm !== 'lora') throw new UsageError(`--lora-rank, --lora-alpha and --lora-targets apply to --strategy lora only (strategy is ${arm})`);
   if (flags.backboneLrScale !== undefined && arm !== 'full') throw new UsageError(`--backbone-lr-scale applies to --strategy full only (strategy is ${arm})`);
+  if (flags.frozenNorm && arm !== 'full' && arm !== 'lora') throw new UsageError(`--frozen-norm applies to --strategy full and lora (strategy is ${arm})`);
   if (flags.probeFirst && arm !== 'full') throw new UsageError(`--probe-first applies to --strategy full only (strategy is ${arm})`);
   const rank = flags.loraRank === undefined ? DEFAULT_LORA.rank : parseInteger(flags.loraRank, '--lora-rank', 1);
   const alpha = flags.loraAlpha === undefined ? 2 * rank : parsePositive(flags.loraAlpha, '--lora-alpha');
@@ -191,6 +194,7 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
     ...(flags.lr === undefined ? {} : { lr: parsePositive(flags.lr, '--lr') }),
     ...(flags.backboneLrScale === undefined ? {} : { backboneLrScale: Number(flags.backboneLrScale) }),
     ...(flags.probeFirst ? { probeFirst: true } : {}),
+    ...(flags.frozenNorm ? { frozenNormStatistics: true } : {}),
     ...(arm === 'lora' ? { lora } : {}),
   };
   try {
@@ -223,7 +227,7 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
       immediate: true,
       message: `the fine-tuning is complete (${lastCheckpoint}) but the model folder was not saved; ${resume} ${flags.pseudoLabel ? 'runs the self-training rounds again, then saves it' : 'evaluates and saves it'}`,
     });
-    console.log(`fine-tune    ${arm === 'scratch' ? 'scratch (no pretraining), ' : ''}${first.plan.summary}; ${recipe.steps} steps, batch ${Math.min(batchSize, train.count)}${recipe.augment === false || arm === 'head' ? '' : ', augmentation'}${recipe.probeFirst ? ', head fitted first' : ''} · ${backend}`);
+    console.log(`fine-tune    ${arm === 'scratch' ? 'scratch (no pretraining), ' : ''}${first.plan.summary}; ${recipe.steps} steps, batch ${Math.min(batchSize, train.count)}${recipe.augment === false || arm === 'head' ? '' : ', augmentation'}${recipe.probeFirst ? ', head fitted first' : ''}${recipe.frozenNormStatistics ? ', batch norm frozen' : ''} · ${backend}`);
     const firstAccuracy = scoreTest(first.model, data.test).accuracy;
     console.log(`test         ${(100 * firstAccuracy).toFixed(2)}% after fine-tuning on ${train.count} labels`);
 
