@@ -39,18 +39,39 @@ export interface TrainRecipe {
   batchSize: number;
   /** Peak AdamW learning rate (cosine schedule); default per arm in ARM_LR. */
   lr?: number;
-  /** full only: fit the new head first with the head strategy's recipe on the frozen features, then fine-tune everything (LP-FT). Default false. */
+  /** full only: fit the new head first with the head strategy's recipe on the frozen features, then fine-tune everything (LP-FT). Default per arm in ARM_DEFAULTS. */
   probeFirst?: boolean;
-  /** full and lora: batch norm stays in inference mode while fine-tuning (running statistics fixed). Default false. */
+  /** full and lora: batch norm stays in inference mode while fine-tuning (running statistics fixed). Default per arm in ARM_DEFAULTS. */
   frozenNormStatistics?: boolean;
   /** head (and probeFirst): L2 penalty on the head's weights (default LINEAR_HEAD_DEFAULTS.weightDecay). */
   headWeightDecay?: number;
   /** full only: learning-rate multiplier of the backbone (default 0.5). */
   backboneLrScale?: number;
   lora?: LoraSettings;
-  /** Random shifts, rotations, scaling, shear and elastic distortion (default true; the head strategy trains on the images as they are). */
+  /** Random shifts, rotations, scaling, shear and elastic distortion (default per arm in ARM_DEFAULTS; the head strategy never augments). */
   augment?: boolean;
   seed: number;
+}
+
+/**
+ * What a recipe leaves unset, per arm. full: the new head fitted first on the frozen features (LP-FT),
+ * no augmentation (3 seeds on the epoch-4 resnet-small SimCLR backbone, docs/finetune.md);
+ * lora and scratch keep the earlier recipe (augmentation on).
+ */
+export const ARM_DEFAULTS: Readonly<Record<Arm, Readonly<{ augment: boolean; probeFirst: boolean; frozenNormStatistics: boolean }>>> = Object.freeze({
+  full: Object.freeze({ augment: false, probeFirst: true, frozenNormStatistics: false }),
+  head: Object.freeze({ augment: false, probeFirst: false, frozenNormStatistics: false }),
+  lora: Object.freeze({ augment: true, probeFirst: false, frozenNormStatistics: false }),
+  scratch: Object.freeze({ augment: true, probeFirst: false, frozenNormStatistics: false }),
+});
+
+/** `recipe` with ARM_DEFAULTS filled in for `arm`. */
+export function withArmDefaults(recipe: TrainRecipe, arm: Arm): TrainRecipe & { augment: boolean; probeFirst: boolean; frozenNormStatistics: boolean } {
+  const defaults = ARM_DEFAULTS[arm];
+  return {
+    ...recipe, augment: recipe.augment ?? defaults.augment, probeFirst: recipe.probeFirst ?? defaults.probeFirst,
+    frozenNormStatistics: recipe.frozenNormStatistics ?? defaults.frozenNormStatistics,
+  };
 }
 
 export const ARM_LR: Readonly<Record<Arm, number>> = Object.freeze({ full: 0.001, head: 0.01, lora: 0.003, scratch: 0.001 });
@@ -145,7 +166,8 @@ export interface ClassifierCheckpoints {
 }
 
 /** Applies `arm` to `model` and fits it on `train` for recipe.steps steps. */
-export async function trainClassifier(model: Sequential, backbone: Backbone, arm: Arm, train: Dataset, recipe: TrainRecipe, log?: (line: string) => void, checkpoints?: ClassifierCheckpoints): Promise<TrainedClassifier> {
+export async function trainClassifier(model: Sequential, backbone: Backbone, arm: Arm, train: Dataset, given: TrainRecipe, log?: (line: string) => void, checkpoints?: ClassifierCheckpoints): Promise<TrainedClassifier> {
+  const recipe = withArmDefaults(given, arm);
   const classes = train.classNames.length;
   const lora = recipe.lora ?? DEFAULT_LORA;
   const plan = prepareFinetune(backbone, {
@@ -154,7 +176,7 @@ export async function trainClassifier(model: Sequential, backbone: Backbone, arm
     ...(recipe.frozenNormStatistics ? { frozenNormStatistics: true } : {}),
     ...(arm === 'lora' ? { lora: { rank: lora.rank, alpha: lora.alpha, targets: lora.targets ?? defaultLoraTargets(backbone), seed: recipe.seed } } : {}),
   });
-  if (recipe.probeFirst && arm !== 'full') throw new UsageError(`fine-tuning: probeFirst applies to the full strategy only (strategy is ${arm})`);
+  if (given.probeFirst && arm !== 'full') throw new UsageError(`fine-tuning: probeFirst applies to the full strategy only (strategy is ${arm})`);
   const headRecipe = { lr: ARM_LR.head, weightDecay: recipe.headWeightDecay ?? LINEAR_HEAD_DEFAULTS.weightDecay, batchSize: recipe.batchSize, seed: recipe.seed };
   if (arm === 'head') {
     // The linear probe's recipe on the frozen features, folded into the Dense head (linear-head.ts).
@@ -170,7 +192,7 @@ export async function trainClassifier(model: Sequential, backbone: Backbone, arm
   // fit() calls model.train() each epoch; the plan keeps what it holds fixed in inference mode.
   const keepFixedInInference = { key: 'frozen-inference', onBatchBegin: () => plan.train() };
   const history = await fit(model, train, {
-    epochs, batchSize, optimizer, seed: recipe.seed, augment: recipe.augment === false ? null : FINETUNE_AUGMENT,
+    epochs, batchSize, optimizer, seed: recipe.seed, augment: recipe.augment ? FINETUNE_AUGMENT : null,
     schedule: { type: 'cosine', warmupSteps: Math.min(20, Math.floor((epochs * stepsPerEpoch) / 10)) },
     callbacks: [
       ...(recipe.frozenNormStatistics ? [keepFixedInInference] : []),
