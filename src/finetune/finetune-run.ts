@@ -177,13 +177,14 @@ export async function trainClassifier(model: Sequential, backbone: Backbone, arm
     ...(arm === 'lora' ? { lora: { rank: lora.rank, alpha: lora.alpha, targets: lora.targets ?? defaultLoraTargets(backbone), seed: recipe.seed } } : {}),
   });
   if (given.probeFirst && arm !== 'full') throw new UsageError(`fine-tuning: probeFirst applies to the full strategy only (strategy is ${arm})`);
+  const inputLayers = model.layers.filter((layer) => layer !== backbone); // an imported model's input adaptation
   const headRecipe = { lr: ARM_LR.head, weightDecay: recipe.headWeightDecay ?? LINEAR_HEAD_DEFAULTS.weightDecay, batchSize: recipe.batchSize, seed: recipe.seed };
   if (arm === 'head') {
     // The linear probe's recipe on the frozen features, folded into the Dense head (linear-head.ts).
-    const history = fitLinearHead(backbone, train, { ...headRecipe, steps: recipe.steps, lr: recipe.lr ?? ARM_LR.head });
+    const history = fitLinearHead(backbone, train, { ...headRecipe, steps: recipe.steps, lr: recipe.lr ?? ARM_LR.head }, inputLayers);
     return { model, backbone, plan, history };
   }
-  if (recipe.probeFirst && !checkpoints?.resume) fitLinearHead(backbone, train, { ...headRecipe, steps: defaultSteps(train.count, recipe.batchSize, 'head') });
+  if (recipe.probeFirst && !checkpoints?.resume) fitLinearHead(backbone, train, { ...headRecipe, steps: defaultSteps(train.count, recipe.batchSize, 'head') }, inputLayers);
   const batchSize = Math.min(recipe.batchSize, train.count);
   const stepsPerEpoch = Math.ceil(train.count / batchSize);
   const epochs = Math.max(1, Math.round(recipe.steps / stepsPerEpoch));

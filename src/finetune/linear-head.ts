@@ -4,7 +4,9 @@
 import type { Dataset } from '../data/dataset.js';
 import { UsageError } from '../errors.js';
 import type { Backbone } from '../nn/layers/backbone.js';
+import type { Module } from '../nn/module.js';
 import { tensor } from '../ops/index.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { History } from '../train/fit.js';
 import { extractFeatures, fitLinearClassifier, foldStandardization } from './probe.js';
 
@@ -26,12 +28,21 @@ export const LINEAR_HEAD_DEFAULTS = Object.freeze({ steps: 300, lr: 0.01, weight
 /**
  * Fits `backbone.head` (a Dense of featureDim -> classes) on the frozen features of `train` and
  * writes the folded weights into it; returns a History with one entry per pass over `train`.
+ * `inputLayers` run before the backbone (an imported model's input adaptation), in inference mode.
  */
-export function fitLinearHead(backbone: Backbone, train: Dataset, recipe: LinearHeadRecipe): History {
+export function fitLinearHead(backbone: Backbone, train: Dataset, recipe: LinearHeadRecipe, inputLayers: readonly Module[] = []): History {
   const started = performance.now();
   const classes = backbone.head.units;
   if (train.classNames.length > classes) throw new UsageError(`head: the data has ${train.classNames.length} classes but the head ${classes} outputs`);
-  const features = extractFeatures(backbone, train); // (count, featureDim), inference mode, no gradients
+  const adapt = inputLayers.length === 0 ? undefined : (x: Tensor) => inputLayers.reduce((h, layer) => layer.forward(h), x);
+  const modes = inputLayers.flatMap((layer) => layer.namedModules().map(([, m]) => [m, m.training] as const));
+  for (const layer of inputLayers) layer.eval();
+  let features;
+  try {
+    features = extractFeatures(backbone, train, 250, adapt); // (count, featureDim), inference mode, no gradients
+  } finally {
+    for (const [module, training] of modes) module.training = training;
+  }
   const classifier = fitLinearClassifier(features, { classes, steps: recipe.steps, lr: recipe.lr, weightDecay: recipe.weightDecay, batchSize: recipe.batchSize, seed: recipe.seed });
   const { weight, bias } = foldStandardization(classifier);
   backbone.head.loadStateDict(new Map([

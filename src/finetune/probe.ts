@@ -9,6 +9,7 @@ import type { Backbone } from '../nn/layers/backbone.js';
 import { matmul, tensor, transpose } from '../ops/index.js';
 import { noGrad, scope } from '../tensor/engine.js';
 import { Random } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /** Frozen features of `count` examples: (count, dim) row-major, with their labels. */
 export interface Features {
@@ -18,8 +19,11 @@ export interface Features {
   labels: ArrayLike<number>;
 }
 
-/** The features of every example of `data` (batches of `batchSize`), the backbone's modes left as they were. */
-export function extractFeatures(backbone: Backbone, data: Dataset, batchSize = 250): Features {
+/**
+ * The features of every example of `data` (batches of `batchSize`), the backbone's modes left as they
+ * were; `adapt` maps the data's images to the backbone's input first (an imported model's input layers).
+ */
+export function extractFeatures(backbone: Backbone, data: Dataset, batchSize = 250, adapt?: (x: Tensor) => Tensor): Features {
   const modes = backbone.namedModules().map(([, m]) => [m, m.training] as const);
   backbone.eval();
   const dim = backbone.featureDim;
@@ -30,7 +34,10 @@ export function extractFeatures(backbone: Backbone, data: Dataset, batchSize = 2
     for (let start = 0; start < data.count; start += batchSize) {
       const n = Math.min(batchSize, data.count - start);
       const batch = data.images.subarray(start * size, (start + n) * size);
-      values.set(scope(() => noGrad(() => backbone.features(tensor(batch, { shape: [n, ...shape] })).values())), start * dim); // (n, ...) -> (n, dim)
+      values.set(scope(() => noGrad(() => {
+        const x = tensor(batch, { shape: [n, ...shape] });
+        return backbone.features(adapt ? adapt(x) : x).values(); // (n, ...) -> (n, dim)
+      })), start * dim);
     }
   } finally {
     for (const [module, training] of modes) module.training = training;
