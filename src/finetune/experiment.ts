@@ -69,7 +69,7 @@ export async function runExperiment(
     if (done.has(`${arm}/${k}/${seed}`)) continue;
     const started = performance.now();
     const labeled = labeledSet(train, labeledIndices(train, k, seed));
-    const steps = settings.steps ?? defaultSteps(labeled.count, settings.batchSize);
+    const steps = settings.steps ?? defaultSteps(labeled.count, settings.batchSize, arm);
     const { model, backbone } = modelForArm(from, arm, seed);
     const trained = await trainClassifier(model, backbone, arm, labeled, { steps, batchSize: settings.batchSize, seed });
     const accuracy = scoreTest(trained.model, test).accuracy;

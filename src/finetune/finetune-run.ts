@@ -19,6 +19,7 @@ import { fit, type History } from '../train/fit.js';
 import { buildModel } from '../models/build.js';
 import { ADAPTED_PREPROCESSING, adaptImported, isImportedBackbone } from './adapt-input.js';
 import { BACKBONE_INPUT, backboneOf } from './backbones.js';
+import { fitLinearHead, LINEAR_HEAD_DEFAULTS } from './linear-head.js';
 import { prepareFinetune, type FinetunePlan, type FinetuneStrategy } from './strategies.js';
 
 /** A strategy, or 'scratch': the same architecture, freshly initialised, all weights trained. */
@@ -38,12 +39,39 @@ export interface TrainRecipe {
   batchSize: number;
   /** Peak AdamW learning rate (cosine schedule); default per arm in ARM_LR. */
   lr?: number;
+  /** full only: fit the new head first with the head strategy's recipe on the frozen features, then fine-tune everything (LP-FT). Default per arm in ARM_DEFAULTS. */
+  probeFirst?: boolean;
+  /** full and lora: batch norm stays in inference mode while fine-tuning (running statistics fixed). Default per arm in ARM_DEFAULTS. */
+  frozenNormStatistics?: boolean;
+  /** head (and probeFirst): L2 penalty on the head's weights (default LINEAR_HEAD_DEFAULTS.weightDecay). */
+  headWeightDecay?: number;
   /** full only: learning-rate multiplier of the backbone (default 0.5). */
   backboneLrScale?: number;
   lora?: LoraSettings;
-  /** Random shifts, rotations, scaling, shear and elastic distortion (default true). */
+  /** Random shifts, rotations, scaling, shear and elastic distortion (default per arm in ARM_DEFAULTS; the head strategy never augments). */
   augment?: boolean;
   seed: number;
+}
+
+/**
+ * What a recipe leaves unset, per arm. full: the new head fitted first on the frozen features (LP-FT),
+ * no augmentation (3 seeds on the epoch-4 resnet-small SimCLR backbone, docs/finetune.md);
+ * lora and scratch keep the earlier recipe (augmentation on).
+ */
+export const ARM_DEFAULTS: Readonly<Record<Arm, Readonly<{ augment: boolean; probeFirst: boolean; frozenNormStatistics: boolean }>>> = Object.freeze({
+  full: Object.freeze({ augment: false, probeFirst: true, frozenNormStatistics: false }),
+  head: Object.freeze({ augment: false, probeFirst: false, frozenNormStatistics: false }),
+  lora: Object.freeze({ augment: true, probeFirst: false, frozenNormStatistics: false }),
+  scratch: Object.freeze({ augment: true, probeFirst: false, frozenNormStatistics: false }),
+});
+
+/** `recipe` with ARM_DEFAULTS filled in for `arm`. */
+export function withArmDefaults(recipe: TrainRecipe, arm: Arm): TrainRecipe & { augment: boolean; probeFirst: boolean; frozenNormStatistics: boolean } {
+  const defaults = ARM_DEFAULTS[arm];
+  return {
+    ...recipe, augment: recipe.augment ?? defaults.augment, probeFirst: recipe.probeFirst ?? defaults.probeFirst,
+    frozenNormStatistics: recipe.frozenNormStatistics ?? defaults.frozenNormStatistics,
+  };
 }
 
 export const ARM_LR: Readonly<Record<Arm, number>> = Object.freeze({ full: 0.001, head: 0.01, lora: 0.003, scratch: 0.001 });
@@ -138,26 +166,37 @@ export interface ClassifierCheckpoints {
 }
 
 /** Applies `arm` to `model` and fits it on `train` for recipe.steps steps. */
-export async function trainClassifier(model: Sequential, backbone: Backbone, arm: Arm, train: Dataset, recipe: TrainRecipe, log?: (line: string) => void, checkpoints?: ClassifierCheckpoints): Promise<TrainedClassifier> {
+export async function trainClassifier(model: Sequential, backbone: Backbone, arm: Arm, train: Dataset, given: TrainRecipe, log?: (line: string) => void, checkpoints?: ClassifierCheckpoints): Promise<TrainedClassifier> {
+  const recipe = withArmDefaults(given, arm);
   const classes = train.classNames.length;
   const lora = recipe.lora ?? DEFAULT_LORA;
   const plan = prepareFinetune(backbone, {
     strategy: arm === 'scratch' ? 'full' : arm, classes,
     ...(arm === 'full' ? { backboneLrScale: recipe.backboneLrScale ?? 0.5 } : {}),
+    ...(recipe.frozenNormStatistics ? { frozenNormStatistics: true } : {}),
     ...(arm === 'lora' ? { lora: { rank: lora.rank, alpha: lora.alpha, targets: lora.targets ?? defaultLoraTargets(backbone), seed: recipe.seed } } : {}),
   });
+  if (given.probeFirst && arm !== 'full') throw new UsageError(`fine-tuning: probeFirst applies to the full strategy only (strategy is ${arm})`);
+  const inputLayers = model.layers.filter((layer) => layer !== backbone); // an imported model's input adaptation
+  const headRecipe = { lr: ARM_LR.head, weightDecay: recipe.headWeightDecay ?? LINEAR_HEAD_DEFAULTS.weightDecay, batchSize: recipe.batchSize, seed: recipe.seed };
+  if (arm === 'head') {
+    // The linear probe's recipe on the frozen features, folded into the Dense head (linear-head.ts).
+    const history = fitLinearHead(backbone, train, { ...headRecipe, steps: recipe.steps, lr: recipe.lr ?? ARM_LR.head }, inputLayers);
+    return { model, backbone, plan, history };
+  }
+  if (recipe.probeFirst && !checkpoints?.resume) fitLinearHead(backbone, train, { ...headRecipe, steps: defaultSteps(train.count, recipe.batchSize, 'head') }, inputLayers);
   const batchSize = Math.min(recipe.batchSize, train.count);
   const stepsPerEpoch = Math.ceil(train.count / batchSize);
   const epochs = Math.max(1, Math.round(recipe.steps / stepsPerEpoch));
   const optimizer = new AdamW(plan.paramGroups, { lr: recipe.lr ?? ARM_LR[arm], weightDecay: 0.05 });
   plan.train();
-  // fit() calls model.train() each epoch; the head strategy keeps its frozen body in inference mode.
-  const keepFrozenInInference = { key: 'frozen-inference', onBatchBegin: () => plan.train() };
+  // fit() calls model.train() each epoch; the plan keeps what it holds fixed in inference mode.
+  const keepFixedInInference = { key: 'frozen-inference', onBatchBegin: () => plan.train() };
   const history = await fit(model, train, {
-    epochs, batchSize, optimizer, seed: recipe.seed, augment: recipe.augment === false ? null : FINETUNE_AUGMENT,
+    epochs, batchSize, optimizer, seed: recipe.seed, augment: recipe.augment ? FINETUNE_AUGMENT : null,
     schedule: { type: 'cosine', warmupSteps: Math.min(20, Math.floor((epochs * stepsPerEpoch) / 10)) },
     callbacks: [
-      ...(arm === 'head' ? [keepFrozenInInference] : []),
+      ...(recipe.frozenNormStatistics ? [keepFixedInInference] : []),
       ...(checkpoints ? [new ModelCheckpoint({ dir: checkpoints.dir, everySteps: checkpoints.everySteps ?? 0, monitor: 'loss', saveBest: false })] : []),
     ],
     progress: 'none', log: log ?? (() => undefined),
@@ -184,8 +223,12 @@ export function scoreTest(model: Sequential, test: Dataset): Evaluation {
   return evaluate(model, test, { batchSize: evalBatchSize(model) });
 }
 
-/** Default steps for K labels per class: enough passes for tiny sets, a few epochs for large ones. */
-export function defaultSteps(labeledCount: number, batchSize: number): number {
+/**
+ * Default steps for K labels per class: enough passes for tiny sets, a few epochs for large ones; the
+ * head strategy (a linear probe on cached features, milliseconds per step) max(300, 10 passes).
+ */
+export function defaultSteps(labeledCount: number, batchSize: number, arm?: Arm): number {
+  if (arm === 'head') return Math.max(LINEAR_HEAD_DEFAULTS.steps, 10 * Math.ceil(labeledCount / batchSize));
   return Math.max(150, Math.min(500, 5 * Math.ceil(labeledCount / batchSize)));
 }
 

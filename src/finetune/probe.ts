@@ -9,6 +9,7 @@ import type { Backbone } from '../nn/layers/backbone.js';
 import { matmul, tensor, transpose } from '../ops/index.js';
 import { noGrad, scope } from '../tensor/engine.js';
 import { Random } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /** Frozen features of `count` examples: (count, dim) row-major, with their labels. */
 export interface Features {
@@ -18,8 +19,11 @@ export interface Features {
   labels: ArrayLike<number>;
 }
 
-/** The features of every example of `data` (batches of `batchSize`), the backbone's modes left as they were. */
-export function extractFeatures(backbone: Backbone, data: Dataset, batchSize = 250): Features {
+/**
+ * The features of every example of `data` (batches of `batchSize`), the backbone's modes left as they
+ * were; `adapt` maps the data's images to the backbone's input first (an imported model's input layers).
+ */
+export function extractFeatures(backbone: Backbone, data: Dataset, batchSize = 250, adapt?: (x: Tensor) => Tensor): Features {
   const modes = backbone.namedModules().map(([, m]) => [m, m.training] as const);
   backbone.eval();
   const dim = backbone.featureDim;
@@ -30,7 +34,10 @@ export function extractFeatures(backbone: Backbone, data: Dataset, batchSize = 2
     for (let start = 0; start < data.count; start += batchSize) {
       const n = Math.min(batchSize, data.count - start);
       const batch = data.images.subarray(start * size, (start + n) * size);
-      values.set(scope(() => noGrad(() => backbone.features(tensor(batch, { shape: [n, ...shape] })).values())), start * dim); // (n, ...) -> (n, dim)
+      values.set(scope(() => noGrad(() => {
+        const x = tensor(batch, { shape: [n, ...shape] });
+        return backbone.features(adapt ? adapt(x) : x).values(); // (n, ...) -> (n, dim)
+      })), start * dim);
     }
   } finally {
     for (const [module, training] of modes) module.training = training;
@@ -188,16 +195,24 @@ export interface ProbeOptions {
 
 export const PROBE_DEFAULTS = Object.freeze({ epochs: 10, minSteps: 300, batchSize: 256, lr: 0.01, weightDecay: 1e-4, seed: 0 });
 
-/** Per-dimension (x - mean) / std of `features` with the statistics of `statistics`, in float64. */
-function standardize(features: Features, statistics: Features): Float64Array {
-  const { dim } = features;
+/** Per-dimension mean and sqrt(variance + 1e-8) of `statistics`, in float64. */
+function featureStatistics(statistics: Features): { mean: Float64Array; std: Float64Array } {
+  const { dim } = statistics;
   const mean = new Float64Array(dim);
   const variance = new Float64Array(dim);
   for (let i = 0; i < statistics.count; i++) for (let j = 0; j < dim; j++) mean[j] += statistics.values[i * dim + j] / statistics.count;
   for (let i = 0; i < statistics.count; i++) for (let j = 0; j < dim; j++) variance[j] += (statistics.values[i * dim + j] - mean[j]) ** 2 / statistics.count;
+  const std = new Float64Array(dim);
+  for (let j = 0; j < dim; j++) std[j] = Math.sqrt(variance[j] + 1e-8);
+  return { mean, std };
+}
+
+/** Per-dimension (x - mean) / std of `features`, in float64. */
+function standardize(features: Features, mean: Float64Array, std: Float64Array): Float64Array {
+  const { dim } = features;
   const out = new Float64Array(features.count * dim);
   for (let i = 0; i < features.count; i++) {
-    for (let j = 0; j < dim; j++) out[i * dim + j] = (features.values[i * dim + j] - mean[j]) / Math.sqrt(variance[j] + 1e-8);
+    for (let j = 0; j < dim; j++) out[i * dim + j] = (features.values[i * dim + j] - mean[j]) / std[j];
   }
   return out;
 }
@@ -216,21 +231,44 @@ function logitsOf(x: Float64Array, count: number, dim: number, weight: Float64Ar
   return out;
 }
 
+/** Softmax regression on standardized features: logits = ((x - mean) / std) W + b. */
+export interface LinearClassifier {
+  dim: number;
+  classes: number;
+  mean: Float64Array;
+  /** sqrt(variance + 1e-8) per dimension. */
+  std: Float64Array;
+  /** (dim, classes) row-major. */
+  weight: Float64Array;
+  bias: Float64Array;
+  steps: number;
+  /** Mean training cross-entropy and accuracy of each pass over the training features (of its batches, before their steps). */
+  epochs: { loss: number; accuracy: number }[];
+}
+
+export interface LinearClassifierOptions extends ProbeOptions {
+  /** Output classes (default: the largest training label + 1). */
+  classes?: number;
+  /** Exactly this many Adam steps (default: max(minSteps, epochs x batches per pass)). */
+  steps?: number;
+}
+
 /**
- * Trains softmax regression on `train` (standardized features, Adam with a cosine schedule, L2) and
- * returns its accuracy on `test` and on `train`.
+ * Trains softmax regression on the standardized rows of `train` (Adam with a cosine schedule to 0,
+ * L2 penalty on the weights, batches in a seeded order) in float64.
  */
-export function linearProbe(train: Features, test: Features, options: ProbeOptions = {}): { accuracy: number; trainAccuracy: number; steps: number } {
+export function fitLinearClassifier(train: Features, options: LinearClassifierOptions = {}): LinearClassifier {
   const o = { ...PROBE_DEFAULTS, ...options };
   if (train.count === 0) throw new UsageError('linear probe: no training features');
-  if (train.dim !== test.dim) throw new UsageError(`linear probe: training features have ${train.dim} dimensions, test ${test.dim}`);
-  const classes = classCount(train, test);
+  const classes = options.classes ?? classCount(train);
+  if (!Number.isInteger(classes) || classes < classCount(train)) throw new UsageError(`linear probe: ${classes} classes given, but the training labels go up to ${classCount(train) - 1}`);
+  if (options.steps !== undefined && !(Number.isInteger(options.steps) && options.steps >= 1)) throw new UsageError(`linear probe: steps must be a positive integer, got ${options.steps}`);
   const { dim } = train;
-  const x = standardize(train, options.standardizeWith ?? train);
-  const xTest = standardize(test, options.standardizeWith ?? train);
+  const { mean, std } = featureStatistics(options.standardizeWith ?? train);
+  const x = standardize(train, mean, std);
   const batch = Math.min(o.batchSize, train.count);
   const stepsPerEpoch = Math.ceil(train.count / batch);
-  const steps = Math.max(o.minSteps, o.epochs * stepsPerEpoch);
+  const steps = options.steps ?? Math.max(o.minSteps, o.epochs * stepsPerEpoch);
   const params = new Float64Array(dim * classes + classes); // W (dim, classes), then b
   const grad = new Float64Array(params.length);
   const m = new Float64Array(params.length);
@@ -238,6 +276,8 @@ export function linearProbe(train: Features, test: Features, options: ProbeOptio
   const rng = new Random(o.seed);
   let order = rng.permutation(train.count);
   const rows = new Float64Array(batch * dim);
+  const epochs: LinearClassifier['epochs'] = [];
+  let epochLoss = 0, epochRight = 0, epochSeen = 0;
   for (let step = 0; step < steps; step++) {
     const position = (step % stepsPerEpoch) * batch;
     if (step > 0 && position === 0) order = rng.permutation(train.count);
@@ -247,17 +287,24 @@ export function linearProbe(train: Features, test: Features, options: ProbeOptio
     grad.fill(0);
     for (let r = 0; r < n; r++) {
       // d(mean cross-entropy)/d(logits) = (softmax - onehot) / n
-      let max = -Infinity;
-      for (let c = 0; c < classes; c++) max = Math.max(max, logits[r * classes + c]);
+      let max = -Infinity, argmax = 0;
+      for (let c = 0; c < classes; c++) if (logits[r * classes + c] > max) { max = logits[r * classes + c]; argmax = c; }
       let total = 0;
       for (let c = 0; c < classes; c++) total += (logits[r * classes + c] = Math.exp(logits[r * classes + c] - max));
       const label = train.labels[order[position + r]];
+      epochLoss -= Math.log(logits[r * classes + label] / total);
+      if (argmax === label) epochRight++;
       for (let c = 0; c < classes; c++) {
         const g = (logits[r * classes + c] / total - (c === label ? 1 : 0)) / n;
         if (g === 0) continue;
         grad[dim * classes + c] += g;
         for (let j = 0; j < dim; j++) grad[j * classes + c] += rows[r * dim + j] * g;
       }
+    }
+    epochSeen += n;
+    if ((step + 1) % stepsPerEpoch === 0 || step === steps - 1) {
+      epochs.push({ loss: epochLoss / epochSeen, accuracy: epochRight / epochSeen });
+      epochLoss = 0, epochRight = 0, epochSeen = 0;
     }
     for (let i = 0; i < dim * classes; i++) grad[i] += o.weightDecay * params[i];
     const lr = 0.5 * o.lr * (1 + Math.cos((Math.PI * step) / steps));
@@ -269,13 +316,49 @@ export function linearProbe(train: Features, test: Features, options: ProbeOptio
       params[i] -= (lr * (m[i] / correction1)) / (Math.sqrt(v[i] / correction2) + 1e-8);
     }
   }
-  const predict = (features: Float64Array, count: number): Int32Array => {
-    const logits = logitsOf(features, count, dim, params.subarray(0, dim * classes), params.subarray(dim * classes), classes);
-    const out = new Int32Array(count);
-    for (let i = 0; i < count; i++) for (let c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + out[i]]) out[i] = c;
-    return out;
-  };
-  return { accuracy: accuracyOf(predict(xTest, test.count), test.labels), trainAccuracy: accuracyOf(predict(x, train.count), train.labels), steps };
+  return { dim, classes, mean, std, weight: params.slice(0, dim * classes), bias: params.slice(dim * classes), steps, epochs };
+}
+
+/** The classifier's logits of raw (unstandardized) feature rows: (count, classes). */
+export function linearLogits(classifier: LinearClassifier, features: Features): Float64Array {
+  if (features.dim !== classifier.dim) throw new UsageError(`linear probe: the classifier takes ${classifier.dim} features, got ${features.dim}`);
+  return logitsOf(standardize(features, classifier.mean, classifier.std), features.count, classifier.dim, classifier.weight, classifier.bias, classifier.classes);
+}
+
+/**
+ * The same classifier as a plain affine map of raw features, logits = x W' + b': the standardization
+ * folded in (W'[j] = W[j] / std[j], b' = b - sum_j mean[j] / std[j] W[j]), for a Dense head.
+ */
+export function foldStandardization(classifier: LinearClassifier): { weight: Float64Array; bias: Float64Array } {
+  const { dim, classes, mean, std } = classifier;
+  const weight = new Float64Array(dim * classes);
+  const bias = Float64Array.from(classifier.bias);
+  for (let j = 0; j < dim; j++) {
+    for (let c = 0; c < classes; c++) {
+      weight[j * classes + c] = classifier.weight[j * classes + c] / std[j];
+      bias[c] -= mean[j] * weight[j * classes + c];
+    }
+  }
+  return { weight, bias };
+}
+
+function predictedClasses(logits: Float64Array, count: number, classes: number): Int32Array {
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) for (let c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + out[i]]) out[i] = c;
+  return out;
+}
+
+/**
+ * Trains softmax regression on `train` (standardized features, Adam with a cosine schedule, L2) and
+ * returns its accuracy on `test` and on `train`.
+ */
+export function linearProbe(train: Features, test: Features, options: ProbeOptions = {}): { accuracy: number; trainAccuracy: number; steps: number } {
+  if (train.count === 0) throw new UsageError('linear probe: no training features');
+  if (train.dim !== test.dim) throw new UsageError(`linear probe: training features have ${train.dim} dimensions, test ${test.dim}`);
+  const classes = classCount(train, test);
+  const classifier = fitLinearClassifier(train, { ...options, classes });
+  const accuracy = (features: Features) => accuracyOf(predictedClasses(linearLogits(classifier, features), features.count, classes), features.labels);
+  return { accuracy: accuracy(test), trainAccuracy: accuracy(train), steps: classifier.steps };
 }
 
 // ---- the pretraining report's evaluation -----------------------------------------------------

@@ -101,7 +101,7 @@ export async function trainStudent(from: PretrainedFolder, arm: Arm, data: Datas
   const optimizer = new AdamW(model.parameters(), { lr, weightDecay: 0.0005 });
   const epochs = Math.max(1, Math.round((recipe.steps * recipe.batchSize) / data.count));
   const history = await fit(model, data, {
-    epochs, batchSize: recipe.batchSize, optimizer, seed: recipe.seed, augment: recipe.augment === false ? null : FINETUNE_AUGMENT,
+    epochs, batchSize: recipe.batchSize, optimizer, seed: recipe.seed, augment: recipe.augment ?? true ? FINETUNE_AUGMENT : null,
     schedule, progress: 'none', log: () => undefined,
   });
   const { total } = model.countParameters();

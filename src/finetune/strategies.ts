@@ -3,6 +3,7 @@
 // (low-rank adapters + head). prepareFinetune changes the model in place and returns optimizer groups.
 import { ShapeError, UsageError, ZerogradError } from '../errors.js';
 import type { Backbone } from '../nn/layers/backbone.js';
+import { BatchNorm } from '../nn/layers/norm.js';
 import { enableLora, type LoraReport, type ModulePattern } from '../nn/lora.js';
 import type { ParamGroup } from '../optim/optimizer.js';
 import type { Random } from '../tensor/random.js';
@@ -19,6 +20,8 @@ export interface FinetuneOptions {
   newHead?: boolean;
   /** full only: learning-rate multiplier for every parameter outside the head (e.g. 0.1). Default 1. */
   backboneLrScale?: number;
+  /** full and lora: keep batch norm in inference mode while training (running statistics fixed, scale and shift train). Default false. */
+  frozenNormStatistics?: boolean;
   /** lora only: rank (default 8), alpha (default = rank), targets (default '*.attn.q|*.attn.v'), seed. */
   lora?: { rank?: number; alpha?: number; targets?: ModulePattern; seed?: number | Random };
 }
@@ -38,7 +41,8 @@ export interface FinetunePlan {
   summary: string;
   /**
    * Training mode for the fine-tuning steps. For the head strategy the frozen backbone stays in
-   * inference mode (batch-norm statistics and dropout of the backbone stay fixed); use model.eval() to evaluate.
+   * inference mode (batch-norm statistics and dropout of the backbone stay fixed), and so do the batch norms
+   * with frozenNormStatistics; use model.eval() to evaluate.
    */
   train(): void;
 }
@@ -52,6 +56,7 @@ export function prepareFinetune(model: Backbone, options: FinetuneOptions): Fine
   if (!FINETUNE_STRATEGIES.includes(strategy)) throw new UsageError(`unknown fine-tuning strategy '${String(strategy)}'; expected one of ${FINETUNE_STRATEGIES.join(', ')}`);
   if (!Number.isInteger(classes) || classes < 1) throw new UsageError(`fine-tuning: classes must be a positive integer, got ${classes}`);
   if (options.backboneLrScale !== undefined && strategy !== 'full') throw new UsageError(`fine-tuning: backboneLrScale applies to the full strategy only (strategy is ${strategy})`);
+  if (options.frozenNormStatistics && strategy === 'head') throw new UsageError('fine-tuning: frozenNormStatistics applies to the full and lora strategies (the head strategy freezes the whole backbone)');
   if (options.lora !== undefined && strategy !== 'lora') throw new UsageError(`fine-tuning: lora options apply to the lora strategy only (strategy is ${strategy})`);
   const backboneLrScale = options.backboneLrScale ?? 1;
   if (!(backboneLrScale >= 0 && Number.isFinite(backboneLrScale))) throw new UsageError(`fine-tuning: backboneLrScale must be a non-negative number, got ${backboneLrScale}`);
@@ -86,6 +91,7 @@ export function prepareFinetune(model: Backbone, options: FinetuneOptions): Fine
     train() {
       model.train();
       if (strategy === 'head') for (const [name, m] of model.namedModules()) if (name !== '' && name !== 'head' && !name.startsWith('head.')) m.training = false;
+      if (options.frozenNormStatistics) for (const [, m] of model.namedModules()) if (m instanceof BatchNorm) m.training = false;
     },
   };
 }

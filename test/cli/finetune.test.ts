@@ -158,9 +158,9 @@ function reproducibleMetrics(out: string): unknown {
 describe.each(['wasm', 'cpu'] as const)('zerograd finetune --resume on %s (spawned, killed after each kind of checkpoint)', (backend) => {
   const dir = tempDir(`zerograd-cli-finetune-resume-${backend}-`);
   const backbone = join(dir, 'backbone');
-  // 60 labels in batches of 8: 8 steps an epoch, 3 epochs; augmentation (the default) and shuffling on.
+  // 60 labels in batches of 8: 8 steps an epoch, 3 epochs; augmentation (--augment: full's default is none), the head fitted first and shuffling on.
   const args = (out: string, extra: string[] = []): string[] => [
-    'finetune', '--from', backbone, '--strategy', 'full', '--labels-per-class', '6', '--batch-size', '8', '--steps', '24', '--limit', '200',
+    'finetune', '--from', backbone, '--strategy', 'full', '--labels-per-class', '6', '--batch-size', '8', '--steps', '24', '--limit', '200', '--augment',
     '--backend', backend, '--no-report', '--out', out, ...extra,
   ];
   let baselineWeights: Buffer;

@@ -26,6 +26,22 @@ function steps(plan: ReturnType<typeof prepareFinetune>, classes: number, count 
 }
 
 describe('prepareFinetune', () => {
+  it('full with frozenNormStatistics: every weight trains, batch-norm running statistics stay fixed', () => {
+    zg.setBackend(new zg.CpuBackend());
+    zg.manualSeed(0);
+    const net = new zg.ResNet({ widths: [4, 8], blocksPerStage: 1 });
+    const plan = prepareFinetune(net, { strategy: 'full', classes: 3, frozenNormStatistics: true });
+    const trainable = new Set(net.parameters());
+    const buffers = () => new Map([...net.stateDict()].filter(([, t]) => !trainable.has(t)).map(([n, t]) => [n, Array.from(t.values())]));
+    const before = buffers();
+    const weights = snapshot(net);
+    expect([...before.keys()].some((name) => /running/i.test(name))).toBe(true);
+    steps(plan, 3);
+    for (const [name, values] of buffers()) expect(values, name).toEqual(before.get(name));
+    for (const [name, values] of snapshot(net)) expect(values, name).not.toEqual(weights.get(name));
+    expect(() => prepareFinetune(net, { strategy: 'head', classes: 3, frozenNormStatistics: true })).toThrow(/frozenNormStatistics applies to the full and lora strategies/);
+  });
+
   it('head: only a new head trains; the backbone (batch-norm statistics included) stays fixed', () => {
     zg.setBackend(new zg.CpuBackend());
     zg.manualSeed(0);

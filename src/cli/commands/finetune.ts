@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../../data/files.js';
 import { UsageError } from '../../errors.js';
 import {
-  defaultSteps, DEFAULT_LORA, evalBatchSize, labeledIndices, labeledSet, loadBackboneFolder, mergeForDeployment, modelForArm, scoreTest, trainClassifier,
+  defaultSteps, DEFAULT_LORA, withArmDefaults, evalBatchSize, labeledIndices, labeledSet, loadBackboneFolder, mergeForDeployment, modelForArm, scoreTest, trainClassifier,
   type Arm, type TrainRecipe,
 } from '../../finetune/finetune-run.js';
 import { SELF_TRAINING_DEFAULTS, checkSelfTrainingOptions, selfTrain, STUDENT_PRESETS, type RoundRecord, type StudentKind } from '../../finetune/self-training.js';
@@ -30,10 +30,12 @@ export interface FinetuneFlags {
   loraAlpha?: string;
   loraTargets?: string;
   backboneLrScale?: string;
+  probeFirst?: boolean;
+  frozenNorm?: boolean;
   steps?: string;
   batchSize: string;
   lr?: string;
-  augment: boolean;
+  augment?: boolean;
   pseudoLabel?: boolean;
   pseudoRounds: string;
   pseudoThreshold: string;
@@ -55,7 +57,7 @@ export interface FinetuneFlags {
 
 /** The flags that define a run: saved in run.json, so that --resume needs only --out. */
 const RUN_FLAGS = [
-  'from', 'strategy', 'labelsPerClass', 'seed', 'loraRank', 'loraAlpha', 'loraTargets', 'backboneLrScale', 'steps', 'batchSize', 'lr', 'augment',
+  'from', 'strategy', 'labelsPerClass', 'seed', 'loraRank', 'loraAlpha', 'loraTargets', 'backboneLrScale', 'probeFirst', 'frozenNorm', 'steps', 'batchSize', 'lr', 'augment',
   'pseudoLabel', 'pseudoRounds', 'pseudoThreshold', 'pseudoRamp', 'student', 'finalStudent', 'studentEpochs', 'pseudoEnsemble', 'pseudoGraph', 'pseudoGraphWeight', 'limit', 'imageSize',
 ] as const satisfies readonly (keyof FinetuneFlags)[];
 type RunFlags = Pick<FinetuneFlags, (typeof RUN_FLAGS)[number]>;
@@ -102,10 +104,15 @@ export function register(program: Command): void {
     .option('--lora-alpha <a>', `lora: scale alpha (update scaled by alpha/rank; default ${DEFAULT_LORA.alpha})`)
     .option('--lora-targets <pattern>', `lora: Dense or Conv2D layers to adapt, glob alternatives with | (default: a ViT's '${DEFAULT_LORA_TARGETS}', a ResNet's residual 3x3 convs 'stages.*.conv1|stages.*.conv2')`)
     .option('--backbone-lr-scale <x>', 'full: learning-rate multiplier of the backbone (default 0.5)')
-    .option('--steps <n>', 'optimizer steps (default: by the labeled set size, 150-500)')
+    .option('--probe-first', 'full: fit the new head on the frozen features first (the head recipe), then fine-tune everything (LP-FT; default)')
+    .option('--no-probe-first', 'full: start from a freshly initialised head')
+    .option('--frozen-norm', 'full, lora: keep batch norm in inference mode while fine-tuning (running statistics fixed, scale and shift train)')
+    .option('--no-frozen-norm', 'full, lora: batch norm uses batch statistics while fine-tuning (the default)')
+    .option('--steps <n>', 'optimizer steps (default: head max(300, 10 passes); others by the labeled set size, 150-500)')
     .option('--batch-size <n>', 'examples per step', '64')
     .option('--lr <x>', 'peak AdamW learning rate (default: full 1e-3, head 1e-2, lora 3e-3)')
-    .option('--no-augment', 'no random distortions of the labeled images')
+    .option('--augment', 'random distortions of the labeled images (default: lora and scratch; never for head)')
+    .option('--no-augment', 'no random distortions (what full does unless --augment)')
     .option('--pseudo-label', 'self-training: pseudo-label the unlabeled training images and fine-tune again')
     .option('--pseudo-rounds <n>', 'rounds of self-training', String(SELF_TRAINING_DEFAULTS.rounds))
     .option('--pseudo-ramp <n>', 'rounds over which the pseudo-labels per class grow to the whole pool (0 = --pseudo-rounds)', String(SELF_TRAINING_DEFAULTS.ramp))
@@ -154,6 +161,8 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
   const loraGiven = flags.loraRank !== undefined || flags.loraAlpha !== undefined || flags.loraTargets !== undefined;
   if (loraGiven && arm !== 'lora') throw new UsageError(`--lora-rank, --lora-alpha and --lora-targets apply to --strategy lora only (strategy is ${arm})`);
   if (flags.backboneLrScale !== undefined && arm !== 'full') throw new UsageError(`--backbone-lr-scale applies to --strategy full only (strategy is ${arm})`);
+  if (flags.frozenNorm !== undefined && arm !== 'full' && arm !== 'lora') throw new UsageError(`--frozen-norm and --no-frozen-norm apply to --strategy full and lora (strategy is ${arm})`);
+  if (flags.probeFirst !== undefined && arm !== 'full') throw new UsageError(`--probe-first and --no-probe-first apply to --strategy full only (strategy is ${arm})`);
   const rank = flags.loraRank === undefined ? DEFAULT_LORA.rank : parseInteger(flags.loraRank, '--lora-rank', 1);
   const alpha = flags.loraAlpha === undefined ? 2 * rank : parsePositive(flags.loraAlpha, '--lora-alpha');
   const batchSize = parseInteger(flags.batchSize, '--batch-size', 1);
@@ -183,10 +192,13 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
   const labeled = labeledIndices(data.train, k, seed);
   const train = labeledSet(data.train, labeled);
   const recipe: TrainRecipe = {
-    steps: flags.steps === undefined ? defaultSteps(train.count, batchSize) : parseInteger(flags.steps, '--steps', 1),
-    batchSize, seed, augment: flags.augment,
+    steps: flags.steps === undefined ? defaultSteps(train.count, batchSize, arm) : parseInteger(flags.steps, '--steps', 1),
+    batchSize, seed,
+    ...(flags.augment === undefined ? {} : { augment: flags.augment }),
     ...(flags.lr === undefined ? {} : { lr: parsePositive(flags.lr, '--lr') }),
     ...(flags.backboneLrScale === undefined ? {} : { backboneLrScale: Number(flags.backboneLrScale) }),
+    ...(flags.probeFirst === undefined ? {} : { probeFirst: flags.probeFirst }),
+    ...(flags.frozenNorm === undefined ? {} : { frozenNormStatistics: flags.frozenNorm }),
     ...(arm === 'lora' ? { lora } : {}),
   };
   try {
@@ -219,7 +231,8 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
       immediate: true,
       message: `the fine-tuning is complete (${lastCheckpoint}) but the model folder was not saved; ${resume} ${flags.pseudoLabel ? 'runs the self-training rounds again, then saves it' : 'evaluates and saves it'}`,
     });
-    console.log(`fine-tune    ${arm === 'scratch' ? 'scratch (no pretraining), ' : ''}${first.plan.summary}; ${recipe.steps} steps, batch ${Math.min(batchSize, train.count)}${recipe.augment === false ? '' : ', augmentation'} · ${backend}`);
+    const shown = withArmDefaults(recipe, arm);
+    console.log(`fine-tune    ${arm === 'scratch' ? 'scratch (no pretraining), ' : ''}${first.plan.summary}; ${recipe.steps} steps, batch ${Math.min(batchSize, train.count)}${shown.augment && arm !== 'head' ? ', augmentation' : ''}${shown.probeFirst ? ', head fitted first' : ''}${shown.frozenNormStatistics ? ', batch norm frozen' : ''} · ${backend}`);
     const firstAccuracy = scoreTest(first.model, data.test).accuracy;
     console.log(`test         ${(100 * firstAccuracy).toFixed(2)}% after fine-tuning on ${train.count} labels`);
 
@@ -241,7 +254,7 @@ export async function runFinetune(typed: FinetuneFlags, context: FinetuneContext
     const metrics = {
       strategy: arm, labels_per_class: k, labeled_count: train.count, seed, from: from.dir, backbone: from.config.name ?? null,
       trainable: final.trainable, total: final.total, trainable_fraction: final.trainable / final.total, lora: arm === 'lora' ? { ...lora, merged } : null,
-      recipe, test: testMetrics(test), test_accuracy_before_pseudo_labels: firstAccuracy,
+      recipe: shown, test: testMetrics(test), test_accuracy_before_pseudo_labels: firstAccuracy,
       pseudo_labels: flags.pseudoLabel ? { ...pseudo, rounds } : null,
       input_adaptation: from.adapted, seconds, backend, labeled_indices: Array.from(labeled),
     };
